@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the whole system: stores, web, Celery worker and Celery Beat. Ctrl-C stops all.
+set -euo pipefail
+. "$(dirname "$0")/bootstrap.sh"
+. "$ROOT/scripts/stores.sh"
+
+export SOCAP_ENV="${SOCAP_ENV:-dev}"
+BIND="${SOCAP_BIND:-127.0.0.1:8000}"
+export SOCAP_SITE_URL="${SOCAP_SITE_URL:-http://$BIND}"
+
+trap stop_stores EXIT
+trap 'exit 130' INT TERM
+start_stores
+
+python manage.py socap_wait_for_stores --timeout 60
+python manage.py migrate --noinput
+python manage.py socap_init_db
+python manage.py socap_setup_schedules
+python manage.py socap_ensure_superuser
+
+cat <<MSG
+
+  SOCAP is starting.
+    Admin:        $SOCAP_SITE_URL/admin/
+    Health:       $SOCAP_SITE_URL/socap/health
+  Press Ctrl-C to stop everything.
+
+MSG
+SOCAP_BIND="$BIND" honcho start -f "$ROOT/Procfile" -d "$ROOT"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Sourced by run.sh: starts the embedded stores this machine needs and stops
+# them on exit. A store given by URL (REDIS_URL, MONGODB_URI) is used as it is.
+
+STORE_PIDS=()
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+stop_stores() {
+  for pid in "${STORE_PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${STORE_PIDS[@]:-}"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  done
+}
+
+wait_port() {
+  local port="$1" name="$2"
+  for _ in $(seq 1 100); do port_open "$port" && return 0; sleep 0.2; done
+  die "$name did not start on port $port (see var/log/$name.log)"
+}
+
+start_stores() {
+  mkdir -p var/log var/redis var/mongo
+  if [ -z "${REDIS_URL:-}" ]; then
+    if port_open 6379; then
+      say "using the Redis already listening on 127.0.0.1:6379"
+    else
+      say "starting redis-server on 127.0.0.1:6379 (data in var/redis)"
+      redis-server --bind 127.0.0.1 --port 6379 --dir "$ROOT/var/redis" \
+        --appendonly yes --save "" --daemonize no >"var/log/redis.log" 2>&1 &
+      STORE_PIDS+=($!)
+      wait_port 6379 redis
+    fi
+  fi
+  if [ -z "${MONGODB_URI:-}" ]; then
+    local port="${SOCAP_EMBEDDED_MONGO_PORT:-27027}"
+    if port_open "$port"; then
+      say "using the MongoDB-compatible server already on 127.0.0.1:$port"
+    else
+      say "starting the embedded MongoDB-compatible server on 127.0.0.1:$port (data in var/mongo)"
+      python -m socap_project.mongo_server --path "$ROOT/var/mongo/socap.sqlite" --port "$port" \
+        >"var/log/mongo.log" 2>&1 &
+      STORE_PIDS+=($!)
+      wait_port "$port" mongo
+    fi
+  fi
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs the whole test suite. Extra args go to pytest.
+set -euo pipefail
+. "$(dirname "$0")/bootstrap.sh"
+export SOCAP_ENV=test
+set +e
+python -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: treating as a failure" >&2
+  exit 1
+fi
+exit "$status"

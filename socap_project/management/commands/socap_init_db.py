@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from socap_project import mongo
+
+
+class Command(BaseCommand):
+    help = "Create every MongoDB index SOCAP needs (idempotent) and report what was created."
+
+    def handle(self, *args, **options):
+        try:
+            mongo.ping()
+            report = mongo.ensure_indexes()
+        except mongo.PyMongoError as exc:
+            raise CommandError(f"MongoDB is not reachable: {exc}") from exc
+        created = [row for row in report if row[2]]
+        for coll_name, index_name, was_created in report:
+            state = "created" if was_created else "exists"
+            self.stdout.write(f"  {coll_name}.{index_name}: {state}")
+        self.stdout.write(
+            self.style.SUCCESS(f"MongoDB indexes: {len(created)} created, {len(report) - len(created)} already present.")
+        )

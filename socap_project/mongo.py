@@ -1,0 +1,163 @@
+"""The one place that talks to MongoDB.
+
+Owns the pymongo client (created lazily, once per process, never at import time
+and never shared across a fork), the collection handles and the index
+definitions. Other modules import the names they need from here, not pymongo.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument, UpdateOne
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+
+__all__ = [
+    "ASCENDING",
+    "DESCENDING",
+    "BulkWriteError",
+    "DuplicateKeyError",
+    "PyMongoError",
+    "ReturnDocument",
+    "UpdateOne",
+    "ENGAGEMENTS",
+    "WORKER_STATE",
+    "METRIC_SNAPSHOTS",
+    "METRIC_DELTAS",
+    "ALERT_QUEUE",
+    "FOLLOWING_INDEX",
+    "API_USAGE",
+    "INDEXES",
+    "client",
+    "db",
+    "collection",
+    "ensure_indexes",
+    "ping",
+    "reset_client",
+]
+
+ENGAGEMENTS = "engagements"
+WORKER_STATE = "worker_state"
+METRIC_SNAPSHOTS = "metric_snapshots"
+METRIC_DELTAS = "metric_deltas"
+ALERT_QUEUE = "alert_queue"
+FOLLOWING_INDEX = "following_index"
+API_USAGE = "api_usage"
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    keys: tuple[tuple[str, int], ...]
+    unique: bool = False
+
+    @property
+    def name(self) -> str:
+        return "_".join(f"{field}_{direction}" for field, direction in self.keys)
+
+
+def _ix(*keys: tuple[str, int], unique: bool = False) -> IndexSpec:
+    return IndexSpec(keys=tuple(keys), unique=unique)
+
+
+# Seed section 7.2, with two deliberate changes (see README "Indexes"):
+# the engagement duplicate guard is prefixed by campaign_id, because one tweet
+# may be tracked by several campaigns and because a sharded cluster can only
+# enforce a unique index that starts with the shard key {campaign_id, tweet_id};
+# metric snapshots are unique per (campaign, hour) so a rerun cannot double them.
+INDEXES: dict[str, tuple[IndexSpec, ...]] = {
+    ENGAGEMENTS: (
+        _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("user_id", ASCENDING),
+            ("action_type", ASCENDING), unique=True),
+        _ix(("campaign_id", ASCENDING), ("created_at", DESCENDING)),
+        _ix(("tweet_id", ASCENDING), ("timestamp", DESCENDING)),
+        _ix(("importance_score", DESCENDING)),
+        _ix(("campaign_id", ASCENDING), ("user_id", ASCENDING), ("timestamp", ASCENDING)),
+    ),
+    WORKER_STATE: (
+        _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("job_type", ASCENDING), unique=True),
+        _ix(("blocked_until", ASCENDING)),
+    ),
+    ALERT_QUEUE: (
+        _ix(("status", ASCENDING), ("scheduled_send_time", ASCENDING)),
+        _ix(("campaign_id", ASCENDING), ("run_batch", ASCENDING)),
+        _ix(("engagement_id", ASCENDING)),
+    ),
+    METRIC_SNAPSHOTS: (
+        _ix(("campaign_id", ASCENDING), ("snapshot_time", ASCENDING), unique=True),
+        _ix(("campaign_id", ASCENDING), ("snapshot_time", DESCENDING)),
+    ),
+    METRIC_DELTAS: (
+        _ix(("campaign_id", ASCENDING), ("recorded_at", ASCENDING)),
+        _ix(("tweet_id", ASCENDING), ("recorded_at", ASCENDING)),
+    ),
+    FOLLOWING_INDEX: (_ix(("user_id", ASCENDING), unique=True),),
+    API_USAGE: (
+        _ix(("campaign_id", ASCENDING), ("at", DESCENDING)),
+        _ix(("tweet_id", ASCENDING), ("at", DESCENDING)),
+    ),
+}
+
+_lock = threading.Lock()
+_client: MongoClient | None = None
+_client_pid: int | None = None
+
+
+def client() -> MongoClient:
+    """The process's MongoClient; a forked child gets a new one on first use."""
+    global _client, _client_pid
+    pid = os.getpid()
+    if _client is not None and _client_pid == pid:
+        return _client
+    with _lock:
+        if _client is None or _client_pid != pid:
+            _client = MongoClient(
+                settings.MONGODB_URI,
+                tz_aware=True,
+                serverSelectionTimeoutMS=settings.MONGODB_TIMEOUT_MS,
+                connectTimeoutMS=settings.MONGODB_TIMEOUT_MS,
+                appname="socap",
+            )
+            _client_pid = pid
+    return _client
+
+
+def reset_client() -> None:
+    """Forget the client (after a fork, or when settings changed in tests)."""
+    global _client, _client_pid
+    with _lock:
+        old, old_pid = _client, _client_pid
+        _client, _client_pid = None, None
+    # A client inherited through fork belongs to the parent: leave it alone.
+    if old is not None and old_pid == os.getpid():
+        old.close()
+
+
+def db() -> Database:
+    return client()[settings.MONGODB_DB]
+
+
+def collection(name: str) -> Collection:
+    return db()[name]
+
+
+def ping() -> None:
+    """Raise PyMongoError when the server cannot be reached."""
+    # `ping` rather than server_info(): the embedded engine refuses `buildinfo`.
+    client().admin.command("ping")
+
+
+def ensure_indexes() -> list[tuple[str, str, bool]]:
+    """Create every index in INDEXES; return (collection, index, created_now) rows."""
+    report = []
+    for coll_name, specs in INDEXES.items():
+        coll = collection(coll_name)
+        existing = set(coll.index_information())
+        for spec in specs:
+            name = coll.create_index(list(spec.keys), unique=spec.unique, name=spec.name)
+            report.append((coll_name, name, name not in existing))
+    return report

@@ -1,0 +1,22 @@
+"""The project's Redis connection (locks, heartbeats, the shared rate limiter)."""
+
+from __future__ import annotations
+
+import os
+
+import redis
+from django.conf import settings
+
+_clients: dict[tuple[int, str], redis.Redis] = {}
+
+
+def get_redis() -> redis.Redis:
+    """One connection pool per process and URL; a forked child builds its own."""
+    key = (os.getpid(), settings.REDIS_URL)
+    conn = _clients.get(key)
+    if conn is None:
+        conn = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+        )
+        _clients[key] = conn
+    return conn

@@ -1,0 +1,28 @@
+"""Every periodic task the system needs, in one place.
+
+`manage.py socap_setup_schedules` writes these into django-celery-beat's tables
+(creating or updating, never duplicating); staff can then change intervals or
+disable a task in the admin, and a rerun keeps an interval changed there.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    task: str
+    every_seconds: int
+    description: str
+    priority: int | None = None
+
+
+def schedules() -> list[Schedule]:
+    return [
+        Schedule(
+            name="socap: beat heartbeat",
+            task="socap.heartbeat",
+            every_seconds=60,
+            description="Proves Celery Beat is alive (read by /socap/health).",
+        ),
+    ]

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+from socap_project import views
+
+admin.site.site_header = "SOCAP administration"
+admin.site.site_title = "SOCAP"
+admin.site.index_title = "Campaign monitoring"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("socap/health", views.health, name="health"),
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+]

@@ -1,0 +1,53 @@
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from socap_project import mongo
+from socap_project.redis_client import get_redis
+from tests.support.processes import ManagedProcess
+
+
+@pytest.fixture
+def mongo_db():
+    """The test database, emptied (indexes kept) before each test that uses it."""
+    database = mongo.db()
+    for name in database.list_collection_names():
+        database[name].delete_many({})
+    mongo.ensure_indexes()
+    return database
+
+
+@pytest.fixture
+def redis_conn():
+    conn = get_redis()
+    conn.flushdb()
+    return conn
+
+
+@pytest.fixture
+def tmp_log_dir() -> Path:
+    path = Path(os.environ.get("SOCAP_TEST_TMP", "/tmp")) / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start_worker(log_dir: Path, *, extra_env: dict[str, str] | None = None, concurrency: int = 1,
+                 include: tuple[str, ...] = ("tests.support.celery_tasks",)) -> ManagedProcess:
+    """A real `celery worker` process using the test stores."""
+    name = f"worker-{uuid.uuid4().hex[:8]}"
+    argv = [sys.executable, "-m", "celery", "-A", "socap_project", "worker", "--pool", "prefork",
+            "--concurrency", str(concurrency), "--loglevel", "INFO", "-n", f"{name}@%h",
+            "--without-gossip", "--without-mingle"]
+    for module in include:
+        argv += ["--include", module]
+    return ManagedProcess(name, argv, log_dir, env=extra_env, ready_text="ready.").start(timeout=60)
+
+
+@pytest.fixture
+def celery_worker(tmp_log_dir):
+    worker = start_worker(tmp_log_dir)
+    yield worker
+    worker.stop()
