@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from socap_project.env import env_bool, env_int, env_list, env_str
+from socap_project.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SOCAP_VAR_DIR", str(BASE_DIR / "var")))
@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "rest_framework",
+    "rest_framework.authtoken",
     "socap_project",
     "campaigns",
     "ingestion",
@@ -185,4 +186,46 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("SOCAP_LOG_LEVEL", "INFO")},
     "loggers": {"django": {"level": "INFO"}},
+}
+
+# --- X data API (twitterapi.io contract). No key: the local simulator stands in.
+X_API_PROVIDER = env_str("X_API_PROVIDER", "twitterapi_io")
+X_API_KEY = env_str("X_API_KEY", "")
+SOCAP_SIMULATOR_PORT = env_int("SOCAP_SIMULATOR_PORT", 8765)
+X_API_USES_SIMULATOR = not X_API_KEY
+X_API_BASE_URL = env_str(
+    "X_API_BASE_URL",
+    f"http://127.0.0.1:{SOCAP_SIMULATOR_PORT}" if X_API_USES_SIMULATOR else "https://api.twitterapi.io",
+).rstrip("/")
+if X_API_USES_SIMULATOR:
+    X_API_KEY = env_str("SOCAP_SIMULATOR_KEY", "sim-dev-key")
+X_API_RATE_LIMIT_RPS = env_float("X_API_RATE_LIMIT_RPS", 10.0)
+X_API_TIMEOUT_SECONDS = env_float("X_API_TIMEOUT_SECONDS", 20.0)
+X_API_MAX_RETRIES = env_int("X_API_MAX_RETRIES", 3)
+
+# --- Alerts: email through Django's email framework, Slack through slack-sdk.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("EMAIL_PORT", 1025)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SOCAP alerts <alerts@socap.local>")
+SOCAP_ALERT_EXTRA_RECIPIENTS = env_list("SOCAP_ALERT_EXTRA_RECIPIENTS", [])
+
+# --- Campaign defaults.
+SOCAP_MAX_WINDOW_DAYS = env_int("SOCAP_MAX_WINDOW_DAYS", 31)
+SOCAP_DEFAULT_CPM_USD = env_float("SOCAP_DEFAULT_CPM_USD", 6.0)
+SOCAP_TRIGGER_SECRET = env_str("SOCAP_TRIGGER_SECRET", "" if IS_PRODUCTION else "dev-trigger-secret")
+
+# --- JSON API: token auth (tokens are created by staff in the admin).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

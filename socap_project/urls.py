@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from socap_project import views
@@ -11,5 +11,9 @@ admin.site.index_title = "Campaign monitoring"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("socap/health", views.health, name="health"),
+    path("socap/", include("campaigns.urls")),
+    path("socap/", include("ingestion.urls")),
+    path("socap/", include("alerts.urls")),
+    path("socap/", include("dashboard.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
