@@ -1,0 +1,114 @@
+"""Campaigns and the tweets they track (Django database: edited in the admin)."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def new_share_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        COMPLETED = "completed", "Completed"
+
+    class Channel(models.TextChoices):
+        SLACK = "slack", "Slack"
+        EMAIL = "email", "Email"
+
+    launch_name = models.CharField(max_length=200)
+    client_name = models.CharField(max_length=200)
+    client_email = models.EmailField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    start_date = models.DateTimeField()
+    end_date = models.DateTimeField(db_index=True)
+
+    # Alert preferences. An engagement alerts when its importance reaches the
+    # threshold; a per-tweet-category or per-action override replaces it (the
+    # action override wins when both are set).
+    importance_threshold = models.FloatField(default=10)
+    category_thresholds = models.JSONField(
+        default=dict, blank=True, help_text='e.g. {"investor_twt": 5} (keys: main_twt, influencer_twt, investor_twt)'
+    )
+    action_thresholds = models.JSONField(
+        default=dict, blank=True, help_text='e.g. {"quote": 3, "retweet": 20} (keys: retweet, reply, quote)'
+    )
+    channels = models.JSONField(default=list, blank=True, help_text='Any of "slack", "email".')
+    slack_webhook_url = models.URLField(blank=True, max_length=500)
+    extra_recipients = models.JSONField(default=list, blank=True, help_text="More email addresses for alerts.")
+    frequency_window_minutes = models.PositiveIntegerField(default=30)
+    alert_spacing_minutes = models.PositiveIntegerField(default=20)
+    # channel -> reason, set when a channel failed permanently (e.g. webhook 404).
+    disabled_channels = models.JSONField(default=dict, blank=True)
+
+    cpm_usd = models.FloatField(null=True, blank=True, help_text="CPM for earned media value; empty = default.")
+    share_token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "end_date"], name="campaign_status_end")]
+
+    def __str__(self) -> str:
+        return f"{self.launch_name} ({self.client_name})"
+
+    @property
+    def mongo_id(self) -> str:
+        """The campaign_id stored on every MongoDB document of this campaign."""
+        return str(self.pk)
+
+    def in_window(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.start_date <= now < self.end_date
+
+    def effective_cpm(self) -> float:
+        return self.cpm_usd if self.cpm_usd is not None else settings.SOCAP_DEFAULT_CPM_USD
+
+    def threshold_for(self, tweet_category: str, action_type: str) -> float:
+        if action_type in self.action_thresholds:
+            return float(self.action_thresholds[action_type])
+        if tweet_category in self.category_thresholds:
+            return float(self.category_thresholds[tweet_category])
+        return float(self.importance_threshold)
+
+    def active_channels(self) -> list[str]:
+        return [c for c in self.channels if c not in self.disabled_channels]
+
+    def rotate_share_token(self) -> None:
+        self.share_token = new_share_token()
+        self.save(update_fields=["share_token", "updated_at"])
+
+
+class TrackedTweet(models.Model):
+    class Category(models.TextChoices):
+        MAIN = "main_twt", "Main"
+        INFLUENCER = "influencer_twt", "Influencer"
+        INVESTOR = "investor_twt", "Investor"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tweets")
+    tweet_id = models.CharField(max_length=32, db_index=True)
+    url = models.URLField(max_length=500)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    author_name = models.CharField(max_length=200, blank=True)
+    author_username = models.CharField(max_length=100, blank=True)
+    # Latest metrics baseline: likeCount, retweetCount, quoteCount, replyCount,
+    # viewCount, bookmarkCount, last_updated (ISO time). Deltas are computed against it.
+    metrics = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["category", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "tweet_id"], name="unique_tweet_per_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} tweet {self.tweet_id}"
