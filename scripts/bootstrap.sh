@@ -41,13 +41,18 @@ ensure_venv() {
   "$py" -m venv "$VENV"
 }
 
+# pip.conf on some machines names local mirror folders that may be absent; pip
+# warns once per package about them. Drop that noise, keep pip's exit status.
+pip_quiet() {
+  "$VENV/bin/python" -m pip --quiet --disable-pip-version-check "$@" 2> >(grep -v "^WARNING: Location" >&2)
+}
+
 ensure_requirements() {
   local stamp="$VENV/.requirements.sha256" want
   want="$(cat requirements.txt constraints.txt | sha256sum | cut -d' ' -f1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   say "installing pinned Python packages (requirements.txt + constraints.txt)"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+  pip_quiet install -r requirements.txt -c constraints.txt || die "pip could not install the pinned requirements (see above)."
   echo "$want" > "$stamp"
 }
 

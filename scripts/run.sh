@@ -8,7 +8,15 @@ export SOCAP_ENV="${SOCAP_ENV:-dev}"
 BIND="${SOCAP_BIND:-127.0.0.1:8000}"
 export SOCAP_SITE_URL="${SOCAP_SITE_URL:-http://$BIND}"
 
-trap stop_stores EXIT
+APP_PID=""
+stop_all() {
+  if [ -n "$APP_PID" ]; then
+    kill -TERM "$APP_PID" 2>/dev/null || true
+    wait "$APP_PID" 2>/dev/null || true
+  fi
+  stop_stores
+}
+trap stop_all EXIT
 trap 'exit 130' INT TERM
 start_stores
 
@@ -26,4 +34,7 @@ cat <<MSG
   Press Ctrl-C to stop everything.
 
 MSG
-SOCAP_BIND="$BIND" honcho start -f "$ROOT/Procfile" -d "$ROOT"
+# In the background so that a TERM to this script reaches the trap at once.
+SOCAP_BIND="$BIND" honcho start -f "$ROOT/Procfile" -d "$ROOT" &
+APP_PID=$!
+wait "$APP_PID"
