@@ -18,7 +18,16 @@ class Schedule:
 
 
 def schedules() -> list[Schedule]:
+    from django.conf import settings
+
     return [
+        Schedule(
+            name="socap: poll active campaigns",
+            task="socap.ingestion.fan_out",
+            every_seconds=settings.SOCAP_POLL_INTERVAL_MINUTES * 60,
+            description="Fan-out: metrics per campaign, then retweets/replies/quotes per tweet.",
+            priority=0,
+        ),
         Schedule(
             name="socap: beat heartbeat",
             task="socap.heartbeat",

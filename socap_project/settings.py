@@ -229,3 +229,14 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "socap_project.api.socap_exception_handler"
+SOCAP_MAX_API_BODY_BYTES = env_int("SOCAP_MAX_API_BODY_BYTES", 256 * 1024)
+
+# --- Ingestion
+# A run holds a lease on its (campaign, tweet, job) and renews it after every page;
+# a killed worker's lease lapses after this long and the next run takes over.
+SOCAP_LEASE_SECONDS = env_int("SOCAP_LEASE_SECONDS", 90)
+# Block length when the provider gives no Retry-After (rate limit / credits).
+SOCAP_RATE_LIMIT_BLOCK_SECONDS = env_int("SOCAP_RATE_LIMIT_BLOCK_SECONDS", 60)
+SOCAP_CREDITS_BLOCK_SECONDS = env_int("SOCAP_CREDITS_BLOCK_SECONDS", 15 * 60)
+SOCAP_MAX_PAGES_PER_RUN = env_int("SOCAP_MAX_PAGES_PER_RUN", 500)

@@ -1,0 +1,136 @@
+"""Metrics job: one batched provider call for a campaign's tweets, deltas against the baseline.
+
+A delta document is keyed by (campaign, tweet, since) where `since` is the
+baseline's time, so a run that crashed after writing the delta but before
+saving the new baseline rewrites the same document next time: no double count.
+On a rate limit or exhausted credits the baseline is kept and every tweet's
+metrics state is blocked; the next successful reading covers the whole gap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from campaigns.models import Campaign, TrackedTweet
+from ingestion import events, leases
+from ingestion.provider import METRIC_FIELDS, fetch_metrics
+from ingestion.xapi.errors import CreditsExhausted, RateLimited, XApiError
+from socap_project import mongo
+
+log = logging.getLogger(__name__)
+BATCH = 100  # tweets per provider call
+
+
+@dataclass
+class MetricsRun:
+    polled: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # leased elsewhere or blocked
+    requests: int = 0
+    error: str | None = None
+
+
+def _block_seconds(exc: XApiError) -> int:
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        return int(retry_after) + 1
+    if isinstance(exc, CreditsExhausted):
+        return settings.SOCAP_CREDITS_BLOCK_SECONDS
+    return settings.SOCAP_RATE_LIMIT_BLOCK_SECONDS
+
+
+def record_reading(campaign: Campaign, tweet: TrackedTweet, values: dict[str, int], now: dt.datetime) -> dict:
+    baseline = tweet.metrics or {}
+    since = parse_datetime(baseline["last_updated"]) if baseline.get("last_updated") else None
+    deltas = (
+        {name: values[name] - int(baseline.get(source, 0) or 0) for name, source in METRIC_FIELDS.items()}
+        if since is not None
+        else None
+    )
+    mongo.collection(mongo.METRIC_DELTAS).update_one(
+        {"campaign_id": campaign.mongo_id, "tweet_id": tweet.tweet_id, "since": since},
+        {"$set": {"tweet_category": tweet.category, "recorded_at": now, "values": values, "deltas": deltas}},
+        upsert=True,
+    )
+    tweet.metrics = {**{source: values[name] for name, source in METRIC_FIELDS.items()},
+                     "last_updated": now.isoformat()}
+    tweet.save(update_fields=["metrics"])
+    return deltas or {}
+
+
+def write_snapshot(campaign: Campaign, now: dt.datetime) -> None:
+    """Campaign totals for this hour (seed 6.1 schema); reruns within the hour overwrite it."""
+    totals = dict.fromkeys(METRIC_FIELDS, 0)
+    breakdown = {category: dict.fromkeys(METRIC_FIELDS, 0) for category in TrackedTweet.Category.values}
+    for tweet in campaign.tweets.all():
+        for name, source in METRIC_FIELDS.items():
+            value = int((tweet.metrics or {}).get(source, 0) or 0)
+            totals[name] += value
+            breakdown[tweet.category][name] += value
+    mongo.collection(mongo.METRIC_SNAPSHOTS).update_one(
+        {"campaign_id": campaign.mongo_id, "snapshot_time": now.replace(minute=0, second=0, microsecond=0)},
+        {"$set": {**{f"total_{name}": value for name, value in totals.items()},
+                  "tweet_breakdown": breakdown, "updated_at": now}},
+        upsert=True,
+    )
+
+
+def run_metrics(campaign_id: int) -> MetricsRun:
+    campaign = Campaign.objects.get(pk=campaign_id)
+    now = timezone.now()
+    owner = leases.new_owner()
+    run = MetricsRun()
+    held: list[TrackedTweet] = []
+    for tweet in campaign.tweets.all():
+        state = leases.acquire(campaign.mongo_id, tweet.tweet_id, "metrics", owner)
+        if state is None:
+            run.skipped.append(tweet.tweet_id)
+        elif state.get("blocked_until") and state["blocked_until"] > now:
+            leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner)
+            run.skipped.append(tweet.tweet_id)
+        else:
+            held.append(tweet)
+    try:
+        for start in range(0, len(held), BATCH):
+            chunk = held[start : start + BATCH]
+            try:
+                run.requests += 1
+                readings = fetch_metrics([t.tweet_id for t in chunk], campaign.mongo_id)
+            except (RateLimited, CreditsExhausted) as exc:
+                until = now + dt.timedelta(seconds=_block_seconds(exc))
+                for tweet in held[start:]:
+                    leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner,
+                                   {"blocked_until": until, "last_error": f"{type(exc).__name__}: {exc}"},
+                                   failed=True)
+                run.error = str(exc)
+                held = held[:start]
+                break
+            except XApiError as exc:
+                for tweet in chunk:
+                    leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner,
+                                   {"last_error": f"{type(exc).__name__}: {exc}"}, failed=True)
+                run.error = str(exc)
+                continue
+            for tweet in chunk:
+                if tweet.tweet_id not in readings:
+                    run.missing.append(tweet.tweet_id)
+                    leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner,
+                                   {"last_error": "tweet not found or not accessible (deleted or protected)"})
+                    continue
+                record_reading(campaign, tweet, readings[tweet.tweet_id], now)
+                leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner,
+                               {"last_success": now, "last_error": None, "retry_count": 0, "blocked_until": None})
+                run.polled.append(tweet.tweet_id)
+    finally:
+        for tweet in held:  # anything not yet released (an unexpected error)
+            leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner)
+    if run.polled:
+        write_snapshot(campaign, now)
+        events.metrics_changed(campaign)
+    return run

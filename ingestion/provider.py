@@ -1,0 +1,77 @@
+"""What the jobs need from the X data API client, in the jobs' own terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingestion.engagements import Engager
+from ingestion.xapi import get_client
+
+METRIC_FIELDS = {
+    "likes": "likeCount",
+    "retweets": "retweetCount",
+    "quotes": "quoteCount",
+    "replies": "replyCount",
+    "views": "viewCount",
+    "bookmarks": "bookmarkCount",
+}
+
+
+@dataclass
+class Page:
+    engagers: list[Engager]
+    next_cursor: str | None
+    has_next_page: bool
+
+
+def _usage(campaign_id: str, tweet_id: str | None = None):
+    from ingestion.xapi import UsageContext
+
+    return UsageContext(campaign_id=campaign_id, tweet_id=tweet_id)
+
+
+def metric_values(tweet) -> dict[str, int]:
+    return {
+        "likes": tweet.like_count or 0,
+        "retweets": tweet.retweet_count or 0,
+        "quotes": tweet.quote_count or 0,
+        "replies": tweet.reply_count or 0,
+        "views": tweet.view_count or 0,
+        "bookmarks": tweet.bookmark_count or 0,
+    }
+
+
+def fetch_metrics(tweet_ids: list[str], campaign_id: str) -> dict[str, dict[str, int]]:
+    """Current metrics of many tweets in one call; absent ids were not found or are protected."""
+    found = get_client().get_tweets(tweet_ids, usage=_usage(campaign_id))
+    return {tweet_id: metric_values(tweet) for tweet_id, tweet in found.items()}
+
+
+def _from_user(user, **extra) -> Engager:
+    return Engager(
+        user_id=str(user.id),
+        username=user.username or "",
+        name=user.name or "",
+        bio=user.description or "",
+        location=user.location or "",
+        followers=user.followers or 0,
+        verified=bool(user.verified),
+        **extra,
+    )
+
+
+def fetch_page(job_type: str, tweet_id: str, cursor: str | None, campaign_id: str) -> Page:
+    client = get_client()
+    usage = _usage(campaign_id, tweet_id)
+    if job_type == "retweets":
+        page = client.get_retweeters_page(tweet_id, cursor=cursor, usage=usage)
+        engagers = [_from_user(user) for user in page.users]
+    else:
+        fetch = client.get_replies_page if job_type == "replies" else client.get_quotes_page
+        page = fetch(tweet_id, cursor=cursor, usage=usage)
+        engagers = [
+            _from_user(t.author, timestamp=t.created_at, text=t.text, engagement_tweet_id=str(t.id))
+            for t in page.tweets
+            if t.author is not None
+        ]
+    return Page(engagers=engagers, next_cursor=page.next_cursor, has_next_page=bool(page.has_next_page))

@@ -1,0 +1,69 @@
+"""Fan-out: what to poll now, and the Celery tasks that do it.
+
+Metrics come first (priority 0) as one batched job per campaign; when it is
+done it enqueues the list jobs of every tweet, so their count gating sees the
+fresh counters. Paused, completed and out-of-window campaigns get nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from campaigns.models import Campaign, TrackedTweet
+
+LIST_JOBS = ("retweets", "replies", "quotes")
+PRIORITY = {"metrics": 0, "retweets": 2, "replies": 3, "quotes": 3}
+
+
+@dataclass
+class FanOut:
+    campaigns: int = 0
+    jobs: int = 0
+
+
+def pollable_campaigns(now=None):
+    now = now or timezone.now()
+    return Campaign.objects.filter(status=Campaign.Status.ACTIVE, start_date__lte=now, end_date__gt=now)
+
+
+def enqueue_metrics(campaign_ids: list[int]) -> int:
+    from ingestion.tasks import poll_metrics
+
+    for campaign_id in campaign_ids:
+        poll_metrics.apply_async(args=[campaign_id], priority=PRIORITY["metrics"])
+    return len(campaign_ids)
+
+
+def enqueue_lists(campaign_id: int, tweet_ids: list[str] | None = None, job_types=LIST_JOBS) -> int:
+    from ingestion.tasks import poll_list
+
+    if tweet_ids is None:
+        tweet_ids = list(TrackedTweet.objects.filter(campaign_id=campaign_id).values_list("tweet_id", flat=True))
+    count = 0
+    for tweet_id in tweet_ids:
+        for job_type in job_types:
+            poll_list.apply_async(args=[campaign_id, tweet_id, job_type], priority=PRIORITY[job_type])
+            count += 1
+    return count
+
+
+def enqueue_tweet_now(campaign_id: int, tweet_id: str) -> int:
+    """Fresh metrics, then the tweet's three lists, in that order (count gating reads the metrics)."""
+    from celery import chain
+
+    from ingestion.tasks import poll_list, poll_metrics
+
+    steps = [poll_metrics.si(campaign_id, False).set(priority=PRIORITY["metrics"])]
+    steps += [poll_list.si(campaign_id, tweet_id, job).set(priority=PRIORITY[job]) for job in LIST_JOBS]
+    chain(*steps).apply_async()
+    return len(steps)
+
+
+def fan_out(now=None) -> FanOut:
+    ids = list(pollable_campaigns(now).values_list("pk", flat=True))
+    tweets = TrackedTweet.objects.filter(campaign_id__in=ids).count()
+    enqueue_metrics(ids)
+    # Each metrics job enqueues the tweets' three list jobs when it finishes.
+    return FanOut(campaigns=len(ids), jobs=len(ids) + tweets * len(LIST_JOBS))

@@ -1,0 +1,54 @@
+"""Reads about the workers: state per job type, and the broker's queues."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+
+from ingestion.worker_state import JOB_TYPES
+from socap_project import mongo
+from socap_project.redis_client import get_redis
+
+
+def worker_status(campaign_id: str | None = None) -> dict:
+    now = timezone.now()
+    match = {"campaign_id": campaign_id} if campaign_id else {}
+    states = mongo.collection(mongo.WORKER_STATE)
+    summary = {}
+    for job_type in JOB_TYPES:
+        query = {**match, "job_type": job_type}
+        latest = states.find_one({**query, "last_success": {"$ne": None}}, sort=[("last_success", -1)])
+        summary[job_type] = {
+            "states": states.count_documents(query),
+            "last_success": latest["last_success"].isoformat() if latest else None,
+            "blocked": states.count_documents({**query, "blocked_until": {"$gt": now}}),
+            "with_error": states.count_documents({**query, "last_error": {"$ne": None}}),
+            "running": states.count_documents({**query, "lease_until": {"$gt": now}}),
+            "backfill_pending": states.count_documents({**query, "backfill_done": False})
+            if job_type != "metrics" else 0,
+        }
+    errors = [
+        {"campaign_id": s["campaign_id"], "tweet_id": s["tweet_id"], "job_type": s["job_type"],
+         "last_error": s["last_error"], "retry_count": s.get("retry_count", 0),
+         "blocked_until": s["blocked_until"].isoformat() if s.get("blocked_until") else None}
+        for s in states.find({**match, "last_error": {"$ne": None}}).sort("updated_at", -1).limit(20)
+    ]
+    return {"at": now.isoformat(), "jobs": summary, "recent_errors": errors}
+
+
+def queue_status() -> dict:
+    """Messages waiting in the broker per priority, and tasks taken but not yet acknowledged."""
+    conn = get_redis()
+    base = "celery"
+    sep = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("sep", ":")
+    queued = {}
+    for priority in settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("priority_steps", [0]):
+        key = base if priority == 0 else f"{base}{sep}{priority}"
+        queued[str(priority)] = conn.llen(key)
+    running = mongo.collection(mongo.WORKER_STATE).count_documents({"lease_until": {"$gt": timezone.now()}})
+    return {
+        "queued": sum(queued.values()),
+        "queued_by_priority": queued,
+        "reserved_unacked": conn.hlen("unacked"),
+        "running_jobs": running,
+    }

@@ -1,0 +1,69 @@
+"""Worker endpoints under /socap/workers (seed section 16)."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaigns.models import Campaign
+from ingestion import scheduler, selectors
+from socap_project.api import errors_response
+
+TRIGGER_HEADER = "X-SOCAP-Trigger-Secret"
+
+
+class TriggerView(APIView):
+    """For external schedulers (the seed's N8N): a shared secret header, no user account."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        expected = settings.SOCAP_TRIGGER_SECRET
+        given = request.headers.get(TRIGGER_HEADER, "")
+        if not expected:
+            return errors_response({"detail": ["SOCAP_TRIGGER_SECRET is not configured."]},
+                                   status.HTTP_503_SERVICE_UNAVAILABLE)
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return errors_response({"detail": [f"Missing or wrong {TRIGGER_HEADER} header."]},
+                                   status.HTTP_403_FORBIDDEN)
+        result = scheduler.fan_out()
+        return Response({"campaigns": result.campaigns, "jobs": result.jobs}, status=status.HTTP_202_ACCEPTED)
+
+
+class RunView(APIView):
+    """Run one campaign, or one tweet of it, now (staff)."""
+
+    def post(self, request):
+        if not request.user.is_staff:
+            return errors_response({"detail": ["Staff only."]}, status.HTTP_403_FORBIDDEN)
+        campaign_id = request.data.get("campaign_id")
+        if not isinstance(campaign_id, int):
+            return errors_response({"campaign_id": ["A campaign id (integer) is required."]})
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        tweet_id = request.data.get("tweet_id")
+        if tweet_id is not None:
+            if not campaign.tweets.filter(tweet_id=str(tweet_id)).exists():
+                return errors_response({"tweet_id": ["Not tracked by this campaign."]})
+            jobs = scheduler.enqueue_tweet_now(campaign.pk, str(tweet_id))
+        else:
+            jobs = scheduler.enqueue_metrics([campaign.pk])
+        return Response({"campaign_id": campaign.pk, "tweet_id": tweet_id, "enqueued": jobs},
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class StatusView(APIView):
+    def get(self, request):
+        campaign_id = request.query_params.get("campaign_id")
+        return Response(selectors.worker_status(campaign_id))
+
+
+class QueueView(APIView):
+    def get(self, request):
+        return Response(selectors.queue_status())
