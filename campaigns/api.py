@@ -1,0 +1,104 @@
+"""JSON API: /socap/campaigns (token auth). Thin views: parse, one service call, respond."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaigns import services
+from campaigns.models import Campaign
+from campaigns.serializers import (
+    CampaignCreateSerializer,
+    CampaignPatchSerializer,
+    campaign_representation,
+    tweet_inputs,
+)
+from socap_project.api import body_too_large, errors_response
+
+MAX_PAGE_SIZE = 100
+
+
+def _positive_int(raw, name: str, default: int, maximum: int | None = None):
+    if raw in (None, ""):
+        return default, None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None, {name: ["Must be a whole number."]}
+    if value < 1 or (maximum is not None and value > maximum):
+        limit = f" and at most {maximum}" if maximum else ""
+        return None, {name: [f"Must be at least 1{limit}."]}
+    return value, None
+
+
+class CampaignListView(APIView):
+    def get(self, request):
+        status_filter = request.query_params.get("status")
+        if status_filter and status_filter not in Campaign.Status.values:
+            return errors_response({"status": [f"Use one of: {', '.join(Campaign.Status.values)}."]})
+        page, error = _positive_int(request.query_params.get("page"), "page", 1)
+        if error:
+            return errors_response(error)
+        size, error = _positive_int(request.query_params.get("page_size"), "page_size", 20, MAX_PAGE_SIZE)
+        if error:
+            return errors_response(error)
+        campaigns = Campaign.objects.all()
+        if status_filter:
+            campaigns = campaigns.filter(status=status_filter)
+        total = campaigns.count()
+        rows = campaigns[(page - 1) * size : page * size]
+        return Response(
+            {
+                "count": total,
+                "page": page,
+                "page_size": size,
+                "results": [campaign_representation(c, with_tweets=False, request=request) for c in rows],
+            }
+        )
+
+    def post(self, request):
+        if (too_large := body_too_large(request)) is not None:
+            return too_large
+        serializer = CampaignCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        campaign = services.create_campaign(serializer.to_input())
+        return Response(campaign_representation(campaign, request=request), status=status.HTTP_201_CREATED)
+
+
+class CampaignDetailView(APIView):
+    def get(self, request, campaign_id: int):
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        return Response(campaign_representation(campaign, request=request))
+
+    def patch(self, request, campaign_id: int):
+        if (too_large := body_too_large(request)) is not None:
+            return too_large
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        serializer = CampaignPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not data:
+            return errors_response({"body": ["Nothing to change: send status, alert_preferences, "
+                                             "monitor_window, launch_name, cpm_usd, add_tweets or remove_tweet_ids."]})
+        window = data.get("monitor_window") or {}
+        changes = services.CampaignChanges(
+            launch_name=data.get("launch_name"),
+            alerts=data.get("alert_preferences"),
+            start_date=window.get("start_date"),
+            end_date=window.get("end_date"),
+            cpm_usd=data.get("cpm_usd"),
+            status=data.get("status"),
+            add_tweets=tweet_inputs(data.get("add_tweets") or {}),
+            remove_tweet_ids=data.get("remove_tweet_ids") or [],
+        )
+        services.update_campaign(campaign, changes)
+        campaign.refresh_from_db()
+        return Response(campaign_representation(campaign, request=request))
+
+    def delete(self, request, campaign_id: int):
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        removed = services.delete_campaign(campaign)
+        return Response({"deleted": campaign_id, "mongo_documents_removed": removed})
+

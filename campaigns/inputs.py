@@ -1,0 +1,70 @@
+"""Campaign input as the three entry points (API, admin, staff page) hand it to the service.
+
+Field paths in errors follow the JSON API body of seed section 1.1
+(`maintweets[0].url`, `alert_preferences.channels`, ...), so every entry
+point can show the same message next to the same field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+# Keys of the seed's request body -> tweet category stored on TrackedTweet.
+TWEET_LIST_KEYS = {
+    "maintweets": "main_twt",
+    "influencer_twts": "influencer_twt",
+    "investor_twts": "investor_twt",
+}
+CATEGORY_KEYS = {category: key for key, category in TWEET_LIST_KEYS.items()}
+ACTION_TYPES = ("retweet", "reply", "quote")
+CHANNELS = ("slack", "email")
+MAX_TWEETS_PER_CAMPAIGN = 500
+
+
+@dataclass
+class TweetInput:
+    url: str
+    category: str  # main_twt | influencer_twt | investor_twt
+    path: str  # where it came from, e.g. "maintweets[2].url"
+
+
+@dataclass
+class AlertPreferencesInput:
+    importance_threshold: float = 10
+    category_thresholds: dict[str, float] = field(default_factory=dict)
+    action_thresholds: dict[str, float] = field(default_factory=dict)
+    channels: list[str] = field(default_factory=list)
+    slack_webhook_url: str = ""
+    extra_recipients: list[str] = field(default_factory=list)
+    frequency_window_minutes: int = 30
+    alert_spacing_minutes: int = 20
+
+
+@dataclass
+class CampaignInput:
+    launch_name: str
+    client_name: str
+    client_email: str
+    start_date: dt.datetime | None
+    end_date: dt.datetime | None
+    tweets: list[TweetInput]
+    alerts: AlertPreferencesInput = field(default_factory=AlertPreferencesInput)
+    cpm_usd: float | None = None
+
+
+class CampaignInputError(Exception):
+    """Bad input: field path -> messages. Nothing was stored."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in errors.items()))
+        self.errors = errors
+
+
+class TweetResolutionUnavailable(Exception):
+    """The X data API could not be asked (rate limit, credits, outage): retry later."""
+
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
