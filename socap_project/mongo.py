@@ -12,7 +12,9 @@ import threading
 from dataclasses import dataclass
 
 from django.conf import settings
-from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument, UpdateOne
+from bson import json_util
+from bson.json_util import JSONOptions, JSONMode
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
@@ -25,6 +27,10 @@ __all__ = [
     "PyMongoError",
     "ReturnDocument",
     "UpdateOne",
+    "ReplaceOne",
+    "FINAL_REPORTS",
+    "to_json_line",
+    "from_json_line",
     "ENGAGEMENTS",
     "WORKER_STATE",
     "METRIC_SNAPSHOTS",
@@ -48,6 +54,7 @@ METRIC_DELTAS = "metric_deltas"
 ALERT_QUEUE = "alert_queue"
 FOLLOWING_INDEX = "following_index"
 API_USAGE = "api_usage"
+FINAL_REPORTS = "final_reports"
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,7 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("campaign_id", ASCENDING), ("at", DESCENDING)),
         _ix(("tweet_id", ASCENDING), ("at", DESCENDING)),
     ),
+    FINAL_REPORTS: (_ix(("campaign_id", ASCENDING), unique=True),),
 }
 
 _lock = threading.Lock()
@@ -149,6 +157,19 @@ def ping() -> None:
     """Raise PyMongoError when the server cannot be reached."""
     # `ping` rather than server_info(): the embedded engine refuses `buildinfo`.
     client().admin.command("ping")
+
+
+# Canonical Extended JSON keeps every BSON type (ObjectId, dates, int vs float)
+# through a round trip, which the archive's verify and restore rely on.
+_JSON = JSONOptions(json_mode=JSONMode.CANONICAL, tz_aware=True)
+
+
+def to_json_line(document: dict) -> str:
+    return json_util.dumps(document, json_options=_JSON)
+
+
+def from_json_line(line: str) -> dict:
+    return json_util.loads(line, json_options=_JSON)
 
 
 def ensure_indexes() -> list[tuple[str, str, bool]]:
