@@ -47,11 +47,17 @@ class Campaign(models.Model):
     disabled_channels = models.JSONField(default=dict, blank=True)
 
     cpm_usd = models.FloatField(null=True, blank=True, help_text="CPM for earned media value; empty = default.")
+    action_values = models.JSONField(
+        default=dict, blank=True,
+        help_text='USD value per engagement for the engagement-based figure, e.g. {"retweet": 0.5, "reply": 1, "quote": 2}',
+    )
     share_token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the final poll was asked for; the report is frozen once that poll is done.
+    completion_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -29,6 +29,12 @@ def schedules() -> list[Schedule]:
             priority=0,
         ),
         Schedule(
+            name="socap: complete campaigns whose window ended",
+            task="socap.campaigns.complete_due",
+            every_seconds=60,
+            description="Final poll, frozen report and archive for campaigns past their end date.",
+        ),
+        Schedule(
             name="socap: beat heartbeat",
             task="socap.heartbeat",
             every_seconds=60,
