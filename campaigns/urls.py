@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401 - routes are added as the app grows
+from django.urls import path
+
+from campaigns import report_views
 
 app_name = "campaigns"
-urlpatterns: list = []
+urlpatterns = [
+    path("campaigns/<int:campaign_id>/report", report_views.ReportApiView.as_view(), name="api-report"),
+    path("campaigns/<int:campaign_id>/report/", report_views.staff_report, name="report"),
+    path("campaigns/<int:campaign_id>/report.pdf", report_views.staff_report_pdf, name="report-pdf"),
+    path("campaigns/<int:campaign_id>/report.csv", report_views.staff_report_csv, name="report-csv"),
+    path("c/<str:token>/report", report_views.client_report, name="client-report"),
+    path("c/<str:token>/report.pdf", report_views.client_report_pdf, name="client-report-pdf"),
+    path("c/<str:token>/report.csv", report_views.client_report_csv, name="client-report-csv"),
+]

@@ -245,3 +245,4 @@ SOCAP_MAX_PAGES_PER_RUN = env_int("SOCAP_MAX_PAGES_PER_RUN", 500)
 SOCAP_ARCHIVE_DIR = Path(env_str("SOCAP_ARCHIVE_DIR", str(VAR_DIR / "archives")))
 # How long completion waits for the final poll before freezing the report anyway.
 SOCAP_FINAL_POLL_MINUTES = env_int("SOCAP_FINAL_POLL_MINUTES", 20)
+SOCAP_CHROMIUM = env_str("SOCAP_CHROMIUM", "chromium")

@@ -1,0 +1,133 @@
+"""Report pages: JSON for integrators, HTML/CSV/PDF for the client link and for staff."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaigns.models import Campaign
+from campaigns.pdf import PdfUnavailable, report_pdf
+from campaigns.report_selectors import CSV_TABLES, csv_rows, report_for
+
+
+class ReportApiView(APIView):
+    def get(self, request, campaign_id: int):
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        report, frozen = report_for(campaign)
+        return Response({"campaign_id": campaign.pk, "status": campaign.status, "frozen": frozen, "report": report})
+
+
+def _fmt(number) -> str:
+    return f"{number:,}"
+
+
+def _chart_data(report: dict) -> dict:
+    hourly_rows = report["engagements"]["hourly_by_account_category"]
+    hours = sorted({row["hour"] for row in hourly_rows if row["hour"]})
+    categories = sorted({row["category"] or "others" for row in hourly_rows})
+    grid = {category: [0] * len(hours) for category in categories}
+    position = {hour: index for index, hour in enumerate(hours)}
+    for row in hourly_rows:
+        if row["hour"]:
+            grid[row["category"] or "others"][position[row["hour"]]] += row["count"]
+    return {
+        "snapshots": [
+            {"time": s["snapshot_time"].strftime("%b %d %H:%M"), "likes": s.get("total_likes", 0),
+             "retweets": s.get("total_retweets", 0), "quotes": s.get("total_quotes", 0),
+             "replies": s.get("total_replies", 0)}
+            for s in report.get("metric_snapshots", [])
+        ],
+        "accounts": report["engagements"]["unique_accounts_by_category"],
+        "hours": [hour.strftime("%b %d %H:00") for hour in hours],
+        "hourly": grid,
+    }
+
+
+def report_context(campaign: Campaign, links: dict | None = None) -> dict:
+    report, frozen = report_for(campaign)
+    totals = report["metrics"]["totals"]
+    engagement = report["engagements"]
+    kpis = [
+        ("Impressions", _fmt(totals["views"])), ("Likes", _fmt(totals["likes"])),
+        ("Retweets", _fmt(totals["retweets"])), ("Quotes", _fmt(totals["quotes"])),
+        ("Replies", _fmt(totals["replies"])), ("Bookmarks", _fmt(totals["bookmarks"])),
+        ("Engagements collected", _fmt(engagement["total"])), ("Unique accounts", _fmt(engagement["unique_accounts"])),
+    ]
+    return {"campaign": campaign, "report": report, "frozen": frozen, "kpis": kpis, "links": links,
+            "chart_data": _chart_data(report)}
+
+
+def _links(prefix: str, dashboard: str | None) -> dict:
+    return {"pdf": f"{prefix}report.pdf", "csv_tweets": f"{prefix}report.csv?table=tweets",
+            "csv_top_accounts": f"{prefix}report.csv?table=top_accounts",
+            "csv_hourly": f"{prefix}report.csv?table=hourly", "dashboard": dashboard}
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_response(campaign: Campaign, table: str | None):
+    if table not in CSV_TABLES:
+        return HttpResponse(f"Unknown table; use one of: {', '.join(CSV_TABLES)}.", status=400,
+                            content_type="text/plain")
+    report, _ = report_for(campaign)
+    header, rows = csv_rows(report, table)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse((writer.writerow(r) for r in [header, *rows]), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="socap-{campaign.pk}-{table}.csv"'
+    return response
+
+
+def _pdf_response(campaign: Campaign):
+    context = report_context(campaign)
+    try:
+        path = report_pdf(campaign, context, context["frozen"])
+    except PdfUnavailable as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain")
+    return FileResponse(path.open("rb"), content_type="application/pdf", as_attachment=True,
+                        filename=f"socap-report-{campaign.pk}.pdf")
+
+
+def _by_token(token: str) -> Campaign:
+    campaign = Campaign.objects.filter(share_token=token).first()
+    if campaign is None:
+        raise Http404("Unknown or rotated link.")
+    return campaign
+
+
+def client_report(request, token: str):
+    campaign = _by_token(token)
+    return render(request, "campaigns/report.html",
+                  report_context(campaign, _links(f"/socap/c/{token}/", f"/socap/c/{token}/")))
+
+
+def client_report_pdf(request, token: str):
+    return _pdf_response(_by_token(token))
+
+
+def client_report_csv(request, token: str):
+    return _csv_response(_by_token(token), request.GET.get("table"))
+
+
+@staff_member_required
+def staff_report(request, campaign_id: int):
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    prefix = f"/socap/campaigns/{campaign_id}/"
+    return render(request, "campaigns/report.html", report_context(campaign, _links(prefix, prefix)))
+
+
+@staff_member_required
+def staff_report_pdf(request, campaign_id: int):
+    return _pdf_response(get_object_or_404(Campaign, pk=campaign_id))
+
+
+@staff_member_required
+def staff_report_csv(request, campaign_id: int):
+    return _csv_response(get_object_or_404(Campaign, pk=campaign_id), request.GET.get("table"))

@@ -1,0 +1,47 @@
+// Charts of the report page (also run by headless Chromium when printing the PDF).
+(function () {
+  const source = document.getElementById("report-data");
+  if (!source || typeof Chart === "undefined") return;
+  const data = JSON.parse(source.textContent);
+  const palette = ["#1d6fe0", "#e0681d", "#1a7f4b", "#8e44ad", "#c0392b", "#16a085", "#b26a00", "#7f8c8d"];
+  Chart.defaults.animation = false;
+  Chart.defaults.maintainAspectRatio = false;
+
+  const metrics = document.getElementById("chart-metrics");
+  if (metrics) {
+    new Chart(metrics, {
+      type: "line",
+      data: {
+        labels: data.snapshots.map((s) => s.time),
+        datasets: ["likes", "retweets", "quotes", "replies"].map((name, i) => ({
+          label: name, data: data.snapshots.map((s) => s[name]), borderColor: palette[i], tension: 0.25, pointRadius: 0,
+        })),
+      },
+      options: { scales: { x: { ticks: { maxTicksLimit: 8 } } } },
+    });
+  }
+  const accounts = document.getElementById("chart-accounts");
+  if (accounts) {
+    new Chart(accounts, {
+      type: "doughnut",
+      data: {
+        labels: Object.keys(data.accounts),
+        datasets: [{ data: Object.values(data.accounts), backgroundColor: palette }],
+      },
+      options: { plugins: { legend: { position: "right" } } },
+    });
+  }
+  const hourly = document.getElementById("chart-hourly");
+  if (hourly) {
+    new Chart(hourly, {
+      type: "bar",
+      data: {
+        labels: data.hours,
+        datasets: Object.entries(data.hourly).map(([category, counts], i) => ({
+          label: category, data: counts, backgroundColor: palette[i % palette.length],
+        })),
+      },
+      options: { scales: { x: { stacked: true, ticks: { maxTicksLimit: 12 } }, y: { stacked: true } } },
+    });
+  }
+})();
