@@ -71,10 +71,18 @@ ensure_redis_server() {
   fi
 }
 
+# Headless Chromium prints report PDFs and runs the browser tests.
+ensure_chromium() {
+  if [ "${SOCAP_SKIP_CHROMIUM:-0}" != "1" ] && ! command -v chromium >/dev/null; then
+    apt_install chromium
+  fi
+}
+
 if [ -f "$ROOT/.env" ]; then
   set -a; . "$ROOT/.env"; set +a
 fi
 ensure_venv
 ensure_requirements
 ensure_redis_server
+ensure_chromium
 export PATH="$VENV/bin:$PATH"
