@@ -1,0 +1,62 @@
+"""Every /socap/ endpoint refuses callers without credentials, except the few meant to be public."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.django_db
+
+# Public by design: health for load balancers; share-link pages carry their own secret
+# (checked by the isolation tests); the trigger checks its shared-secret header.
+PUBLIC = {
+    "socap/health",
+    "socap/workers/trigger",
+}
+SHARE_LINK = re.compile(r"^socap/c/<")
+
+
+def socap_routes():
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, route)
+            elif isinstance(entry, URLPattern) and route.startswith("socap/"):
+                yield route
+
+    return sorted(set(walk(get_resolver().url_patterns)))
+
+
+def concrete(route: str) -> str:
+    path = re.sub(r"<int:[^>]+>", "1", route)
+    path = re.sub(r"<(str:)?[^>]+>", "x", path)
+    return "/" + path
+
+
+def test_there_are_routes_to_check():
+    assert len(socap_routes()) >= 5
+
+
+@pytest.mark.parametrize("route", socap_routes())
+def test_anonymous_is_refused(route, mongo_db, redis_conn):
+    if route in PUBLIC or SHARE_LINK.match(route):
+        pytest.skip("public by design; covered by its own tests")
+    client = Client()
+    for method in ("get", "post"):
+        response = getattr(client, method)(concrete(route))
+        assert response.status_code in (302, 401, 403, 404, 405), (method, route, response.status_code)
+        if response.status_code == 302:
+            assert "/admin/login/" in response["Location"]
+        if response.status_code == 404:
+            # A 404 must not be a data leak: only acceptable for unknown objects behind auth.
+            assert b"Orbit" not in response.content
+
+
+def test_trigger_refuses_without_secret():
+    assert Client().post("/socap/workers/trigger").status_code in (403, 503)
+
+
+def test_unknown_share_token_is_404():
+    assert Client().get("/socap/c/not-a-token/report").status_code == 404
