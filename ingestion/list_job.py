@@ -22,6 +22,7 @@ from ingestion import engagements, events, leases
 from ingestion.metrics_job import _block_seconds
 from ingestion.provider import fetch_page
 from ingestion.xapi.errors import CreditsExhausted, CursorExpired, RateLimited, XApiError
+from ingestion.xapi.pagination import is_last_page
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,8 @@ class ListRun:
 
 
 def _stop_after(page, cursor: str | None, seen: set, reached_older: bool, backfill: bool) -> bool:
-    """Pagination guards: empty page, no or repeated cursor, or (delta run) older data reached."""
-    if not page.engagers or not page.has_next_page or not page.next_cursor:
-        return True
-    if page.next_cursor == cursor or page.next_cursor in seen:
+    """The provider's last page, or (delta run) a page that reaches data stored before this run."""
+    if is_last_page(len(page.engagers), page.has_next_page, page.next_cursor, cursor, seen):
         return True
     return reached_older and not backfill
 

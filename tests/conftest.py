@@ -51,3 +51,18 @@ def celery_worker(tmp_log_dir):
     worker = start_worker(tmp_log_dir)
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def simulator(tmp_log_dir, settings):
+    """A fresh simulator (tiny scenario, manual clock) with the client pointed at it."""
+    from tests.support.simulator import SimulatorProcess
+
+    sim = SimulatorProcess(tmp_log_dir, scenario="tiny").start()
+    settings.X_API_BASE_URL = sim.base_url
+    settings.X_API_KEY = "test-key"
+    settings.X_API_MAX_RETRIES = 2
+    settings.X_API_TIMEOUT_SECONDS = 5
+    settings.X_API_RATE_LIMIT_RPS = 200
+    yield sim
+    sim.stop()

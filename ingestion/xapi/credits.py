@@ -1,0 +1,42 @@
+"""Credit accounting: every provider call records what it cost, per campaign and tweet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from socap_project import mongo
+
+CREDITS_PER_TWEET = 15
+CREDITS_PER_PROFILE = 18
+MIN_CREDITS_PER_CALL = 15
+CREDITS_PER_USD = 100_000
+
+
+@dataclass(frozen=True)
+class UsageContext:
+    """Who a call is made for, so its cost can be attributed."""
+
+    campaign_id: str | None = None
+    tweet_id: str | None = None
+
+
+def cost(tweets: int = 0, profiles: int = 0) -> int:
+    """Pricing: 15 credits per tweet, 18 per profile, at least 15 per call, even an empty one."""
+    return max(MIN_CREDITS_PER_CALL, tweets * CREDITS_PER_TWEET + profiles * CREDITS_PER_PROFILE)
+
+
+def record(endpoint: str, usage: UsageContext | None, *, tweets: int = 0, profiles: int = 0,
+           status: int = 200) -> int:
+    credits = cost(tweets, profiles) if status == 200 else 0
+    mongo.collection(mongo.API_USAGE).insert_one({
+        "campaign_id": usage.campaign_id if usage else None,
+        "tweet_id": usage.tweet_id if usage else None,
+        "endpoint": endpoint,
+        "items": tweets + profiles,
+        "status": status,
+        "credits": credits,
+        "at": timezone.now(),
+    })
+    return credits

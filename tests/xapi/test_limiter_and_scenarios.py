@@ -1,0 +1,61 @@
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+
+from ingestion.simulator.world import build_world, load_scenario
+
+ACQUIRE = """
+import os, time, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "socap_project.settings"
+django.setup()
+from ingestion.xapi.ratelimit import KeyRateLimiter
+limiter = KeyRateLimiter("shared-key", 10)
+stamps = []
+for _ in range(15):
+    limiter.acquire()
+    stamps.append(time.time())
+print(" ".join(f"{s:.4f}" for s in stamps))
+"""
+
+
+def test_limiter_holds_the_rate_across_two_processes(redis_conn):
+    env = {**os.environ}
+    started = time.time()
+    procs = [subprocess.Popen([sys.executable, "-c", ACQUIRE], env=env, stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=60)[0] for p in procs]
+    elapsed = time.time() - started
+    stamps = sorted(float(s) for out in outputs for s in out.split())
+    assert len(stamps) == 30
+    # 10 requests/s shared: 30 slots need at least 2 s after the first burst of 10.
+    assert stamps[-1] - stamps[0] >= 1.9, stamps
+    for index in range(len(stamps) - 10):
+        assert stamps[index + 10] - stamps[index] >= 0.95  # never 11 in one second
+    assert elapsed < 30
+
+
+def test_same_seed_same_ground_truth():
+    scenario = load_scenario("tiny")
+    end = dt.datetime(2025, 3, 18, 15, tzinfo=dt.UTC)
+    assert build_world(scenario, seed=3).ground_truth(end) == build_world(scenario, seed=3).ground_truth(end)
+    assert build_world(scenario, seed=3).ground_truth(end) != build_world(scenario, seed=4).ground_truth(end)
+
+
+def test_ground_truth_at_t_holds_only_the_past_and_metrics_grow():
+    world = build_world(load_scenario("tiny"))
+    times = [world.launch + dt.timedelta(hours=h) for h in (1, 6, 24, 72)]
+    for moment in times:
+        truth = world.ground_truth(moment)
+        assert all(e["timestamp"] <= moment.strftime("%Y-%m-%dT%H:%M:%SZ") for e in truth["engagements"])
+    tweet = "1900000000000000101"
+    series = [world.metrics(tweet, moment) for moment in times]
+    for name in ("likeCount", "viewCount", "replyCount", "quoteCount"):
+        values = [m[name] for m in series]
+        assert values == sorted(values)
+    kinds = {e["action_type"] for e in world.ground_truth(times[-1])["engagements"]}
+    assert kinds == {"retweet", "reply", "quote"}
+    doubles = [e for e in world.events if e.action == "reply"]
+    assert len({(e.tweet_id, e.user_id) for e in doubles}) < len(doubles)  # someone replied twice
+    assert any(e.removed_at for e in world.events)  # someone unretweeted
