@@ -55,10 +55,11 @@ def celery_worker(tmp_log_dir):
 
 @pytest.fixture
 def simulator(tmp_log_dir, settings):
-    """A fresh simulator (tiny scenario, manual clock) with the client pointed at it."""
+    """A fresh simulator (tiny scenario, manual clock two hours after launch; every tweet is
+    posted by then) with the client pointed at it."""
     from tests.support.simulator import SimulatorProcess
 
-    sim = SimulatorProcess(tmp_log_dir, scenario="tiny").start()
+    sim = SimulatorProcess(tmp_log_dir, scenario="tiny", extra=["--start", "2025-03-15T17:00:00Z"]).start()
     settings.X_API_BASE_URL = sim.base_url
     settings.X_API_KEY = "test-key"
     settings.X_API_MAX_RETRIES = 2

@@ -1,0 +1,166 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.html import format_html, format_html_join
+
+from campaigns import services
+from campaigns.admin_forms import CampaignAddForm, CampaignChangeForm
+from campaigns.inputs import CampaignInputError
+from campaigns.models import Campaign, TrackedTweet
+from ingestion import worker_state
+
+
+class TrackedTweetInline(admin.TabularInline):
+    model = TrackedTweet
+    extra = 0
+    can_delete = True
+    fields = ("category", "tweet_link", "author_username", "metrics_summary", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False  # tweets are added through the URL boxes, which check them against X
+
+    @admin.display(description="Tweet")
+    def tweet_link(self, obj):
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.url, obj.tweet_id)
+
+    @admin.display(description="Metrics baseline")
+    def metrics_summary(self, obj):
+        m = obj.metrics or {}
+        if not m:
+            return "—"
+        return (f"♥ {m.get('likeCount', 0)} · RT {m.get('retweetCount', 0)} · Q {m.get('quoteCount', 0)} · "
+                f"R {m.get('replyCount', 0)} · views {m.get('viewCount', 0)}")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("launch_name", "client_name", "status", "start_date", "end_date", "tweet_count",
+                    "channel_state", "dashboard_link")
+    list_filter = ("status", "client_name")
+    search_fields = ("launch_name", "client_name", "client_email")
+    date_hierarchy = "start_date"
+    actions = ["pause", "resume", "rotate_share_link"]
+    inlines = [TrackedTweetInline]
+    readonly_fields = ("status", "share_link", "disabled_channels_display", "worker_state_table",
+                       "created_at", "updated_at", "completed_at")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = CampaignChangeForm if obj else CampaignAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        launch = ("launch_name", "client_name", "client_email") if obj is None else ("launch_name",)
+        fieldsets = [
+            ("Launch", {"fields": (*launch, ("start_date", "end_date"), "cpm_usd")}),
+            ("Tweets" if obj is None else "Add tweets",
+             {"fields": ("main_tweet_urls", "influencer_tweet_urls", "investor_tweet_urls")}),
+            ("Alerts", {"fields": ("importance_threshold", "category_thresholds", "action_thresholds", "channels",
+                                   "slack_webhook_url", "extra_recipients", "frequency_window_minutes",
+                                   "alert_spacing_minutes")}),
+        ]
+        if obj is not None:
+            fieldsets.insert(0, ("State", {"fields": ("status", "share_link", "disabled_channels_display",
+                                                      ("created_at", "updated_at", "completed_at"))}))
+            fieldsets.append(("Worker state (MongoDB)", {"fields": ("worker_state_table",),
+                                                         "classes": ("collapse",)}))
+        return fieldsets
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_tweet_count=Count("tweets"))
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.apply_changes(obj, form.prepared)
+        else:
+            created = services.store_campaign(form.prepared)
+            obj.pk = created.pk
+            obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)  # deletions from the tweets inline
+
+    def delete_model(self, request, obj):
+        services.delete_campaign(obj)
+
+    def delete_queryset(self, request, queryset):
+        for campaign in queryset:
+            services.delete_campaign(campaign)
+
+    @admin.display(description="Tweets", ordering="_tweet_count")
+    def tweet_count(self, obj):
+        return obj._tweet_count
+
+    @admin.display(description="Channels")
+    def channel_state(self, obj):
+        parts = []
+        for channel in obj.channels:
+            disabled = channel in obj.disabled_channels
+            parts.append(format_html('<span style="color:{}">{}{}</span>', "#c0392b" if disabled else "inherit",
+                                     channel, " (disabled)" if disabled else ""))
+        return format_html_join(", ", "{}", ((p,) for p in parts)) if parts else "—"
+
+    @admin.display(description="Dashboard")
+    def dashboard_link(self, obj):
+        return format_html('<a href="/socap/campaigns/{}/">Open</a>', obj.pk)
+
+    @admin.display(description="Client share link")
+    def share_link(self, obj):
+        path = f"/socap/c/{obj.share_token}/"
+        return format_html('<a href="{}" target="_blank">{}</a><br><small>Use the "Rotate client share link" '
+                           'action to invalidate it.</small>', path, path)
+
+    @admin.display(description="Disabled channels")
+    def disabled_channels_display(self, obj):
+        if not obj.disabled_channels:
+            return "None"
+        return format_html_join(format_html("<br>"), "<b>{}</b>: {}", obj.disabled_channels.items())
+
+    @admin.display(description="Worker state per tweet")
+    def worker_state_table(self, obj):
+        try:
+            states = worker_state.states_for_campaign(obj.mongo_id)
+        except Exception as exc:  # noqa: BLE001 - the page must render while Mongo is down
+            return f"MongoDB unavailable: {exc}"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (s["tweet_id"], s["job_type"], s.get("last_success") or "never", s.get("cursor") or "—",
+                 s.get("blocked_until") or "—", s.get("last_error") or "—", s.get("retry_count", 0))
+                for s in states
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Tweet</th><th>Job</th><th>Last success</th><th>Cursor</th>"
+            "<th>Blocked until</th><th>Last error</th><th>Retries</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    def _set_status(self, request, queryset, status, verb):
+        done = 0
+        for campaign in queryset:
+            try:
+                services.set_status(campaign, status)
+                done += 1
+            except CampaignInputError as exc:
+                self.message_user(request, f"{campaign}: {exc}", messages.WARNING)
+        self.message_user(request, f"{verb} {done} campaign(s).", messages.SUCCESS)
+
+    @admin.action(description="Pause selected campaigns")
+    def pause(self, request, queryset):
+        self._set_status(request, queryset, Campaign.Status.PAUSED, "Paused")
+
+    @admin.action(description="Resume selected campaigns")
+    def resume(self, request, queryset):
+        self._set_status(request, queryset, Campaign.Status.ACTIVE, "Resumed")
+
+    @admin.action(description="Rotate client share link")
+    def rotate_share_link(self, request, queryset):
+        for campaign in queryset:
+            services.rotate_share_token(campaign)
+        self.message_user(request, f"New share links for {queryset.count()} campaign(s); old links now 404.",
+                          messages.SUCCESS)

@@ -1,0 +1,205 @@
+import copy
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from campaigns.models import Campaign, TrackedTweet
+from socap_project import mongo
+from tests.support.processes import mongo_process, mongo_uri
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MAIN, INFLUENCER, INVESTOR, PROTECTED = ("1900000000000000101", "1900000000000000102", "1900000000000000103",
+                                         "1900000000000000199")
+SEED_BODY = {
+    "launch_name": "Product Launch Q1 2025",
+    "client_info": {"name": "Client Company", "email": "client@example.com"},
+    "maintweets": [{"url": f"https://twitter.com/orbitlabs/status/{MAIN}"}],
+    "influencer_twts": [{"url": f"https://x.com/someone/status/{INFLUENCER}?s=20"}],
+    "investor_twts": [{"url": f"https://x.com/i/web/status/{INVESTOR}"}],
+    "monitor_window": {"start_date": "2025-01-01T00:00:00Z", "end_date": "2025-01-04T00:00:00Z"},
+    "alert_preferences": {"importance_threshold": 10, "channels": ["slack", "email"],
+                          "slack_webhook_url": "https://hooks.slack.com/services/T/B/X",
+                          "frequency_window_minutes": 30, "alert_spacing_minutes": 20},
+}
+
+
+@pytest.fixture
+def api(django_user_model, simulator, mongo_db, redis_conn):
+    user = django_user_model.objects.create_user("integrator", password="pw", is_staff=True)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def body(**changes):
+    data = copy.deepcopy(SEED_BODY)
+    for path, value in changes.items():
+        target, *rest = path.split("__")
+        if rest:
+            data[target][rest[0]] = value
+        elif value is None:
+            data.pop(target)
+        else:
+            data[target] = value
+    return data
+
+
+def nothing_stored():
+    return (Campaign.objects.count(), TrackedTweet.objects.count(),
+            mongo.collection(mongo.WORKER_STATE).count_documents({})) == (0, 0, 0)
+
+
+def test_create_with_the_seed_body(api):
+    response = api.post("/socap/campaigns", SEED_BODY, format="json")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["status"] == "active"
+    assert {(t["tweet_id"], t["category"]) for t in data["tweets"]} == {
+        (MAIN, "main_twt"), (INFLUENCER, "influencer_twt"), (INVESTOR, "investor_twt")}
+    assert next(t for t in data["tweets"] if t["tweet_id"] == MAIN)["author_username"] == "orbitlabs"
+    assert "hooks.slack.com" not in json.dumps(data)
+    states = list(mongo.collection(mongo.WORKER_STATE).find({"campaign_id": str(data["id"])}))
+    assert len(states) == 12
+    assert all(s["cursor"] is None and s["last_success"] is None for s in states)
+    assert data["share_url"].endswith(f"/socap/c/{Campaign.objects.get().share_token}/")
+
+
+def test_requires_a_token(simulator):
+    assert APIClient().post("/socap/campaigns", SEED_BODY, format="json").status_code == 401
+    assert APIClient().get("/socap/campaigns").status_code == 401
+
+
+BAD = [
+    ("malformed json", None, "body"),
+    ("unknown category key", body(founder_twts=[{"url": "https://x.com/a/status/1"}]), "founder_twts"),
+    ("missing launch name", body(launch_name=None), "launch_name"),
+    ("blank launch name", body(launch_name="  "), "launch_name"),
+    ("no tweets", body(maintweets=None, influencer_twts=None, investor_twts=None), "tweets"),
+    ("non-tweet url", body(maintweets=[{"url": "https://x.com/orbitlabs"}]), "maintweets[0].url"),
+    ("duplicate url", body(investor_twts=[{"url": f"https://x.com/a/status/{MAIN}"}]), "investor_twts[0].url"),
+    ("end before start", body(monitor_window__end_date="2024-12-31T00:00:00Z"), "monitor_window.end_date"),
+    ("window too long", body(monitor_window__end_date="2025-06-01T00:00:00Z"), "monitor_window.end_date"),
+    ("negative threshold", body(alert_preferences={"importance_threshold": -1}),
+     "alert_preferences.importance_threshold"),
+    ("unknown channel", body(alert_preferences={"channels": ["sms"]}), "alert_preferences.channels"),
+    ("slack without webhook", body(alert_preferences={"channels": ["slack"]}),
+     "alert_preferences.slack_webhook_url"),
+    ("invalid email", body(client_info={"name": "C", "email": "nope"}), "client_info.email"),
+    ("protected tweet", body(influencer_twts=[{"url": f"https://x.com/a/status/{PROTECTED}"}]),
+     "influencer_twts[0].url"),
+    ("unknown tweet", body(investor_twts=[{"url": "https://x.com/a/status/42"}]), "investor_twts[0].url"),
+]
+
+
+@pytest.mark.parametrize(("case", "payload", "field"), BAD, ids=[case for case, _, _ in BAD])
+def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(api, case, payload, field):
+    if payload is None:
+        response = api.post("/socap/campaigns", "{not json", content_type="application/json")
+    else:
+        response = api.post("/socap/campaigns", payload, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"], response.json()
+    assert nothing_stored()
+
+
+def test_oversized_payload(api, settings):
+    settings.SOCAP_MAX_API_BODY_BYTES = 2000
+    payload = body(launch_name="x" * 5000)
+    response = api.post("/socap/campaigns", payload, format="json")
+    assert response.status_code == 400 and "Payload too large" in response.json()["errors"]["body"][0]
+    assert nothing_stored()
+
+
+def test_resolution_failure_in_the_middle_of_a_batch_stores_nothing(api):
+    payload = body(maintweets=[{"url": f"https://x.com/a/status/{MAIN}"},
+                               {"url": f"https://x.com/a/status/{PROTECTED}"},
+                               {"url": "https://x.com/a/status/1900000000000000100"}])
+    errors = api.post("/socap/campaigns", payload, format="json").json()["errors"]
+    assert set(errors) == {"maintweets[1].url", "maintweets[2].url"}
+    assert nothing_stored()
+
+
+def test_provider_unavailable_is_a_503_and_stores_nothing(api, simulator):
+    simulator.faults([{"kind": "rate_limit", "retry_after": 9}])
+    response = api.post("/socap/campaigns", SEED_BODY, format="json")
+    assert response.status_code == 503 and response["Retry-After"] == "9"
+    assert nothing_stored()
+
+
+def test_mongo_outage_during_create_rolls_back_the_django_rows(api, settings, tmp_path):
+    server = mongo_process(tmp_path / "mongo").start()
+    settings.MONGODB_URI, settings.MONGODB_TIMEOUT_MS = mongo_uri(server.port), 500
+    mongo.reset_client()
+    try:
+        server.stop()
+        with pytest.raises(mongo.PyMongoError):
+            api.post("/socap/campaigns", SEED_BODY, format="json")
+        assert Campaign.objects.count() == 0 and TrackedTweet.objects.count() == 0
+    finally:
+        mongo.reset_client()
+
+
+def test_list_detail_patch_delete(api):
+    created = [api.post("/socap/campaigns", body(launch_name=f"L{i}"), format="json").json() for i in range(3)]
+    listing = api.get("/socap/campaigns?page_size=2").json()
+    assert listing["count"] == 3 and len(listing["results"]) == 2
+    assert api.get("/socap/campaigns?status=bogus").status_code == 400
+    campaign_id = created[0]["id"]
+    assert api.get(f"/socap/campaigns/{campaign_id}").json()["launch_name"] == "L0"
+
+    paused = api.patch(f"/socap/campaigns/{campaign_id}", {"status": "paused"}, format="json").json()
+    assert paused["status"] == "paused"
+    assert api.get("/socap/campaigns?status=paused").json()["count"] == 1
+    prefs = api.patch(f"/socap/campaigns/{campaign_id}",
+                      {"alert_preferences": {"importance_threshold": 3, "action_thresholds": {"quote": 1}}},
+                      format="json").json()["alert_preferences"]
+    assert prefs["importance_threshold"] == 3 and prefs["action_thresholds"] == {"quote": 1}
+    assert prefs["channels"] == ["slack", "email"]  # untouched preferences keep their values
+
+    bad = api.patch(f"/socap/campaigns/{campaign_id}",
+                    {"alert_preferences": {"importance_threshold": 5},
+                     "add_tweets": {"maintweets": [{"url": f"https://x.com/a/status/{PROTECTED}"}]}}, format="json")
+    assert bad.status_code == 400
+    assert Campaign.objects.get(pk=campaign_id).importance_threshold == 3  # all or nothing
+
+    api.patch(f"/socap/campaigns/{campaign_id}", {"remove_tweet_ids": [INVESTOR]}, format="json")
+    assert mongo.collection(mongo.WORKER_STATE).count_documents(
+        {"campaign_id": str(campaign_id), "tweet_id": INVESTOR}) == 0
+    added = api.patch(f"/socap/campaigns/{campaign_id}",
+                      {"add_tweets": {"investor_twts": [{"url": f"https://x.com/a/status/{INVESTOR}"}]}},
+                      format="json").json()
+    assert len(added["tweets"]) == 3
+    assert api.patch(f"/socap/campaigns/{campaign_id}", {}, format="json").status_code == 400
+
+    mongo.collection(mongo.ENGAGEMENTS).insert_one({"campaign_id": str(campaign_id), "tweet_id": MAIN,
+                                                   "user_id": "u", "action_type": "retweet"})
+    deleted = api.delete(f"/socap/campaigns/{campaign_id}").json()
+    assert deleted["mongo_documents_removed"]["engagements"] == 1
+    assert not Campaign.objects.filter(pk=campaign_id).exists()
+    assert mongo.collection(mongo.WORKER_STATE).count_documents({"campaign_id": str(campaign_id)}) == 0
+    assert api.get(f"/socap/campaigns/{campaign_id}").status_code == 404
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+mutations = st.fixed_dictionaries({}, optional={
+    key: json_values for key in ("launch_name", "client_info", "maintweets", "influencer_twts", "investor_twts",
+                                 "monitor_window", "alert_preferences", "cpm_usd", "extra")
+})
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mutation=mutations)
+def test_malformed_payloads_are_4xx_and_change_nothing(api, mutation):
+    payload = {**copy.deepcopy(SEED_BODY), **mutation}
+    payload["maintweets"] = payload.get("maintweets") if "maintweets" in mutation else [{"url": "https://x.com/a"}]
+    response = api.post("/socap/campaigns", payload, format="json")
+    assert 400 <= response.status_code < 500, (payload, response.content)
+    assert nothing_stored()
