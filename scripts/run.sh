@@ -5,6 +5,8 @@ set -euo pipefail
 . "$ROOT/scripts/stores.sh"
 
 export SOCAP_ENV="${SOCAP_ENV:-dev}"
+# The demo polls every 5 minutes (production default: 30); editable later in the admin.
+export SOCAP_POLL_INTERVAL_MINUTES="${SOCAP_POLL_INTERVAL_MINUTES:-5}"
 BIND="${SOCAP_BIND:-127.0.0.1:8000}"
 export SOCAP_SITE_URL="${SOCAP_SITE_URL:-http://$BIND}"
 
@@ -19,17 +21,23 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 start_stores
+start_simulator
 
 python manage.py socap_wait_for_stores --timeout 60
 python manage.py migrate --noinput
 python manage.py socap_init_db
 python manage.py socap_setup_schedules
 python manage.py socap_ensure_superuser
+if [ -z "${X_API_KEY:-}" ]; then
+  say "X API: the local simulator (set X_API_KEY to use twitterapi.io)"
+  python manage.py socap_demo
+fi
 
 cat <<MSG
 
   SOCAP is starting.
     Admin:        $SOCAP_SITE_URL/admin/
+    New campaign: $SOCAP_SITE_URL/socap/create
     Health:       $SOCAP_SITE_URL/socap/health
   Press Ctrl-C to stop everything.
 

@@ -21,6 +21,20 @@ wait_port() {
   die "$name did not start on port $port (see var/log/$name.log)"
 }
 
+start_simulator() {
+  [ -n "${X_API_KEY:-}" ] && return 0
+  local port="${SOCAP_SIMULATOR_PORT:-8765}"
+  if port_open "$port"; then
+    say "using the X API simulator already on 127.0.0.1:$port"
+    return 0
+  fi
+  say "no X_API_KEY: starting the local X API simulator on 127.0.0.1:$port (scenario ${SOCAP_DEMO_SCENARIO:-demo})"
+  python -m ingestion.simulator --port "$port" --scenario "${SOCAP_DEMO_SCENARIO:-demo}" --clock realtime \
+    --launch-ago-hours "${SOCAP_DEMO_LAUNCH_AGO_HOURS:-1}" >"var/log/simulator.log" 2>&1 &
+  STORE_PIDS+=($!)
+  wait_port "$port" simulator
+}
+
 start_stores() {
   mkdir -p var/log var/redis var/mongo
   if [ -z "${REDIS_URL:-}" ]; then

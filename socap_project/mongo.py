@@ -29,6 +29,8 @@ __all__ = [
     "UpdateOne",
     "ReplaceOne",
     "FINAL_REPORTS",
+    "ENGAGEMENT_ROLLUPS",
+    "CAMPAIGN_ACCOUNTS",
     "to_json_line",
     "from_json_line",
     "ENGAGEMENTS",
@@ -55,6 +57,8 @@ ALERT_QUEUE = "alert_queue"
 FOLLOWING_INDEX = "following_index"
 API_USAGE = "api_usage"
 FINAL_REPORTS = "final_reports"
+ENGAGEMENT_ROLLUPS = "engagement_rollups"
+CAMPAIGN_ACCOUNTS = "campaign_accounts"
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("status", ASCENDING), ("scheduled_send_time", ASCENDING)),
         _ix(("campaign_id", ASCENDING), ("run_batch", ASCENDING)),
         _ix(("engagement_id", ASCENDING)),
+        # One message per account per run (its engagements are batched): queueing twice is a no-op.
+        _ix(("campaign_id", ASCENDING), ("user_id", ASCENDING), ("run_batch", ASCENDING), unique=True),
+        _ix(("campaign_id", ASCENDING), ("user_id", ASCENDING), ("created_at", DESCENDING)),
     ),
     METRIC_SNAPSHOTS: (
         _ix(("campaign_id", ASCENDING), ("snapshot_time", ASCENDING), unique=True),
@@ -108,6 +115,14 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("tweet_id", ASCENDING), ("at", DESCENDING)),
     ),
     FINAL_REPORTS: (_ix(("campaign_id", ASCENDING), unique=True),),
+    ENGAGEMENT_ROLLUPS: (
+        _ix(("campaign_id", ASCENDING), ("hour", ASCENDING), ("account_category", ASCENDING),
+            ("action_type", ASCENDING), ("tweet_category", ASCENDING), unique=True),
+    ),
+    CAMPAIGN_ACCOUNTS: (
+        _ix(("campaign_id", ASCENDING), ("user_id", ASCENDING), unique=True),
+        _ix(("campaign_id", ASCENDING), ("max_importance", DESCENDING)),
+    ),
 }
 
 _lock = threading.Lock()

@@ -246,3 +246,6 @@ SOCAP_ARCHIVE_DIR = Path(env_str("SOCAP_ARCHIVE_DIR", str(VAR_DIR / "archives"))
 # How long completion waits for the final poll before freezing the report anyway.
 SOCAP_FINAL_POLL_MINUTES = env_int("SOCAP_FINAL_POLL_MINUTES", 20)
 SOCAP_CHROMIUM = env_str("SOCAP_CHROMIUM", "chromium")
+
+# --- Demo: local sinks that stand in for Slack and SMTP (started by the run script).
+SOCAP_SINK_HTTP_PORT = env_int("SOCAP_SINK_HTTP_PORT", 8766)

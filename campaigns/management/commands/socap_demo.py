@@ -1,0 +1,69 @@
+"""Set up the demo: the simulator's following index and one demo campaign over its tweets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from campaigns import services
+from campaigns.inputs import CATEGORY_KEYS, AlertPreferencesInput, CampaignInput, TweetInput
+from campaigns.models import Campaign
+from ingestion import importance
+from ingestion.scheduler import enqueue_metrics
+
+DEMO_NAME = "Orbit public launch (demo)"
+
+
+class Command(BaseCommand):
+    help = "Create the demo campaign from the local X API simulator's scenario (once) and poll it now."
+
+    def handle(self, *args, **options):
+        if not settings.X_API_USES_SIMULATOR:
+            raise CommandError("X_API_KEY is set: the demo only runs against the local simulator.")
+        base = settings.X_API_BASE_URL
+        try:
+            scenario = requests.get(f"{base}/_sim/scenario", timeout=10).json()
+            index_lines = requests.get(f"{base}/_sim/following_index", timeout=30).text.splitlines()
+        except requests.RequestException as exc:
+            raise CommandError(f"The simulator at {base} does not answer: {exc}") from exc
+
+        import json
+
+        entries = [importance.entry(row["user_id"], row["followers"]) for row in map(json.loads, index_lines) if row]
+        importance.upsert_entries(entries)
+        self.stdout.write(f"  following index: {len(entries)} accounts from the simulator")
+
+        campaign = Campaign.objects.filter(launch_name=DEMO_NAME).first()
+        if campaign is None:
+            launch = dt.datetime.fromisoformat(scenario["launch"])
+            tweets = [
+                TweetInput(url=t["url"], category=t["category"], path=f"{CATEGORY_KEYS[t['category']]}[{i}].url")
+                for i, t in enumerate(scenario["tweets"]) if not t["protected"]
+            ]
+            campaign = services.create_campaign(CampaignInput(
+                launch_name=DEMO_NAME,
+                client_name="Orbit Labs",
+                client_email="founders@orbit.example",
+                start_date=launch,
+                end_date=launch + dt.timedelta(days=3),
+                tweets=tweets,
+                alerts=AlertPreferencesInput(
+                    importance_threshold=8,
+                    channels=["slack", "email"],
+                    slack_webhook_url=f"http://127.0.0.1:{settings.SOCAP_SINK_HTTP_PORT}/hooks/demo",
+                    frequency_window_minutes=30,
+                    alert_spacing_minutes=4,
+                ),
+                cpm_usd=6.5,
+            ))
+            self.stdout.write(self.style.SUCCESS(f"  created demo campaign {campaign.pk} with {len(tweets)} tweets"))
+        elif campaign.status == Campaign.Status.ACTIVE and campaign.end_date < timezone.now():
+            self.stdout.write("  the demo campaign's window is over; it will be completed by Beat")
+        enqueue_metrics([campaign.pk])
+        site = settings.SITE_URL
+        self.stdout.write(f"  dashboard (staff): {site}/socap/campaigns/{campaign.pk}/")
+        self.stdout.write(f"  client link:       {site}/socap/c/{campaign.share_token}/")

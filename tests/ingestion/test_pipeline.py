@@ -1,0 +1,96 @@
+import datetime as dt
+
+import pytest
+
+from campaigns.models import TrackedTweet
+from ingestion.list_job import run_list_job
+from ingestion.metrics_job import run_metrics
+from socap_project import mongo
+from tests.ingestion.helpers import TINY, assert_matches_truth, poll_cycle, tiny_campaign, truth_keys
+
+pytestmark = pytest.mark.django_db(transaction=True)
+MAIN = "1900000000000000101"
+
+
+@pytest.fixture
+def env(simulator, mongo_db, redis_conn):
+    return simulator
+
+
+def test_three_day_window_fast_forwarded_equals_ground_truth(env):
+    campaign = tiny_campaign()
+    seen = set()
+    for _ in range(0, 72, 6):  # a poll every 6 simulated hours
+        poll_cycle(campaign)
+        seen |= truth_keys(env.ground_truth(), visible_only=True)
+        env.advance(hours=6)
+    poll_cycle(campaign)
+    truth = env.ground_truth()
+    seen |= truth_keys(truth, visible_only=True)
+    assert_matches_truth(campaign, truth, seen)
+    for tweet in TrackedTweet.objects.filter(campaign=campaign):
+        expected = truth["metrics"][tweet.tweet_id]
+        assert {k: tweet.metrics[k] for k in expected} == expected
+    # Deltas add up to the growth since the creation-time baseline: nothing lost, nothing twice.
+    deltas = list(mongo.collection(mongo.METRIC_DELTAS).find({"campaign_id": campaign.mongo_id, "tweet_id": MAIN}))
+    first = min(deltas, key=lambda d: d["recorded_at"])
+    base_likes = first["values"]["likes"] - first["deltas"]["likes"]
+    assert base_likes + sum(d["deltas"]["likes"] for d in deltas) == truth["metrics"][MAIN]["likeCount"]
+    assert mongo.collection(mongo.METRIC_SNAPSHOTS).count_documents({"campaign_id": campaign.mongo_id}) >= 1
+
+
+def test_delta_runs_cost_floor_delta_over_page_plus_one_and_unchanged_costs_nothing(env):
+    campaign = tiny_campaign()
+    run_metrics(campaign.pk)
+    backfill = run_list_job(campaign.pk, MAIN, "replies")
+    assert backfill.backfill and backfill.requests >= 1
+    for hours in (3, 10, 30):
+        before = {e["engagement_tweet_id"] for e in env.ground_truth()["engagements"]
+                  if e["tweet_id"] == MAIN and e["action_type"] == "reply"}
+        env.advance(hours=hours)
+        after = {e["engagement_tweet_id"] for e in env.ground_truth()["engagements"]
+                 if e["tweet_id"] == MAIN and e["action_type"] == "reply"}
+        delta = len(after - before)
+        run_metrics(campaign.pk)
+        run = run_list_job(campaign.pk, MAIN, "replies")
+        if delta == 0:
+            assert run.skipped == "unchanged" and run.requests == 0
+        else:
+            assert run.requests == delta // 20 + 1, (hours, delta, run)
+    requests_before = env.stats().get("requests:/twitter/tweet/replies", 0)
+    again = run_list_job(campaign.pk, MAIN, "replies")
+    assert again.skipped == "unchanged" and again.requests == 0
+    assert env.stats().get("requests:/twitter/tweet/replies", 0) == requests_before
+
+
+@pytest.mark.parametrize("kind", ["rate_limit", "credits", "server_error", "malformed", "error_in_200",
+                                  "expired_cursor", "lying_has_next", "repeated_cursor"])
+def test_each_fault_then_recovery_converges_to_ground_truth(env, kind, settings):
+    settings.SOCAP_RATE_LIMIT_BLOCK_SECONDS = 0
+    settings.SOCAP_CREDITS_BLOCK_SECONDS = 0
+    campaign = tiny_campaign()
+    env.advance(hours=30)
+    env.faults([{"kind": kind, "count": 3, "retry_after": 0}])
+    poll_cycle(campaign)
+    env.faults([])
+    seen = truth_keys(env.ground_truth(), visible_only=True)
+    for _ in range(3):
+        for state in mongo.collection(mongo.WORKER_STATE).find({"campaign_id": campaign.mongo_id}):
+            assert state["lease_owner"] is None
+        mongo.collection(mongo.WORKER_STATE).update_many({}, {"$set": {"blocked_until": None}})
+        poll_cycle(campaign)
+    assert_matches_truth(campaign, env.ground_truth(), seen)
+
+
+def test_rate_limit_blocks_the_job_and_keeps_the_baseline(env):
+    campaign = tiny_campaign()
+    baseline = TrackedTweet.objects.get(campaign=campaign, tweet_id=MAIN).metrics
+    env.faults([{"kind": "rate_limit", "retry_after": 120, "path": "/twitter/tweets"}])
+    run = run_metrics(campaign.pk)
+    assert run.error and not run.polled
+    state = mongo.collection(mongo.WORKER_STATE).find_one({"campaign_id": campaign.mongo_id, "tweet_id": MAIN,
+                                                           "job_type": "metrics"})
+    assert state["blocked_until"] > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=100)
+    assert "RateLimited" in state["last_error"] and state["retry_count"] == 1
+    assert TrackedTweet.objects.get(campaign=campaign, tweet_id=MAIN).metrics == baseline
+    assert set(run_metrics(campaign.pk).skipped) == set(TINY)  # still blocked: no request
