@@ -55,6 +55,7 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
     state = leases.acquire(cid, tweet_id, job_type, owner)
     if state is None:
         run.skipped = "leased"
+        log.info("%s %s/%s: another runner holds the lease", job_type, cid, tweet_id)
         return run
     started = timezone.now()
     run_batch = started.isoformat()
@@ -117,6 +118,6 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
             "new": run.new, "backfill": run.backfill, "skipped": run.skipped, "error": run.error,
         }
         leases.release(cid, tweet_id, job_type, owner, outcome, failed=failed)
-    log.info("%s %s/%s: %d requests, %d new%s", job_type, cid, tweet_id, run.requests, run.new,
-             f" ({run.skipped})" if run.skipped else "")
+        log.info("%s %s/%s: %d requests, %d new%s%s", job_type, cid, tweet_id, run.requests, run.new,
+                 f", skipped ({run.skipped})" if run.skipped else "", f", error: {run.error}" if run.error else "")
     return run

@@ -21,6 +21,18 @@ PRIORITY = {"metrics": 0, "retweets": 2, "replies": 3, "quotes": 3}
 class FanOut:
     campaigns: int = 0
     jobs: int = 0
+    skipped: bool = False  # another fan-out already covered this interval
+
+
+def _claim_interval(now) -> bool:
+    """One fan-out per poll interval, whoever asks (two Beats, Beat plus the trigger endpoint)."""
+    from django.conf import settings
+
+    from socap_project.redis_client import get_redis
+
+    interval = settings.SOCAP_POLL_INTERVAL_MINUTES * 60
+    slot = int(now.timestamp()) // interval
+    return bool(get_redis().set(f"socap:fanout:{slot}", now.isoformat(), nx=True, ex=interval))
 
 
 def pollable_campaigns(now=None):
@@ -62,6 +74,9 @@ def enqueue_tweet_now(campaign_id: int, tweet_id: str) -> int:
 
 
 def fan_out(now=None) -> FanOut:
+    now = now or timezone.now()
+    if not _claim_interval(now):
+        return FanOut(skipped=True)
     ids = list(pollable_campaigns(now).values_list("pk", flat=True))
     tweets = TrackedTweet.objects.filter(campaign_id__in=ids).count()
     enqueue_metrics(ids)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from socap_project.mongo import PyMongoError
 
 STORE_OUTAGES = (PyMongoError, RedisConnectionError)
+log = logging.getLogger(__name__)
 RETRY = {"autoretry_for": STORE_OUTAGES, "retry_backoff": 5, "retry_backoff_max": 120, "max_retries": 8}
 
 
@@ -16,7 +19,7 @@ def fan_out() -> dict:
     from ingestion import scheduler
 
     result = scheduler.fan_out()
-    return {"campaigns": result.campaigns, "jobs": result.jobs}
+    return {"campaigns": result.campaigns, "jobs": result.jobs, "skipped": result.skipped}
 
 
 @shared_task(name="socap.ingestion.poll_metrics", ignore_result=True, **RETRY)
@@ -35,5 +38,7 @@ def poll_list(campaign_id: int, tweet_id: str, job_type: str) -> None:
     from ingestion.list_job import run_list_job
 
     if not TrackedTweet.objects.filter(campaign_id=campaign_id, tweet_id=tweet_id).exists():
-        return  # removed from the campaign after the job was queued
+        log.info("skip %s of tweet %s: not tracked by campaign %s (removed after queueing)",
+                 job_type, tweet_id, campaign_id)
+        return
     run_list_job(campaign_id, tweet_id, job_type)

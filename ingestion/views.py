@@ -34,7 +34,8 @@ class TriggerView(APIView):
             return errors_response({"detail": [f"Missing or wrong {TRIGGER_HEADER} header."]},
                                    status.HTTP_403_FORBIDDEN)
         result = scheduler.fan_out()
-        return Response({"campaigns": result.campaigns, "jobs": result.jobs}, status=status.HTTP_202_ACCEPTED)
+        return Response({"campaigns": result.campaigns, "jobs": result.jobs,
+                         "already_polled_this_interval": result.skipped}, status=status.HTTP_202_ACCEPTED)
 
 
 class RunView(APIView):

@@ -49,7 +49,10 @@ def test_trigger_fans_out_only_pollable_campaigns(settings, redis_conn):
     make_campaign(start_date=now - dt.timedelta(days=4), end_date=now - dt.timedelta(days=1))
     response = APIClient().post("/socap/workers/trigger", HTTP_X_SOCAP_TRIGGER_SECRET="s3cret")
     assert response.status_code == 202
-    assert response.json() == {"campaigns": 1, "jobs": 1 + 3 * 3}
+    assert response.json() == {"campaigns": 1, "jobs": 1 + 3 * 3, "already_polled_this_interval": False}
+    assert queued_tasks(redis_conn) == ["socap.ingestion.poll_metrics"]
+    again = APIClient().post("/socap/workers/trigger", HTTP_X_SOCAP_TRIGGER_SECRET="s3cret").json()
+    assert again["already_polled_this_interval"] is True and again["jobs"] == 0
     assert queued_tasks(redis_conn) == ["socap.ingestion.poll_metrics"]
     assert list(scheduler.pollable_campaigns()) == [active]
 

@@ -1,0 +1,65 @@
+"""kill -9 a worker in the middle of a backfill, restart: nothing lost, nothing duplicated."""
+
+import random
+from collections import Counter
+
+import pytest
+
+from ingestion.metrics_job import run_metrics
+from ingestion.tasks import poll_list
+from socap_project import mongo
+from tests.ingestion.helpers import tiny_campaign
+from tests.reliability.workers import wait_until, worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+MAIN = "1900000000000000101"
+
+
+@pytest.fixture
+def slow_simulator(tmp_log_dir, settings, mongo_db, redis_conn):
+    from tests.support.simulator import SimulatorProcess
+
+    sim = SimulatorProcess(tmp_log_dir, scenario="tiny", page_size=2,
+                           extra=["--start", "2025-03-18T15:00:00Z"]).start()
+    settings.X_API_BASE_URL, settings.X_API_KEY = sim.base_url, "test-key"
+    # Every retweeters page takes 0.3 s, so a backfill of ~14 pages can be interrupted.
+    sim.faults([{"kind": "timeout", "delay_seconds": 0.3, "count": None, "path": "/twitter/tweet/retweeters"}])
+    yield sim
+    sim.stop()
+
+
+def stored_retweeters(campaign) -> Counter:
+    return Counter(d["user_id"] for d in mongo.collection(mongo.ENGAGEMENTS).find(
+        {"campaign_id": campaign.mongo_id, "tweet_id": MAIN, "action_type": "retweet"}))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kill_mid_backfill_then_restart(slow_simulator, tmp_log_dir, seed):
+    rng = random.Random(seed)
+    campaign = tiny_campaign()
+    run_metrics(campaign.pk)
+    visible = {e["user_id"] for e in slow_simulator.ground_truth()["engagements"]
+               if e["tweet_id"] == MAIN and e["action_type"] == "retweet" and e["visible"]}
+    state = {"campaign_id": campaign.mongo_id, "tweet_id": MAIN, "job_type": "retweets"}
+
+    first = worker(tmp_log_dir, slow_simulator)
+    kill_after = rng.randint(2, 8)  # pages stored before the crash
+    try:
+        poll_list.delay(campaign.pk, MAIN, "retweets")
+        assert wait_until(lambda: len(stored_retweeters(campaign)) >= 2 * kill_after, 30), first.tail()
+        first.kill()
+    finally:
+        first.stop()
+    checkpoint = mongo.collection(mongo.WORKER_STATE).find_one(state)
+    assert checkpoint["backfill_done"] is False and checkpoint["cursor"], "no checkpoint before the crash"
+
+    second = worker(tmp_log_dir, slow_simulator)
+    try:
+        # The unacknowledged task comes back by itself once its visibility timeout passes.
+        done = wait_until(lambda: mongo.collection(mongo.WORKER_STATE).find_one(state)["backfill_done"], 60)
+        assert done, second.tail()
+    finally:
+        second.stop()
+    stored = stored_retweeters(campaign)
+    assert set(stored) == visible
+    assert max(stored.values()) == 1
