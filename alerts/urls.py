@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401 - routes are added as the app grows
+from django.urls import path
+
+from alerts import views
 
 app_name = "alerts"
-urlpatterns: list = []
+urlpatterns = [
+    path("alerts/test/<int:campaign_id>", views.test_send, name="test-send"),
+]

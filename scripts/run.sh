@@ -22,6 +22,7 @@ trap stop_all EXIT
 trap 'exit 130' INT TERM
 start_stores
 start_simulator
+start_sinks
 
 python manage.py socap_wait_for_stores --timeout 60
 python manage.py migrate --noinput
@@ -39,6 +40,7 @@ cat <<MSG
     Admin:        $SOCAP_SITE_URL/admin/
     New campaign: $SOCAP_SITE_URL/socap/create
     Health:       $SOCAP_SITE_URL/socap/health
+    Alerts sent:  http://127.0.0.1:${SOCAP_SINK_HTTP_PORT:-8766}/  (local Slack/SMTP stand-ins)
   Press Ctrl-C to stop everything.
 
 MSG

@@ -35,6 +35,21 @@ start_simulator() {
   wait_port "$port" simulator
 }
 
+start_sinks() {
+  # With no real SMTP server configured, alerts go to local stand-ins for Slack and SMTP.
+  [ -n "${EMAIL_HOST:-}" ] && return 0
+  local http="${SOCAP_SINK_HTTP_PORT:-8766}" smtp="${EMAIL_PORT:-1025}"
+  if port_open "$http"; then
+    say "using the alert sinks already on 127.0.0.1:$http"
+    return 0
+  fi
+  say "starting local alert sinks: Slack webhooks on 127.0.0.1:$http, SMTP on 127.0.0.1:$smtp"
+  python -m alerts.sinks --http-port "$http" --smtp-port "$smtp" --data-dir "$ROOT/var/sinks" \
+    >"var/log/sinks.log" 2>&1 &
+  STORE_PIDS+=($!)
+  wait_port "$http" sinks
+}
+
 start_stores() {
   mkdir -p var/log var/redis var/mongo
   if [ -z "${REDIS_URL:-}" ]; then

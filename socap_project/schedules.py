@@ -29,6 +29,12 @@ def schedules() -> list[Schedule]:
             priority=0,
         ),
         Schedule(
+            name="socap: send due alerts",
+            task="socap.alerts.send_due",
+            every_seconds=60,
+            description="Delivers queued alerts whose spaced send time has come (Slack, email).",
+        ),
+        Schedule(
             name="socap: complete campaigns whose window ended",
             task="socap.campaigns.complete_due",
             every_seconds=60,

@@ -1,0 +1,63 @@
+"""Alert texts (seed section 13.5): one line per account, batched when it engaged several tweets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+CATEGORY_LABEL = {"vcs": "Investor", "founders": "Founder", "ai_creators": "AI creator", "media": "Media",
+                  "developers": "Developer", "c_level": "Executive", "yc_alumni": "YC founder", "others": "Account"}
+VERB = {"retweet": "retweeted", "reply": "replied to", "quote": "quote-tweeted"}
+TWEET = {"main_twt": "main", "influencer_twt": "influencer", "investor_twt": "investor"}
+SNIPPET = 140
+
+
+@dataclass
+class Message:
+    subject: str
+    text: str
+    blocks: list[dict]
+    html: str
+
+
+def engagement_link(item: dict, engagement: dict) -> str:
+    if engagement.get("engagement_tweet_id"):
+        return f"https://x.com/{item['username']}/status/{engagement['engagement_tweet_id']}"
+    return f"https://x.com/{item['username']}"
+
+
+def headline(item: dict) -> str:
+    who = f"{CATEGORY_LABEL.get(item['account_category'], 'Account')} @{item['username']}"
+    score = f"(importance: {item['importance_score']:g})"
+    engagements = item["engagements"]
+    if len(engagements) == 1:
+        e = engagements[0]
+        line = f"{who} {score} {VERB[e['action_type']]} your {TWEET.get(e['tweet_category'], 'tracked')} tweet"
+        if e.get("text"):
+            snippet = e["text"][:SNIPPET] + ("…" if len(e["text"]) > SNIPPET else "")
+            line += f": “{snippet}”"
+        return line
+    parts = ", ".join(f"{TWEET.get(e['tweet_category'], 'tracked')} ({e['action_type']})" for e in engagements)
+    return f"{who} {score} engaged with {len(engagements)} tweets: {parts}"
+
+
+def build(item: dict, campaign) -> Message:
+    dashboard = f"{settings.SITE_URL}/socap/campaigns/{campaign.pk}/"
+    line = headline(item)
+    details = f"{item['followers']:,} followers · {item['account_category']} · {item.get('name', '')}"
+    links = [engagement_link(item, e) for e in item["engagements"]]
+    text = f"{line}\n{details}\n" + "\n".join(links) + f"\nDashboard: {dashboard}"
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{line}*"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": details}]},
+        {"type": "actions", "elements": [
+            {"type": "button", "text": {"type": "plain_text", "text": "View on X"}, "url": links[0]},
+            {"type": "button", "text": {"type": "plain_text", "text": "Dashboard"}, "url": dashboard},
+        ]},
+    ]
+    html = render_to_string("alerts/alert_email.html", {"line": line, "details": details, "links": links,
+                                                         "dashboard": dashboard, "campaign": campaign})
+    subject = f"[{campaign.launch_name}] {line[:120]}"
+    return Message(subject, text, blocks, html)

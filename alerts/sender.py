@@ -1,0 +1,166 @@
+"""Sending due alerts: claimed atomically, checked for duplicates again, delivered, recorded.
+
+A claim is a conditional update (pending, or a "sending" claim whose lease ran
+out because its sender died) to "sending" with this sender's id, so two
+senders never take the same alert. The history row is unique per (campaign,
+account, action, hour, channel): a second send of the same alert cannot be
+recorded, and is skipped before it goes out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from alerts import messages
+from alerts.channels import ChannelError, email, slack
+from alerts.models import AlertHistory, DeliveryAttempt
+from campaigns.models import Campaign
+from socap_project import mongo
+
+log = logging.getLogger(__name__)
+CLAIM_SECONDS = 120
+MAX_PER_TICK = 200
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    details: list[str] = field(default_factory=list)
+
+
+def claim_next(owner: str, now: dt.datetime) -> dict | None:
+    return mongo.collection(mongo.ALERT_QUEUE).find_one_and_update(
+        {"scheduled_send_time": {"$lte": now}, "$or": [
+            {"status": "pending"}, {"status": "sending", "claim_until": {"$lt": now}},
+        ]},
+        {"$set": {"status": "sending", "claimed_by": owner, "claim_until": now + dt.timedelta(seconds=CLAIM_SECONDS)}},
+        sort=[("scheduled_send_time", mongo.ASCENDING)],
+        return_document=mongo.ReturnDocument.AFTER,
+    )
+
+
+def _finish(item: dict, owner: str, status: str, reason: str | None = None) -> None:
+    mongo.collection(mongo.ALERT_QUEUE).update_one(
+        {"_id": item["_id"], "claimed_by": owner},
+        {"$set": {"status": status, "skip_reason": reason, "claim_until": None,
+                  "sent_at": timezone.now() if status == "sent" else None}},
+    )
+
+
+def recipients_for(campaign: Campaign) -> list[str]:
+    return list(dict.fromkeys([campaign.client_email, *campaign.extra_recipients,
+                               *settings.SOCAP_ALERT_EXTRA_RECIPIENTS]))
+
+
+def deliver(channel: str, campaign: Campaign, message: messages.Message) -> int:
+    if channel == "slack":
+        return slack.send(campaign.slack_webhook_url, message.text, message.blocks)
+    return email.send(message.subject, message.text, message.html, recipients_for(campaign))
+
+
+def disable_channel(campaign: Campaign, channel: str, reason: str) -> None:
+    with transaction.atomic():
+        fresh = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        fresh.disabled_channels[channel] = f"{timezone.now():%Y-%m-%d %H:%M} UTC: {reason}"
+        fresh.save(update_fields=["disabled_channels", "updated_at"])
+    campaign.disabled_channels = fresh.disabled_channels
+    log.warning("campaign %s: %s channel disabled after a permanent failure: %s", campaign.pk, channel, reason)
+
+
+def _history_rows(campaign: Campaign, item: dict, channel: str, message: messages.Message) -> list[AlertHistory]:
+    """Reserve one history row per (action, hour) of the item; an existing row means already sent."""
+    rows = []
+    window_start = timezone.now() - dt.timedelta(minutes=campaign.frequency_window_minutes)
+    for engagement in item["engagements"]:
+        if AlertHistory.objects.filter(campaign=campaign, user_id=item["user_id"], channel=channel,
+                                       action_type=engagement["action_type"], status=AlertHistory.Status.SENT,
+                                       sent_at__gte=window_start).exists():
+            continue  # inside the frequency window
+        try:
+            with transaction.atomic():
+                rows.append(AlertHistory.objects.create(
+                    campaign=campaign, user_id=item["user_id"], username=item["username"],
+                    action_type=engagement["action_type"], timestamp_hour=engagement["hour"], channel=channel,
+                    status=AlertHistory.Status.FAILED, importance_score=item["importance_score"],
+                    message=message.text, queue_id=str(item["_id"]),
+                ))
+        except IntegrityError:
+            continue
+    return rows
+
+
+def send_item(item: dict, owner: str) -> str:
+    campaign = Campaign.objects.filter(pk=int(item["campaign_id"])).first()
+    if campaign is None:
+        _finish(item, owner, "skipped", "campaign deleted")
+        return "skipped"
+    channels = campaign.active_channels()
+    if not channels:
+        _finish(item, owner, "skipped", "no active channel")
+        return "skipped"
+    message = messages.build(item, campaign)
+    delivered, reserved_any = False, False
+    for channel in channels:
+        rows = _history_rows(campaign, item, channel, message)
+        if not rows:
+            continue  # every engagement of this item was already alerted on this channel
+        reserved_any = True
+        try:
+            code = deliver(channel, campaign, message)
+        except ChannelError as exc:
+            for row in rows:
+                DeliveryAttempt.objects.create(alert=row, ok=False, permanent=exc.permanent,
+                                               status_code=exc.status_code, error=str(exc))
+            if exc.permanent:
+                disable_channel(campaign, channel, str(exc))
+                continue
+            # Transient: release the reservation so the retry can record the delivery.
+            AlertHistory.objects.filter(pk__in=[r.pk for r in rows], status=AlertHistory.Status.FAILED).delete()
+            raise
+        now = timezone.now()
+        for row in rows:
+            DeliveryAttempt.objects.create(alert=row, ok=True, status_code=code)
+        AlertHistory.objects.filter(pk__in=[r.pk for r in rows]).update(status=AlertHistory.Status.SENT, sent_at=now)
+        delivered = True
+    if delivered:
+        _finish(item, owner, "sent")
+        return "sent"
+    _finish(item, owner, "skipped", "already alerted" if not reserved_any else "every channel failed permanently")
+    return "skipped"
+
+
+def send_due(limit: int = MAX_PER_TICK) -> SendReport:
+    owner = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    report = SendReport()
+    now = timezone.now()
+    for _ in range(limit):
+        item = claim_next(owner, now)
+        if item is None:
+            break
+        try:
+            outcome = send_item(item, owner)
+        except ChannelError as exc:
+            # Transient: back to pending, tried again on the next tick.
+            mongo.collection(mongo.ALERT_QUEUE).update_one(
+                {"_id": item["_id"], "claimed_by": owner},
+                {"$set": {"status": "pending", "claim_until": None, "last_error": str(exc)},
+                 "$inc": {"attempts": 1}},
+            )
+            report.failed += 1
+            report.details.append(f"{item['username']}: {exc}")
+            continue
+        if outcome == "sent":
+            report.sent += 1
+        else:
+            report.skipped += 1
+    return report
