@@ -217,7 +217,10 @@ def apply_changes(campaign: Campaign, prepared: PreparedChanges) -> Campaign:
             if parsed:
                 _write_tweets(campaign, parsed, prepared.resolved)
     if changes.remove_tweet_ids:
+        from dashboard.services import rebuild_rollups
+
         worker_state.delete_tweet_documents(campaign.mongo_id, list(changes.remove_tweet_ids))
+        rebuild_rollups(campaign.mongo_id)  # the removed tweets' engagements leave the counters too
     return campaign
 
 

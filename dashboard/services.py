@@ -20,6 +20,15 @@ def _bucket(doc: dict) -> tuple:
     return (doc["hour"], doc.get("account_category") or "others", doc["action_type"], doc["tweet_category"])
 
 
+def _tweet_count_ops(campaign_id: str, docs: list[dict]) -> list:
+    counts = Counter((doc["tweet_id"], doc["action_type"]) for doc in docs)
+    return [
+        mongo.UpdateOne({"campaign_id": campaign_id, "tweet_id": tweet_id, "action_type": action},
+                        {"$inc": {"count": count}}, upsert=True)
+        for (tweet_id, action), count in counts.items()
+    ]
+
+
 def _rollup_ops(campaign_id: str, docs: list[dict]) -> tuple[list, list]:
     buckets = Counter(_bucket(doc) for doc in docs)
     rollups = [
@@ -55,10 +64,11 @@ def record_engagements(campaign_id: str, new_engagements: list[dict]) -> None:
     rollups, accounts = _rollup_ops(campaign_id, new_engagements)
     mongo.collection(mongo.ENGAGEMENT_ROLLUPS).bulk_write(rollups, ordered=False)
     mongo.collection(mongo.CAMPAIGN_ACCOUNTS).bulk_write(accounts, ordered=False)
+    mongo.collection(mongo.TWEET_COUNTS).bulk_write(_tweet_count_ops(campaign_id, new_engagements), ordered=False)
 
 
 def rebuild_rollups(campaign_id: str, batch: int = 2000) -> None:
-    for name in (mongo.ENGAGEMENT_ROLLUPS, mongo.CAMPAIGN_ACCOUNTS):
+    for name in (mongo.ENGAGEMENT_ROLLUPS, mongo.CAMPAIGN_ACCOUNTS, mongo.TWEET_COUNTS):
         mongo.collection(name).delete_many({"campaign_id": campaign_id})
     chunk: list[dict] = []
     for doc in mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": campaign_id}).sort("_id", 1):

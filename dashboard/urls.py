@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401 - routes are added as the app grows
+from django.urls import path
+
+from dashboard import api, views
 
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("dashboard/", views.staff_index, name="index"),
+    path("c/<str:token>/", views.client_dashboard, name="client"),
+    path("c/<str:token>/engagements.csv", views.client_csv, name="client-csv"),
+    path("campaigns/<int:campaign_id>/", views.staff_dashboard, name="staff"),
+    path("campaigns/<int:campaign_id>/engagements.csv", views.staff_csv, name="staff-csv"),
+    path("campaigns/<int:campaign_id>/dashboard", api.DashboardView.as_view(), name="api-dashboard"),
+    path("campaigns/<int:campaign_id>/metrics", api.MetricsView.as_view(), name="api-metrics"),
+    path("campaigns/<int:campaign_id>/engagements", api.EngagementsView.as_view(), name="api-engagements"),
+    path("campaigns/<int:campaign_id>/profile-timeseries", api.ProfileTimeseriesView.as_view(),
+         name="api-profile-timeseries"),
+    path("campaigns/<int:campaign_id>/accounts/<str:user_id>/timeline", api.AccountTimelineView.as_view(),
+         name="api-account-timeline"),
+]

@@ -16,6 +16,10 @@ CAMPAIGN_COLLECTIONS = (
     mongo.METRIC_DELTAS,
     mongo.ALERT_QUEUE,
     mongo.API_USAGE,
+    mongo.ENGAGEMENT_ROLLUPS,
+    mongo.CAMPAIGN_ACCOUNTS,
+    mongo.TWEET_COUNTS,
+    mongo.FINAL_REPORTS,
 )
 
 

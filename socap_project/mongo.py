@@ -12,11 +12,12 @@ import threading
 from dataclasses import dataclass
 
 from django.conf import settings
-from bson import json_util
+from bson import ObjectId, json_util
 from bson.json_util import JSONOptions, JSONMode
 from pymongo import ASCENDING, DESCENDING, MongoClient, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
+from bson.errors import InvalidId
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 __all__ = [
@@ -28,9 +29,12 @@ __all__ = [
     "ReturnDocument",
     "UpdateOne",
     "ReplaceOne",
+    "ObjectId",
+    "InvalidId",
     "FINAL_REPORTS",
     "ENGAGEMENT_ROLLUPS",
     "CAMPAIGN_ACCOUNTS",
+    "TWEET_COUNTS",
     "to_json_line",
     "from_json_line",
     "ENGAGEMENTS",
@@ -59,6 +63,7 @@ API_USAGE = "api_usage"
 FINAL_REPORTS = "final_reports"
 ENGAGEMENT_ROLLUPS = "engagement_rollups"
 CAMPAIGN_ACCOUNTS = "campaign_accounts"
+TWEET_COUNTS = "tweet_engagement_counts"
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,9 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("tweet_id", ASCENDING), ("timestamp", DESCENDING)),
         _ix(("importance_score", DESCENDING)),
         _ix(("campaign_id", ASCENDING), ("user_id", ASCENDING), ("timestamp", ASCENDING)),
+        # Latest-engagers table: keyset pagination by time or importance.
+        _ix(("campaign_id", ASCENDING), ("timestamp", DESCENDING), ("_id", DESCENDING)),
+        _ix(("campaign_id", ASCENDING), ("importance_score", DESCENDING), ("_id", DESCENDING)),
     ),
     WORKER_STATE: (
         _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("job_type", ASCENDING), unique=True),
@@ -118,6 +126,9 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
     ENGAGEMENT_ROLLUPS: (
         _ix(("campaign_id", ASCENDING), ("hour", ASCENDING), ("account_category", ASCENDING),
             ("action_type", ASCENDING), ("tweet_category", ASCENDING), unique=True),
+    ),
+    TWEET_COUNTS: (
+        _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("action_type", ASCENDING), unique=True),
     ),
     CAMPAIGN_ACCOUNTS: (
         _ix(("campaign_id", ASCENDING), ("user_id", ASCENDING), unique=True),

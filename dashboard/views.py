@@ -1,0 +1,122 @@
+"""Dashboard pages: one view per page, its parts served as HTMX partials of the same template."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from campaigns.report import frozen_report
+from dashboard import selectors
+
+TEMPLATE = "dashboard/page.html"
+PARTS = {"live", "engagers", "timeline", "charts"}
+CSV_FIELDS = ["timestamp", "tweet_id", "tweet_category", "action_type", "user_id", "username", "name",
+              "followers", "account_category", "importance_score", "reply_count", "text"]
+
+
+def _by_token(token: str) -> Campaign:
+    campaign = Campaign.objects.filter(share_token=token).first()
+    if campaign is None:
+        raise Http404("Unknown or rotated link.")
+    return campaign
+
+
+def _filters(request) -> dict:
+    get = request.GET
+    return {"sort": get.get("sort") or "timestamp", "category": get.get("category") or None,
+            "action_type": get.get("action_type") or None, "tweet_category": get.get("tweet_category") or None,
+            "cursor": get.get("cursor") or None}
+
+
+def _window(campaign: Campaign) -> dict:
+    now = timezone.now()
+    left = campaign.end_date - now
+    return {"left_hours": max(0, int(left.total_seconds() // 3600)), "over": left.total_seconds() <= 0,
+            "live": campaign.status == Campaign.Status.ACTIVE and campaign.in_window(now)}
+
+
+def _dashboard(request, campaign: Campaign, *, base: str, staff: bool):
+    part = request.GET.get("part")
+    if part and part not in PARTS:
+        return HttpResponseBadRequest("Unknown part.")
+    context = {"campaign": campaign, "base": base, "staff": staff, "window": _window(campaign),
+               "polling": campaign.status != Campaign.Status.COMPLETED}
+    if part in (None, "live"):
+        context["summary"] = selectors.summary(campaign)
+        context["tweets"] = selectors.tweet_rows(campaign, include_state=staff)
+        context["report_ready"] = campaign.status == Campaign.Status.COMPLETED and frozen_report(campaign) is not None
+    if part in (None, "charts"):
+        context["chart_data"] = {
+            "metrics": {g: selectors.metrics_series(campaign, g) for g in ("hour", "day")},
+            "profiles": {g: selectors.profile_timeseries(campaign, g) for g in ("hour", "day")},
+            "accounts": selectors.accounts_by_category(campaign),
+        }
+    if part in (None, "engagers"):
+        filters = _filters(request)
+        try:
+            context["page"] = selectors.engagements(campaign, limit=25, **filters)
+        except selectors.BadParameter as exc:
+            return HttpResponseBadRequest(f"{exc.field}: {exc}")
+        context["filters"] = filters
+        context["choices"] = {"categories": selectors.ACCOUNT_CATEGORIES, "actions": selectors.ACTIONS,
+                              "tweet_categories": selectors.TWEET_CATEGORIES}
+    if part == "timeline":
+        user_id = request.GET.get("user_id", "")
+        context["timeline"] = selectors.account_timeline(campaign, user_id)
+        if not context["timeline"]:
+            raise Http404("No engagements by this account in this campaign.")
+    template = f"{TEMPLATE}#{part}" if part else TEMPLATE
+    return render(request, template, context)
+
+
+def _csv(campaign: Campaign) -> StreamingHttpResponse:
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows():
+        yield writer.writerow(CSV_FIELDS)
+        cursor = selectors.mongo.collection(selectors.mongo.ENGAGEMENTS).find(
+            {"campaign_id": campaign.mongo_id}).sort("_id", 1).batch_size(2000)
+        for doc in cursor:
+            row = selectors.public_engagement(doc)
+            yield writer.writerow([row[field] for field in CSV_FIELDS])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="socap-{campaign.pk}-engagements.csv"'
+    return response
+
+
+def client_dashboard(request, token: str):
+    return _dashboard(request, _by_token(token), base=f"/socap/c/{token}/", staff=False)
+
+
+def client_csv(request, token: str):
+    return _csv(_by_token(token))
+
+
+@staff_member_required
+def staff_dashboard(request, campaign_id: int):
+    return _dashboard(request, get_object_or_404(Campaign, pk=campaign_id), base=f"/socap/campaigns/{campaign_id}/",
+                      staff=True)
+
+
+@staff_member_required
+def staff_csv(request, campaign_id: int):
+    return _csv(get_object_or_404(Campaign, pk=campaign_id))
+
+
+@staff_member_required
+def staff_index(request):
+    campaigns = Campaign.objects.all()
+    status = request.GET.get("status")
+    if status in Campaign.Status.values:
+        campaigns = campaigns.filter(status=status)
+    return render(request, "dashboard/index.html", {"campaigns": campaigns[:200], "status": status})

@@ -1,0 +1,78 @@
+// Dashboard charts. The data arrives as JSON in #chart-data; an HTMX refresh swaps that
+// element and the charts are updated in place (no flicker, no new canvases).
+(function () {
+  const palette = ["#1d6fe0", "#e0681d", "#1a7f4b", "#8e44ad", "#c0392b", "#16a085", "#b26a00", "#7f8c8d"];
+  const charts = {};
+  const granularity = { metrics: "hour", profiles: "hour" };
+  Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.animation = { duration: 250 };
+
+  function data() {
+    const node = document.getElementById("chart-data");
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function label(iso, g) {
+    const d = new Date(iso);
+    const day = d.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+    return g === "day" ? day : day + " " + String(d.getUTCHours()).padStart(2, "0") + ":00";
+  }
+
+  function upsert(name, canvasId, config) {
+    const canvas = document.getElementById(canvasId);
+    if (!canvas) return;
+    if (charts[name]) {
+      charts[name].data = config.data;
+      charts[name].update();
+    } else {
+      charts[name] = new Chart(canvas, config);
+    }
+  }
+
+  function render() {
+    const d = data();
+    if (!d) return;
+    const m = d.metrics[granularity.metrics];
+    const lines = [["likes", m.series.total.likes, palette[0]], ["retweets", m.series.total.retweets, palette[1]],
+      ["quotes", m.series.total.quotes, palette[2]], ["replies", m.series.total.replies, palette[3]]];
+    const perCategory = [["main tweets (likes)", m.series.main_twt.likes], ["influencer tweets (likes)", m.series.influencer_twt.likes],
+      ["investor tweets (likes)", m.series.investor_twt.likes]];
+    upsert("metrics", "chart-metrics", {
+      type: "line",
+      data: {
+        labels: m.times.map((t) => label(t, m.granularity)),
+        datasets: lines.map(([name, values, color]) => ({ label: name, data: values, borderColor: color, backgroundColor: color, tension: 0.25, pointRadius: 2 }))
+          .concat(perCategory.map(([name, values], i) => ({ label: name, data: values, borderColor: palette[4 + i], borderDash: [5, 4], pointRadius: 0, tension: 0.25, hidden: true }))),
+      },
+      options: { interaction: { mode: "index", intersect: false }, scales: { x: { ticks: { maxTicksLimit: 10 } } } },
+    });
+    upsert("accounts", "chart-accounts", {
+      type: "doughnut",
+      data: { labels: Object.keys(d.accounts), datasets: [{ data: Object.values(d.accounts), backgroundColor: palette }] },
+      options: { plugins: { legend: { position: window.innerWidth < 600 ? "bottom" : "right" } } },
+    });
+    const p = d.profiles[granularity.profiles];
+    upsert("profiles", "chart-profiles", {
+      type: "bar",
+      data: {
+        labels: p.times.map((t) => label(t, p.granularity)),
+        datasets: Object.entries(p.series).map(([category, values], i) => ({ label: category, data: values, backgroundColor: palette[i % palette.length] })),
+      },
+      options: { scales: { x: { stacked: true, ticks: { maxTicksLimit: 10 } }, y: { stacked: true } } },
+    });
+  }
+
+  document.querySelectorAll(".toggle").forEach((toggle) => {
+    toggle.addEventListener("click", (event) => {
+      const g = event.target.dataset.g;
+      if (!g) return;
+      granularity[toggle.dataset.chart] = g;
+      toggle.querySelectorAll("button").forEach((b) => b.classList.toggle("on", b.dataset.g === g));
+      render();
+    });
+  });
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target.id === "charts") render();
+  });
+  render();
+})();

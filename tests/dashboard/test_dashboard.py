@@ -1,0 +1,189 @@
+import datetime as dt
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from dashboard import selectors
+from dashboard.services import rebuild_rollups, record_engagements
+from ingestion.metrics_job import write_snapshot
+from socap_project import mongo
+from tests.factories import engagement_doc, make_campaign
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CATS = ["vcs", "founders", "developers", "media", "others"]
+
+
+def seeded(**fields):
+    campaign = make_campaign(tweets={"main_twt": 2, "influencer_twt": 1, "investor_twt": 1},
+                             slack_webhook_url="https://hooks.slack.com/services/T0/B0/SECRETXYZ",
+                             client_email="private-client@example.com", **fields)
+    tweets = list(campaign.tweets.all())
+    for index, tweet in enumerate(tweets):
+        tweet.metrics = {"likeCount": 100 + index, "retweetCount": 10, "quoteCount": 2, "replyCount": 5,
+                         "viewCount": 5000 * (index + 1), "bookmarkCount": 1, "last_updated": timezone.now().isoformat()}
+        tweet.save()
+    write_snapshot(campaign, timezone.now())
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=30)
+    docs = []
+    for i in range(60):
+        tweet = tweets[i % len(tweets)]
+        action = ("retweet", "reply", "quote")[i % 3]
+        docs.append(engagement_doc(campaign, tweet, str(i % 37), action, category=CATS[(i % 37) % 5],
+                                   importance=(i % 37) % 13, username=f"acct{i % 37}",
+                                   timestamp=start + dt.timedelta(hours=i % 29, minutes=i % 50),
+                                   text="nice launch" if action != "retweet" else None))
+    unique = {(d["tweet_id"], d["user_id"], d["action_type"]): d for d in docs}
+    docs = list(unique.values())
+    mongo.collection(mongo.ENGAGEMENTS).insert_many(docs)
+    record_engagements(campaign.mongo_id, docs[:25])
+    record_engagements(campaign.mongo_id, docs[25:])
+    return campaign, docs
+
+
+@pytest.fixture
+def data(mongo_db, redis_conn):
+    return seeded()
+
+
+def test_aggregates_equal_an_independent_count(data):
+    campaign, docs = data
+    summary = selectors.summary(campaign)
+    assert summary["engagements"] == len(docs)
+    assert summary["unique_accounts"] == len({d["user_id"] for d in docs})
+    best = {}
+    for d in docs:
+        best[d["user_id"]] = max(best.get(d["user_id"], 0), d["importance_score"])
+    assert summary["important_accounts"] == sum(1 for v in best.values() if v >= campaign.importance_threshold)
+    assert summary["totals"]["views"] == 5000 * (1 + 2 + 3 + 4)
+    first_category = {}
+    for d in sorted(docs, key=lambda d: d["timestamp"]):
+        first_category.setdefault(d["user_id"], d["account_category"])
+    assert selectors.accounts_by_category(campaign) == dict(Counter(first_category.values()))
+    hourly = selectors.profile_timeseries(campaign, "hour")
+    expected = Counter((d["hour"].isoformat(), d["account_category"]) for d in docs)
+    got = Counter({(t, c): n for c, values in hourly["series"].items() for t, n in zip(hourly["times"], values) if n})
+    assert got == expected
+    daily = selectors.profile_timeseries(campaign, "day")
+    assert sum(sum(v) for v in daily["series"].values()) == len(docs)
+    metrics = selectors.metrics_series(campaign, "hour")
+    assert metrics["series"]["total"]["views"][-1] == summary["totals"]["views"]
+
+
+def test_incremental_rollups_equal_a_rebuild(data):
+    campaign, _ = data
+
+    def snapshot():
+        return sorted((r["hour"], r["account_category"], r["action_type"], r["tweet_category"], r["count"])
+                      for r in mongo.collection(mongo.ENGAGEMENT_ROLLUPS).find({"campaign_id": campaign.mongo_id}))
+
+    before = snapshot()
+    rebuild_rollups(campaign.mongo_id)
+    assert snapshot() == before
+
+
+def test_engagers_sorting_filters_and_keyset_pages(data):
+    campaign, docs = data
+    seen, cursor = [], None
+    while True:
+        page = selectors.engagements(campaign, limit=7, cursor=cursor)
+        seen += page["results"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(docs) and len({d["_id"] for d in seen}) == len(docs)
+    assert [d["timestamp"] for d in seen] == sorted((d["timestamp"] for d in seen), reverse=True)
+    top = selectors.engagements(campaign, sort="importance_score", limit=5, action_type="quote")["results"]
+    assert all(d["action_type"] == "quote" for d in top)
+    assert top[0]["importance_score"] == max(d["importance_score"] for d in docs if d["action_type"] == "quote")
+    with pytest.raises(selectors.BadParameter):
+        selectors.engagements(campaign, category="aliens")
+
+
+def test_client_link_isolation_and_no_secrets(data):
+    campaign, docs = data
+    other, _ = seeded(launch_name="Competitor secret launch")
+    client = Client()
+    page = client.get(f"/socap/c/{campaign.share_token}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and campaign.launch_name in html
+    for secret in ("SECRETXYZ", "hooks.slack.com", "private-client@example.com", "Competitor secret launch",
+                   "Worker", "lease", "test-key"):
+        assert secret not in html
+    part = client.get(f"/socap/c/{campaign.share_token}/?part=engagers&action_type=reply").content.decode()
+    assert "acct" in part and "<html" not in part
+    assert client.get(f"/socap/c/{campaign.share_token}/?part=timeline&user_id=nobody").status_code == 404
+    assert client.get(f"/socap/c/{campaign.share_token}/?part=engagers&category=aliens").status_code == 400
+    timeline = client.get(f"/socap/c/{other.share_token}/?part=timeline&user_id={docs[0]['user_id']}")
+    assert campaign.launch_name not in timeline.content.decode()
+    old = campaign.share_token
+    campaign.rotate_share_token()
+    assert client.get(f"/socap/c/{old}/").status_code == 404
+    assert client.get(f"/socap/c/{old}/engagements.csv").status_code == 404
+
+
+def test_staff_page_shows_worker_problems_and_csv_streams(data, django_user_model):
+    campaign, docs = data
+    tweet = campaign.tweets.first()
+    mongo.collection(mongo.WORKER_STATE).insert_one({"campaign_id": campaign.mongo_id, "tweet_id": tweet.tweet_id,
+                                                     "job_type": "retweets", "last_error": "RateLimited: 429"})
+    client = Client()
+    assert client.get(f"/socap/campaigns/{campaign.pk}/").status_code == 302
+    client.force_login(django_user_model.objects.create_user("s", password="pw", is_staff=True))
+    html = client.get(f"/socap/campaigns/{campaign.pk}/").content.decode()
+    assert "RateLimited: 429" in html
+    client_html = Client().get(f"/socap/c/{campaign.share_token}/").content.decode()
+    assert "RateLimited" not in client_html
+    csv_lines = b"".join(client.get(f"/socap/campaigns/{campaign.pk}/engagements.csv").streaming_content)
+    assert len(csv_lines.decode().strip().splitlines()) == len(docs) + 1
+    assert "Launch Q1" in client.get("/socap/dashboard/").content.decode()
+
+
+def test_json_endpoints(data, django_user_model):
+    campaign, docs = data
+    api = APIClient()
+    base = f"/socap/campaigns/{campaign.pk}"
+    assert api.get(f"{base}/dashboard").status_code == 401
+    user = django_user_model.objects.create_user("integrator", password="pw")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    body = api.get(f"{base}/dashboard").json()
+    assert body["summary"]["engagements"] == len(docs) and len(body["latest_engagers"]) == 20
+    assert api.get(f"{base}/metrics?granularity=week").status_code == 400
+    assert api.get(f"{base}/metrics?granularity=day").json()["granularity"] == "day"
+    assert api.get(f"{base}/profile-timeseries?granularity=hour").status_code == 200
+    page = api.get(f"{base}/engagements?limit=10&sort=importance_score").json()
+    assert len(page["results"]) == 10 and page["next_cursor"]
+    assert api.get(f"{base}/engagements?limit=0").status_code == 400
+    assert api.get(f"{base}/engagements?cursor=garbage").json()["errors"]["cursor"]
+    user_id = docs[0]["user_id"]
+    timeline = api.get(f"{base}/accounts/{user_id}/timeline").json()["engagements"]
+    assert len(timeline) == sum(1 for d in docs if d["user_id"] == user_id)
+    assert api.get("/socap/campaigns/999999/dashboard").status_code == 404
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed")
+def test_dashboard_in_headless_chromium(data, live_server, tmp_log_dir):
+    campaign, _ = data
+    url = f"{live_server.url}/socap/c/{campaign.share_token}/"
+    shots = Path(tmp_log_dir) / "screenshots"
+    shots.mkdir(exist_ok=True)
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--no-first-run", "--virtual-time-budget=6000",
+             "--enable-logging=stderr", "--v=0"]
+    dom = subprocess.run(["chromium", *flags, "--user-data-dir=" + str(shots / "p1"), "--dump-dom", url],
+                         capture_output=True, text=True, timeout=120)
+    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
+    assert not [line for line in console if "Uncaught" in line or "Error" in line], console
+    assert dom.stdout.count("<canvas") == 3
+    assert 'id="chart-metrics" height=' in dom.stdout or "box-sizing: border-box" in dom.stdout, "charts not drawn"
+    for name, size in (("dashboard-laptop.png", "1366,1600"), ("dashboard-phone.png", "390,1800")):
+        subprocess.run(["chromium", *flags, "--user-data-dir=" + str(shots / f"profile-{name}"), f"--window-size={size}",
+                        "--hide-scrollbars", f"--screenshot={shots / name}", url], capture_output=True, timeout=120)
+        assert (shots / name).stat().st_size > 10_000
