@@ -7,6 +7,7 @@ from django import forms
 from campaigns import services
 from campaigns.inputs import (
     CATEGORY_KEYS,
+    FIELD_OF_PATH,
     AlertPreferencesInput,
     CampaignInput,
     CampaignInputError,
@@ -19,24 +20,6 @@ URL_FIELDS = {
     "main_twt": "main_tweet_urls",
     "influencer_twt": "influencer_tweet_urls",
     "investor_twt": "investor_tweet_urls",
-}
-# Service error paths that name a model field directly.
-PATH_FIELDS = {
-    "launch_name": "launch_name",
-    "client_info.name": "client_name",
-    "client_info.email": "client_email",
-    "monitor_window.start_date": "start_date",
-    "monitor_window.end_date": "end_date",
-    "monitor_window": "end_date",
-    "alert_preferences.importance_threshold": "importance_threshold",
-    "alert_preferences.category_thresholds": "category_thresholds",
-    "alert_preferences.action_thresholds": "action_thresholds",
-    "alert_preferences.channels": "channels",
-    "alert_preferences.slack_webhook_url": "slack_webhook_url",
-    "alert_preferences.extra_recipients": "extra_recipients",
-    "alert_preferences.frequency_window_minutes": "frequency_window_minutes",
-    "alert_preferences.alert_spacing_minutes": "alert_spacing_minutes",
-    "cpm_usd": "cpm_usd",
 }
 ALERT_FIELDS = (
     "importance_threshold", "category_thresholds", "action_thresholds", "channels", "slack_webhook_url",
@@ -60,9 +43,18 @@ class _UrlListsMixin:
             tweets += [TweetInput(url=u, category=category, path=f"{key}[{i}].url") for i, u in enumerate(lines)]
         return tweets
 
+    def prepare(self, step, *args) -> None:
+        """Run a service's checks and lookups; their errors land on the form's fields."""
+        try:
+            self.prepared = step(*args)
+        except CampaignInputError as exc:
+            self.add_service_errors(exc.errors)
+        except TweetResolutionUnavailable as exc:
+            raise forms.ValidationError(f"The X data API is unavailable ({exc.reason}); nothing was saved.") from exc
+
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
         for path, messages in errors.items():
-            field = PATH_FIELDS.get(path)
+            field = FIELD_OF_PATH.get(path)
             for key, category in ((k, c) for c, k in CATEGORY_KEYS.items()):
                 if path.startswith(f"{key}["):
                     line = int(path[len(key) + 1 : path.index("]")]) + 1
@@ -96,12 +88,7 @@ class CampaignAddForm(_UrlListsMixin, forms.ModelForm):
             alerts=AlertPreferencesInput(**{name: cleaned.get(name) for name in ALERT_FIELDS}),
             cpm_usd=cleaned.get("cpm_usd"),
         )
-        try:
-            self.prepared = services.prepare_campaign(data)
-        except CampaignInputError as exc:
-            self.add_service_errors(exc.errors)
-        except TweetResolutionUnavailable as exc:
-            raise forms.ValidationError(f"The X data API is unavailable ({exc.reason}); nothing was saved.") from exc
+        self.prepare(services.prepare_campaign, data)
         return cleaned
 
 
@@ -127,10 +114,5 @@ class CampaignChangeForm(_UrlListsMixin, forms.ModelForm):
             cpm_usd=cleaned.get("cpm_usd"),
             add_tweets=self.tweet_inputs(),
         )
-        try:
-            self.prepared = services.prepare_changes(campaign, changes)
-        except CampaignInputError as exc:
-            self.add_service_errors(exc.errors)
-        except TweetResolutionUnavailable as exc:
-            raise forms.ValidationError(f"The X data API is unavailable ({exc.reason}); nothing was saved.") from exc
+        self.prepare(services.prepare_changes, campaign, changes)
         return cleaned

@@ -30,6 +30,12 @@ def archive_dir(campaign_id: str) -> Path:
     return Path(settings.SOCAP_ARCHIVE_DIR) / f"campaign-{campaign_id}"
 
 
+def resolve_target(target: str) -> Path | None:
+    """A campaign id or an archive folder -> the folder, when it holds an archive."""
+    path = archive_dir(target) if target.isdigit() else Path(target)
+    return path if (path / MANIFEST).exists() else None
+
+
 def _write_collection(path: Path, name: str, campaign_id: str) -> dict:
     digest, count = hashlib.sha256(), 0
     with gzip.open(path / f"{name}.jsonl.gz", "wt", encoding="utf-8") as handle:

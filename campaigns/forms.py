@@ -7,27 +7,16 @@ import json
 from django import forms
 from django.urls import reverse
 
-from campaigns.inputs import CATEGORY_KEYS, CHANNELS, AlertPreferencesInput, CampaignInput, TweetInput
+from campaigns.inputs import (
+    CATEGORY_KEYS,
+    CHANNELS,
+    FIELD_OF_PATH,
+    AlertPreferencesInput,
+    CampaignInput,
+    TweetInput,
+)
 
 CATEGORY_LABELS = {"main_twt": "Main tweets", "influencer_twt": "Influencer tweets", "investor_twt": "Investor tweets"}
-
-# Service error paths -> form field names, so each message lands next to its field.
-ERROR_FIELDS = {
-    "launch_name": "launch_name",
-    "client_info.name": "client_name",
-    "client_info.email": "client_email",
-    "monitor_window.start_date": "start_date",
-    "monitor_window.end_date": "end_date",
-    "monitor_window": "end_date",
-    "alert_preferences.importance_threshold": "importance_threshold",
-    "alert_preferences.channels": "channels",
-    "alert_preferences.slack_webhook_url": "slack_webhook_url",
-    "alert_preferences.extra_recipients": "extra_recipients",
-    "alert_preferences.frequency_window_minutes": "frequency_window_minutes",
-    "alert_preferences.alert_spacing_minutes": "alert_spacing_minutes",
-    "cpm_usd": "cpm_usd",
-}
-
 
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
@@ -113,6 +102,6 @@ class CampaignForm(forms.Form):
         for path, messages in errors.items():
             if path.startswith(tuple(f"{key}[" for key in CATEGORY_KEYS.values())):
                 continue  # shown on the URL row itself
-            field = ERROR_FIELDS.get(path)
+            field = FIELD_OF_PATH.get(path)
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)

@@ -68,3 +68,23 @@ class TweetResolutionUnavailable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+
+
+# Service error paths -> the form field that shows them (staff page and admin).
+FIELD_OF_PATH = {
+    "launch_name": "launch_name",
+    "client_info.name": "client_name",
+    "client_info.email": "client_email",
+    "monitor_window.start_date": "start_date",
+    "monitor_window.end_date": "end_date",
+    "monitor_window": "end_date",
+    "alert_preferences.importance_threshold": "importance_threshold",
+    "alert_preferences.category_thresholds": "category_thresholds",
+    "alert_preferences.action_thresholds": "action_thresholds",
+    "alert_preferences.channels": "channels",
+    "alert_preferences.slack_webhook_url": "slack_webhook_url",
+    "alert_preferences.extra_recipients": "extra_recipients",
+    "alert_preferences.frequency_window_minutes": "frequency_window_minutes",
+    "alert_preferences.alert_spacing_minutes": "alert_spacing_minutes",
+    "cpm_usd": "cpm_usd",
+}

@@ -40,22 +40,23 @@ class DashboardView(_CampaignView):
         })
 
 
-class MetricsView(_CampaignView):
+class _SeriesView(_CampaignView):
+    selector = None  # selectors.metrics_series or selectors.profile_timeseries
+
     def get(self, request, campaign_id: int):
         campaign = self.campaign(campaign_id)
         granularity = _granularity(request)
         if granularity is None:
             return errors_response({"granularity": ["Use hour or day."]})
-        return Response(selectors.metrics_series(campaign, granularity))
+        return Response(type(self).selector(campaign, granularity))
 
 
-class ProfileTimeseriesView(_CampaignView):
-    def get(self, request, campaign_id: int):
-        campaign = self.campaign(campaign_id)
-        granularity = _granularity(request)
-        if granularity is None:
-            return errors_response({"granularity": ["Use hour or day."]})
-        return Response(selectors.profile_timeseries(campaign, granularity))
+class MetricsView(_SeriesView):
+    selector = staticmethod(selectors.metrics_series)
+
+
+class ProfileTimeseriesView(_SeriesView):
+    selector = staticmethod(selectors.profile_timeseries)
 
 
 class EngagementsView(_CampaignView):

@@ -1,19 +1,9 @@
-import time
 import uuid
 
 from socap_project.celery import app
 from socap_project.health import HEARTBEAT_KEY
 from tests.conftest import start_worker
-
-
-def wait_for(predicate, timeout: float, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
+from tests.support.processes import wait_until as wait_for
 
 
 def test_task_runs_on_a_real_worker(celery_worker, redis_conn):

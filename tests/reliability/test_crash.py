@@ -9,7 +9,8 @@ from ingestion.metrics_job import run_metrics
 from ingestion.tasks import poll_list
 from socap_project import mongo
 from tests.ingestion.helpers import tiny_campaign
-from tests.reliability.workers import wait_until, worker
+from tests.reliability.workers import worker
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MAIN = "1900000000000000101"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from django.db import connection
 
 from tests.conftest import start_worker
@@ -23,16 +21,6 @@ def worker_env(simulator, **extra) -> dict[str, str]:
     }
     env.update({k: str(v) for k, v in extra.items()})
     return env
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 def worker(log_dir, simulator, concurrency: int = 1, **extra):

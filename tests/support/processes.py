@@ -112,3 +112,14 @@ def mongo_uri(port: int) -> str:
 
 def redis_url(port: int, db: int = 0) -> str:
     return f"redis://127.0.0.1:{port}/{db}"
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.2):
+    """Poll `predicate` until it returns something truthy or `timeout` seconds pass; return its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()

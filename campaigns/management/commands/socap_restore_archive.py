@@ -1,8 +1,6 @@
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.archive import MANIFEST, archive_dir, restore_archive
+from campaigns.archive import restore_archive, resolve_target
 
 
 class Command(BaseCommand):
@@ -12,9 +10,9 @@ class Command(BaseCommand):
         parser.add_argument("target", help="campaign id, or the archive folder")
 
     def handle(self, *args, target: str, **options):
-        path = Path(target) if not target.isdigit() else archive_dir(target)
-        if not (path / MANIFEST).exists():
-            raise CommandError(f"No archive at {path}.")
+        path = resolve_target(target)
+        if path is None:
+            raise CommandError(f"No archive for {target!r}.")
         for name, count in restore_archive(path).items():
             self.stdout.write(f"  {name}: {count} documents restored")
         self.stdout.write(self.style.SUCCESS(f"Restored {path}."))
