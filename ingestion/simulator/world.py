@@ -177,7 +177,8 @@ def _account(rng: random.Random, index: int, category: str) -> Account:
     template = rng.choice(BIOS[category])
     bio = template.format(**{k: rng.choice(v) for k, v in FILL.items()})
     followers = int(rng.lognormvariate(7.5 if category != "others" else 5.5, 1.3))
-    return Account(id=str(10_000_000 + index), username=f"{first.lower()}{last.lower()[:4]}{index}",
+    # X usernames are at most 15 characters.
+    return Account(id=str(10_000_000 + index), username=f"{first.lower()[:5]}{last.lower()[:3]}{index}"[:15],
                    name=f"{first} {last}", description=bio,
                    location=rng.choice(["San Francisco", "London", "Berlin", "Lagos", "Bangalore", "NYC", ""]),
                    followers=followers, category=category)

@@ -1,0 +1,192 @@
+"""Ingestion benchmark: SOCAP's polling plan against the seed's naive plan, on this machine.
+
+Starts its own Redis, embedded MongoDB-compatible server and X API simulator
+(a generated launch with --tweets tweets), migrates a throwaway SQLite
+database, then measures:
+
+1. fan-out: enqueueing metrics + list jobs for every tweet (seed: "about 2 s" for 1,200 jobs);
+2. requests per incremental list poll vs the lower bound floor(delta/page)+1;
+3. requests and credits of a steady-state cycle vs the naive plan (4 calls per
+   tweet plus full re-scans of every list);
+4. cycle makespan at the key's rate limit vs the bound requests / limit;
+5. engagement upsert rate vs raw insert_many on the same store.
+
+    .venv/bin/python bench/ingestion_bench.py --tweets 400 --rps 10
+
+Prints a markdown table; every figure is a ratio to a baseline measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import stores  # noqa: E402
+
+from tests.support.simulator import SimulatorProcess  # noqa: E402
+
+
+def scenario_file(folder: Path, tweets: int) -> Path:
+    categories = ["main_twt", "influencer_twt", "investor_twt"]
+    spec = {
+        "name": f"bench-{tweets}", "launch_time": "2025-03-15T15:00:00Z", "duration_hours": 72, "decay_hours": 8,
+        "seed": 5, "important_people": 20, "double_reply_rate": 0.1, "unretweet_rate": 0.0,
+        "accounts": {"count": 1500, "mix": {"founders": 0.2, "vcs": 0.15, "developers": 0.3, "media": 0.1,
+                                            "others": 0.25}},
+        "tweets": [{"id": str(1_950_000_000_000_000_000 + i), "category": categories[i % 3],
+                    "offset_minutes": i % 90, "retweets": 6, "replies": 2, "quotes": 1, "likes": 200,
+                    "views": 20000, "bookmarks": 5} for i in range(tweets)],
+    }
+    path = folder / "bench.json"
+    path.write_text(json.dumps(spec))
+    return path
+
+
+def setup(folder: Path, tweets: int, rps: float):
+    sim = SimulatorProcess(folder, scenario=str(scenario_file(folder, tweets)), rate_limit_rps=0,
+                           extra=["--start", "2025-03-15T18:00:00Z"]).start()
+    processes = stores.start(folder, X_API_BASE_URL=sim.base_url, X_API_KEY="bench-key",
+                             X_API_RATE_LIMIT_RPS=str(rps))
+    return [*processes, sim.process], sim
+
+
+def make_campaign(sim, tweets: int):
+    from campaigns import services
+    from campaigns.inputs import CATEGORY_KEYS, AlertPreferencesInput, CampaignInput, TweetInput
+
+    urls = sim.scenario()["tweets"]
+    inputs = [TweetInput(url=t["url"], category=t["category"], path=f"{CATEGORY_KEYS[t['category']]}[{i}].url")
+              for i, t in enumerate(urls)]
+    start = dt.datetime(2025, 3, 15, 15, tzinfo=dt.UTC)
+    return services.create_campaign(CampaignInput(
+        launch_name="bench", client_name="bench", client_email="b@example.com", start_date=start,
+        end_date=start + dt.timedelta(days=3), tweets=inputs, alerts=AlertPreferencesInput(channels=[])))
+
+
+def bench_fan_out(campaign) -> tuple[float, int]:
+    from ingestion import scheduler
+    from socap_project.redis_client import get_redis
+
+    started = time.perf_counter()
+    scheduler.enqueue_metrics([campaign.pk])
+    jobs = 1 + scheduler.enqueue_lists(campaign.pk)
+    elapsed = time.perf_counter() - started
+    get_redis().flushdb()  # nothing consumes these here
+    return elapsed, jobs
+
+
+def run_cycle(campaign, workers: int = 4) -> float:
+    from ingestion.list_job import run_list_job
+    from ingestion.metrics_job import run_metrics
+    from ingestion.scheduler import LIST_JOBS
+
+    started = time.perf_counter()
+    run_metrics(campaign.pk)
+    jobs = [(t, j) for t in campaign.tweets.values_list("tweet_id", flat=True) for j in LIST_JOBS]
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda tj: run_list_job(campaign.pk, *tj), jobs))
+    return time.perf_counter() - started
+
+
+def requests_total(sim) -> int:
+    return sum(v for k, v in sim.stats().items() if k.startswith("requests:"))
+
+
+def naive_requests(sim, tweets: int, page: int = 20) -> tuple[int, int]:
+    """The seed's plan: metrics per tweet, and every list read in full on every cycle."""
+    truth = sim.ground_truth()
+    counts: dict[tuple, int] = {}
+    for e in truth["engagements"]:
+        if e["visible"]:
+            counts[(e["tweet_id"], e["action_type"])] = counts.get((e["tweet_id"], e["action_type"]), 0) + 1
+    requests, credits = tweets, 15 * tweets
+    for metrics_tweet in truth["metrics"]:
+        for action in ("retweet", "reply", "quote"):
+            n = counts.get((metrics_tweet, action), 0)
+            pages = max(1, -(-n // page))
+            requests += pages
+            per_item = 18 if action == "retweet" else 15
+            credits += sum(max(15, per_item * min(page, n - p * page)) for p in range(pages)) if n else 15
+    return requests, credits
+
+
+def bench_ingest(n: int) -> tuple[float, float]:
+    from ingestion.engagements import Engager, store_page
+    from socap_project import mongo
+
+    now = dt.datetime.now(dt.UTC)
+    raw = [{"campaign_id": "raw", "tweet_id": "t", "user_id": str(i), "action_type": "retweet", "created_at": now}
+           for i in range(n)]
+    started = time.perf_counter()
+    for start in range(0, n, 20):
+        mongo.collection("bench_raw").insert_many(raw[start:start + 20])
+    raw_rate = n / (time.perf_counter() - started)
+    engagers = [Engager(str(i), f"u{i}", "U", "developer", "", 10, False) for i in range(n)]
+    started = time.perf_counter()
+    for start in range(0, n, 20):
+        store_page(campaign_id="ingest", tweet_id="t", tweet_category="main_twt", job_type="retweets",
+                   engagers=engagers[start:start + 20], now=now, since=now)
+    return raw_rate, n / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tweets", type=int, default=400)
+    parser.add_argument("--rps", type=float, default=10.0)
+    parser.add_argument("--ingest", type=int, default=1000, help="engagements for the ingest-rate figure")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="socap-bench-"))
+    processes, sim = setup(folder, args.tweets, args.rps)
+    try:
+        rows = []
+        campaign = make_campaign(sim, args.tweets)
+        fan_out, jobs = bench_fan_out(campaign)
+        rows.append((f"fan-out of {jobs} jobs", f"{fan_out:.2f} s", "seed's claim: 2 s", f"{fan_out / 2:.2f}×"))
+
+        backfill_requests_before = requests_total(sim)
+        backfill = run_cycle(campaign)
+        backfill_requests = requests_total(sim) - backfill_requests_before
+        rows.append(("first cycle (backfill): requests", str(backfill_requests),
+                     f"bound {backfill_requests / args.rps:.1f} s at {args.rps:g} req/s",
+                     f"makespan {backfill:.1f} s = {backfill / (backfill_requests / args.rps):.2f}× bound"))
+
+        sim.advance(minutes=30)
+        naive_req, naive_credits = naive_requests(sim, args.tweets)
+        before, spent_before = requests_total(sim), sim.http.get(
+            sim.base_url + "/_sim/credits", params={"key": "bench-key"}, timeout=10).json()["spent"]
+        cycle = run_cycle(campaign)
+        requests = requests_total(sim) - before
+        spent = sim.http.get(sim.base_url + "/_sim/credits", params={"key": "bench-key"},
+                             timeout=10).json()["spent"] - spent_before
+        rows.append(("steady 30-min cycle: requests", str(requests), f"naive plan {naive_req}",
+                     f"{requests / naive_req:.3f}×"))
+        rows.append(("steady 30-min cycle: credits", str(spent), f"naive plan {naive_credits}",
+                     f"{spent / naive_credits:.3f}×"))
+        rows.append(("steady cycle makespan", f"{cycle:.1f} s", f"bound {requests / args.rps:.1f} s",
+                     f"{cycle / max(requests / args.rps, 0.001):.2f}× bound"))
+
+        raw_rate, upsert_rate = bench_ingest(args.ingest)
+        rows.append((f"ingest {args.ingest} engagements (pages of 20)", f"{upsert_rate:.0f}/s",
+                     f"raw insert_many {raw_rate:.0f}/s", f"{upsert_rate / raw_rate:.2f}×"))
+        print(f"\nIngestion benchmark — {args.tweets} tweets, {args.rps:g} req/s key limit, embedded "
+              f"MongoDB-compatible store (mongoeco/SQLite), {platform.machine()} {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}\n")
+        print("| measure | SOCAP | baseline | ratio |\n|---|---|---|---|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    finally:
+        for process in processes:
+            process.stop()
+
+
+if __name__ == "__main__":
+    main()
