@@ -39,7 +39,7 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ("status", "client_name")
     search_fields = ("launch_name", "client_name", "client_email")
     date_hierarchy = "start_date"
-    actions = ["pause", "resume", "rotate_share_link"]
+    actions = ["pause", "resume", "complete_now", "rotate_share_link"]
     inlines = [TrackedTweetInline]
     readonly_fields = ("status", "share_link", "disabled_channels_display", "worker_state_table",
                        "created_at", "updated_at", "completed_at")
@@ -157,6 +157,16 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.action(description="Resume selected campaigns")
     def resume(self, request, queryset):
         self._set_status(request, queryset, Campaign.Status.ACTIVE, "Resumed")
+
+    @admin.action(description="Complete now (last poll, then the final report)")
+    def complete_now(self, request, queryset):
+        from campaigns.completion import request_completion
+
+        open_ones = list(queryset.exclude(status=Campaign.Status.COMPLETED))
+        for campaign in open_ones:
+            request_completion(campaign)
+        self.message_user(request, f"Completion started for {len(open_ones)} campaign(s): a last poll runs, then "
+                          "the report is frozen and the events archived.", messages.SUCCESS)
 
     @admin.action(description="Rotate client share link")
     def rotate_share_link(self, request, queryset):

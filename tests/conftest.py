@@ -67,3 +67,16 @@ def simulator(tmp_log_dir, settings):
     settings.X_API_RATE_LIMIT_RPS = 200
     yield sim
     sim.stop()
+
+
+@pytest.fixture
+def sinks(tmp_log_dir, settings, redis_conn, mongo_db):
+    """Local Slack-webhook and SMTP sinks, with Django's email going to the SMTP one."""
+    from tests.support.sinks import Sinks
+
+    sink = Sinks(tmp_log_dir)
+    sink.process.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.smtp_port
+    yield sink
+    sink.process.stop()

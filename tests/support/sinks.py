@@ -1,6 +1,7 @@
+"""The local Slack/SMTP sinks (alerts/sinks.py) as a real process for tests."""
+
 import sys
 
-import pytest
 import requests
 
 from tests.support.processes import ManagedProcess, free_port
@@ -21,13 +22,3 @@ class Sinks:
     def fail_next(self, status: int, count: int = 1, retry_after: int = 1) -> None:
         requests.post(f"http://127.0.0.1:{self.http_port}/_fail",
                       json={"status": status, "count": count, "retry_after": retry_after}, timeout=5)
-
-
-@pytest.fixture
-def sinks(tmp_log_dir, settings, redis_conn, mongo_db):
-    sink = Sinks(tmp_log_dir)
-    sink.process.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.smtp_port
-    yield sink
-    sink.process.stop()

@@ -1,0 +1,79 @@
+import datetime as dt
+import io
+import shutil
+from collections import Counter
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from pypdf import PdfReader
+
+from campaigns.archive import archive_dir, verify_archive
+from campaigns.completion import due_campaigns, final_poll_done, finalize
+from campaigns.models import Campaign
+from socap_project import mongo
+from tests.ingestion.helpers import TINY, poll_cycle, tiny_campaign
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def finished(simulator, sinks, settings, tmp_path):
+    settings.SOCAP_ARCHIVE_DIR = tmp_path / "archives"
+    campaign = tiny_campaign(channels=["email"])
+    for _ in range(0, 72, 12):
+        poll_cycle(campaign)
+        simulator.advance(hours=12)
+    # The window is over (dates are the simulated launch's, long past in real time).
+    assert campaign in due_campaigns()
+    campaign.completion_requested_at = timezone.now()
+    campaign.save()
+    return campaign
+
+
+def test_completion_end_to_end(finished, simulator, sinks):
+    campaign = finished
+    assert finalize(campaign.pk).state == "waiting"  # the final poll has not run yet
+    poll_cycle(campaign)  # the final poll
+    assert final_poll_done(campaign)
+    result = finalize(campaign.pk)
+    assert result.state == "completed"
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.COMPLETED and campaign.completed_at
+
+    truth = simulator.ground_truth()
+    report = result.report
+    replies = {(e["tweet_id"], e["user_id"]) for e in truth["engagements"]
+               if e["action_type"] == "reply" and e["tweet_id"] in TINY}
+    quotes = {(e["tweet_id"], e["user_id"]) for e in truth["engagements"]
+              if e["action_type"] == "quote" and e["tweet_id"] in TINY}
+    assert report["engagements"]["by_action"]["reply"] == len(replies)
+    assert report["engagements"]["by_action"]["quote"] == len(quotes)
+    totals = Counter()
+    for tweet_id in TINY:
+        totals.update({"views": truth["metrics"][tweet_id]["viewCount"],
+                       "likes": truth["metrics"][tweet_id]["likeCount"]})
+    assert report["metrics"]["totals"]["views"] == totals["views"]
+    assert report["metrics"]["totals"]["likes"] == totals["likes"]
+    assert verify_archive(archive_dir(campaign.mongo_id)).ok
+
+    mail = sinks.messages()["email"]
+    assert any("final launch report is ready" in m["subject"] for m in mail)
+    assert finalize(campaign.pk).state == "already_completed"  # second run: a no-op
+    assert mongo.collection(mongo.FINAL_REPORTS).count_documents({"campaign_id": campaign.mongo_id}) == 1
+
+    client = Client()
+    page = client.get(f"/socap/c/{campaign.share_token}/").content.decode()
+    assert "final report is frozen" in page and "every 45s" not in page and "every 60s" not in page  # polling stopped
+    if shutil.which("chromium"):
+        pdf = b"".join(client.get(f"/socap/c/{campaign.share_token}/report.pdf").streaming_content)
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+        assert "Tiny" in text
+
+
+def test_deadline_freezes_even_if_a_job_never_finishes(finished, settings):
+    campaign = finished
+    campaign.completion_requested_at = timezone.now() - dt.timedelta(minutes=settings.SOCAP_FINAL_POLL_MINUTES + 1)
+    campaign.save()
+    assert not final_poll_done(campaign)
+    assert finalize(campaign.pk).state == "completed"
