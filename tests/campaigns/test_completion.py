@@ -73,7 +73,12 @@ def test_completion_end_to_end(finished, simulator, sinks):
 
 def test_deadline_freezes_even_if_a_job_never_finishes(finished, settings):
     campaign = finished
-    campaign.completion_requested_at = timezone.now() - dt.timedelta(minutes=settings.SOCAP_FINAL_POLL_MINUTES + 1)
+    requested = timezone.now() - dt.timedelta(minutes=settings.SOCAP_FINAL_POLL_MINUTES + 1)
+    campaign.completion_requested_at = requested
     campaign.save()
+    # One job never reported back after the request (its worker is gone, say).
+    mongo.collection(mongo.WORKER_STATE).update_one(
+        {"campaign_id": campaign.mongo_id, "job_type": "quotes"},
+        {"$set": {"updated_at": requested - dt.timedelta(minutes=5)}})
     assert not final_poll_done(campaign)
     assert finalize(campaign.pk).state == "completed"
