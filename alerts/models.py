@@ -7,8 +7,13 @@ from campaigns.models import Campaign
 
 class AlertHistory(models.Model):
     class Status(models.TextChoices):
+        # SENDING reserves the (account, action, hour, channel) slot before delivery, so a
+        # second sender cannot send it too; delivery_started_at tells a crash before the
+        # request went out (safe to resend) from one during it (outcome unknown).
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Outcome unknown"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="alert_history")
     user_id = models.CharField(max_length=32)
@@ -21,6 +26,7 @@ class AlertHistory(models.Model):
     importance_score = models.FloatField(default=0)
     message = models.TextField(blank=True)
     queue_id = models.CharField(max_length=32, blank=True, help_text="alert_queue document id")
+    delivery_started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,6 +5,11 @@ out because its sender died) to "sending" with this sender's id, so two
 senders never take the same alert. The history row is unique per (campaign,
 account, action, hour, channel): a second send of the same alert cannot be
 recorded, and is skipped before it goes out.
+
+A sender killed mid-item leaves its history rows in SENDING. The next claimer of
+the same queue item resends rows whose delivery had not started (nothing went
+out) and marks rows whose request was under way as UNKNOWN rather than risk a
+second message: the only window left is the request itself.
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ from campaigns.models import Campaign
 from socap_project import mongo
 
 log = logging.getLogger(__name__)
-CLAIM_SECONDS = 120
 MAX_PER_TICK = 200
 
 
@@ -43,7 +47,7 @@ def claim_next(owner: str, now: dt.datetime) -> dict | None:
         {"scheduled_send_time": {"$lte": now}, "$or": [
             {"status": "pending"}, {"status": "sending", "claim_until": {"$lt": now}},
         ]},
-        {"$set": {"status": "sending", "claimed_by": owner, "claim_until": now + dt.timedelta(seconds=CLAIM_SECONDS)}},
+        {"$set": {"status": "sending", "claimed_by": owner, "claim_until": now + dt.timedelta(seconds=settings.SOCAP_ALERT_CLAIM_SECONDS)}},
         sort=[("scheduled_send_time", mongo.ASCENDING)],
         return_document=mongo.ReturnDocument.AFTER,
     )
@@ -62,9 +66,14 @@ def recipients_for(campaign: Campaign) -> list[str]:
                                *settings.SOCAP_ALERT_EXTRA_RECIPIENTS]))
 
 
-def deliver(channel: str, campaign: Campaign, message: messages.Message) -> int:
+def deliver(channel: str, campaign: Campaign, message: messages.Message, rows: list[AlertHistory] = ()) -> int:
+    """Send one message; `rows` are marked as under way only once nothing stands between them and the wire."""
     if channel == "slack":
-        return slack.send(campaign.slack_webhook_url, message.text, message.blocks)
+        slack.wait_for_slot(campaign.slack_webhook_url)
+    if rows:
+        AlertHistory.objects.filter(pk__in=[r.pk for r in rows]).update(delivery_started_at=timezone.now())
+    if channel == "slack":
+        return slack.post(campaign.slack_webhook_url, message.text, message.blocks)
     return email.send(message.subject, message.text, message.html, recipients_for(campaign))
 
 
@@ -86,17 +95,34 @@ def _history_rows(campaign: Campaign, item: dict, channel: str, message: message
                                        action_type=engagement["action_type"], status=AlertHistory.Status.SENT,
                                        sent_at__gte=window_start).exists():
             continue  # inside the frequency window
+        key = {"campaign": campaign, "user_id": item["user_id"], "action_type": engagement["action_type"],
+               "timestamp_hour": engagement["hour"], "channel": channel}
         try:
             with transaction.atomic():
                 rows.append(AlertHistory.objects.create(
-                    campaign=campaign, user_id=item["user_id"], username=item["username"],
-                    action_type=engagement["action_type"], timestamp_hour=engagement["hour"], channel=channel,
-                    status=AlertHistory.Status.FAILED, importance_score=item["importance_score"],
-                    message=message.text, queue_id=str(item["_id"]),
+                    **key, username=item["username"], status=AlertHistory.Status.SENDING,
+                    importance_score=item["importance_score"], message=message.text, queue_id=str(item["_id"]),
                 ))
         except IntegrityError:
-            continue
+            left = _left_by_crashed_sender(key, str(item["_id"]))
+            if left is not None:
+                rows.append(left)
     return rows
+
+
+def _left_by_crashed_sender(key: dict, queue_id: str) -> AlertHistory | None:
+    """A reservation of this very queue item whose sender died: resend it only if nothing went out."""
+    row = AlertHistory.objects.filter(**key, queue_id=queue_id, status=AlertHistory.Status.SENDING).first()
+    if row is None:
+        return None
+    if row.delivery_started_at is None:
+        return row
+    row.status = AlertHistory.Status.UNKNOWN
+    row.save(update_fields=["status"])
+    DeliveryAttempt.objects.create(alert=row, ok=False, error="the sender stopped during delivery; "
+                                   "not resent, to avoid a second message")
+    log.warning("alert %s: sender died during delivery; outcome unknown, not resent", row.pk)
+    return None
 
 
 def send_item(item: dict, owner: str) -> str:
@@ -116,16 +142,17 @@ def send_item(item: dict, owner: str) -> str:
             continue  # every engagement of this item was already alerted on this channel
         reserved_any = True
         try:
-            code = deliver(channel, campaign, message)
+            code = deliver(channel, campaign, message, rows)
         except ChannelError as exc:
             for row in rows:
                 DeliveryAttempt.objects.create(alert=row, ok=False, permanent=exc.permanent,
                                                status_code=exc.status_code, error=str(exc))
             if exc.permanent:
+                AlertHistory.objects.filter(pk__in=[r.pk for r in rows]).update(status=AlertHistory.Status.FAILED)
                 disable_channel(campaign, channel, str(exc))
                 continue
             # Transient: release the reservation so the retry can record the delivery.
-            AlertHistory.objects.filter(pk__in=[r.pk for r in rows], status=AlertHistory.Status.FAILED).delete()
+            AlertHistory.objects.filter(pk__in=[r.pk for r in rows], status=AlertHistory.Status.SENDING).delete()
             raise
         now = timezone.now()
         for row in rows:

@@ -214,6 +214,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SOCAP alerts <alerts@socap.local>")
 SOCAP_ALERT_EXTRA_RECIPIENTS = env_list("SOCAP_ALERT_EXTRA_RECIPIENTS", [])
+# How long a sender holds a queued alert; a sender that died gives it up after this.
+SOCAP_ALERT_CLAIM_SECONDS = env_int("SOCAP_ALERT_CLAIM_SECONDS", 120)
 
 # --- Campaign defaults.
 SOCAP_MAX_WINDOW_DAYS = env_int("SOCAP_MAX_WINDOW_DAYS", 31)

@@ -20,6 +20,7 @@ import pytest
 from tests.support.processes import mongo_process, mongo_uri, redis_process, redis_url
 
 _started = []
+STORES: dict[str, object] = {}  # "redis"/"mongo" -> ManagedProcess, for the store-outage tests
 
 
 def _is_loopback(address) -> bool:
@@ -65,6 +66,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
     _started.append(redis)
     mongo = mongo_process(base / "mongo").start()
     _started.append(mongo)
+    STORES.update(redis=redis, mongo=mongo)
     os.environ["REDIS_URL"] = redis_url(redis.port)
     os.environ["MONGODB_URI"] = mongo_uri(mongo.port)
     os.environ["MONGODB_DB"] = "socap_test"
@@ -81,3 +83,12 @@ def pytest_unconfigure(config):
     base = config.stash.get(_base_key, None)
     if base is not None and os.environ.get("SOCAP_KEEP_TEST_TMP") != "1":
         shutil.rmtree(base, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.reliability import ledger
+
+    line = ledger.summary()
+    if line:
+        terminalreporter.write_sep("=", "reliability summary")
+        terminalreporter.write_line(line)

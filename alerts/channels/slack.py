@@ -15,7 +15,7 @@ PERMANENT_STATUSES = {400, 403, 404, 410}  # e.g. "no_service", "channel_not_fou
 SPACING_MS = 1000
 
 
-def _wait_for_slot(webhook_url: str, max_wait: float = 30.0) -> None:
+def wait_for_slot(webhook_url: str, max_wait: float = 30.0) -> None:
     """Slack allows one message per second per webhook; every sender process shares the slot in Redis."""
     key = "socap:slack:slot:" + hashlib.sha256(webhook_url.encode()).hexdigest()[:16]
     deadline = time.monotonic() + max_wait
@@ -26,7 +26,12 @@ def _wait_for_slot(webhook_url: str, max_wait: float = 30.0) -> None:
 
 
 def send(webhook_url: str, text: str, blocks: list[dict] | None = None) -> int:
-    _wait_for_slot(webhook_url)
+    wait_for_slot(webhook_url)
+    return post(webhook_url, text, blocks)
+
+
+def post(webhook_url: str, text: str, blocks: list[dict] | None = None) -> int:
+    """One message, without waiting for the send slot: the caller has taken it."""
     client = WebhookClient(webhook_url, timeout=10, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)])
     try:
         response = client.send(text=text, blocks=blocks)

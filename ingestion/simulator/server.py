@@ -210,7 +210,8 @@ class Handler(BaseHTTPRequestHandler):
                 state.clock.advance(float(body["advance_seconds"]))
             return self._send(200, {"now": state.clock.now().isoformat()})
         if path == "/_sim/faults":
-            faults = state.add_faults(body.get("rules", []), replace=bool(body.get("replace")))
+            faults = state.add_faults(body.get("rules", []), replace=bool(body.get("replace")),
+                                      seed=body.get("seed"))
             return self._send(200, {"faults": faults})
         if path == "/_sim/credits":
             state.set_balance(body["key"], int(body["balance"]))

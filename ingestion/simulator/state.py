@@ -95,13 +95,16 @@ class SimState:
         return cursor
 
     # -- faults ----------------------------------------------------------------
-    def add_faults(self, rules: list[dict], replace: bool = False) -> list[dict]:
+    def add_faults(self, rules: list[dict], replace: bool = False, seed: int | None = None) -> list[dict]:
+        """Add (or replace) fault rules; `seed` reseeds the draws of probabilistic rules, for repeatable runs."""
         parsed = []
         for rule in rules:
             if rule.get("kind") not in FAULT_KINDS:
                 raise ValueError(f"unknown fault kind {rule.get('kind')!r}; use one of {', '.join(FAULT_KINDS)}")
             parsed.append(Fault(**{k: v for k, v in rule.items() if k in Fault.__dataclass_fields__}))
         with self.lock:
+            if seed is not None:
+                self.rng = random.Random(seed)
             self.faults = parsed if replace else self.faults + parsed
             return [f.as_dict() for f in self.faults]
 

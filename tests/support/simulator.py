@@ -56,8 +56,8 @@ class SimulatorProcess:
         seconds = dt.timedelta(**delta).total_seconds()
         return dt.datetime.fromisoformat(self._post("/_sim/clock", {"advance_seconds": seconds})["now"])
 
-    def faults(self, rules: list[dict], replace: bool = True) -> None:
-        self._post("/_sim/faults", {"rules": rules, "replace": replace})
+    def faults(self, rules: list[dict], replace: bool = True, seed: int | None = None) -> None:
+        self._post("/_sim/faults", {"rules": rules, "replace": replace, "seed": seed})
 
     def reset(self) -> None:
         self._post("/_sim/reset", {})

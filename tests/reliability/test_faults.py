@@ -1,0 +1,60 @@
+"""Simulator faults, one kind alone and every kind mixed at random, converge to ground truth."""
+
+import pytest
+
+from ingestion.simulator.state import FAULT_KINDS
+from socap_project import mongo
+from tests.ingestion.helpers import assert_matches_truth, poll_cycle, stored_keys, tiny_campaign, truth_keys
+from tests.reliability import ledger
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def env(simulator, mongo_db, redis_conn, settings):
+    settings.SOCAP_RATE_LIMIT_BLOCK_SECONDS = 0
+    settings.SOCAP_CREDITS_BLOCK_SECONDS = 0
+    settings.X_API_TIMEOUT_SECONDS = 1  # a "timeout" fault answers after 2 s
+    return simulator
+
+
+def injected(env) -> int:
+    return sum(n for key, n in env.stats().items() if key.startswith("fault:"))
+
+
+def recover_and_compare(env, campaign, seen: set) -> None:
+    """Faults off, a few clean cycles (blocks lifted as their Retry-After would), then compare."""
+    env.faults([])
+    for _ in range(3):
+        mongo.collection(mongo.WORKER_STATE).update_many({}, {"$set": {"blocked_until": None}})
+        poll_cycle(campaign)
+    truth = env.ground_truth()
+    lost, repeated = ledger.compare(truth_keys(truth, visible_only=True) | seen, stored_keys(campaign))
+    assert not repeated and not lost, (lost, repeated)
+    assert_matches_truth(campaign, truth, seen)
+
+
+def test_timeouts_alone_converge(env):
+    campaign = tiny_campaign()
+    env.advance(hours=30)
+    env.faults([{"kind": "timeout", "delay_seconds": 2, "count": 4}])
+    poll_cycle(campaign)
+    ledger.record(faults_injected=injected(env))
+    recover_and_compare(env, campaign, truth_keys(env.ground_truth(), visible_only=True))
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_every_fault_kind_mixed_at_random_converges(env, seed):
+    campaign = tiny_campaign()
+    env.faults([{"kind": kind, "probability": 0.06, "count": None, "retry_after": 0, "delay_seconds": 2}
+                for kind in FAULT_KINDS], seed=seed)
+    seen = set()
+    for _ in range(6):  # a poll every 6 simulated hours, faults firing throughout
+        env.advance(hours=6)
+        poll_cycle(campaign)
+        seen |= truth_keys(env.ground_truth(), visible_only=True)
+        mongo.collection(mongo.WORKER_STATE).update_many({}, {"$set": {"blocked_until": None}})
+    fired = injected(env)
+    ledger.record(faults_injected=fired)
+    assert fired >= 5, env.stats()
+    recover_and_compare(env, campaign, seen)

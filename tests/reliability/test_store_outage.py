@@ -1,0 +1,72 @@
+"""Mongo or Redis gone for a while in the middle of a poll: unhealthy while away, nothing lost after."""
+
+import threading
+import time
+
+import pytest
+
+from socap_project import mongo
+from tests.ingestion.helpers import assert_matches_truth, poll_cycle, stored_keys, tiny_campaign, truth_keys
+from tests.reliability import ledger
+from tests.stores_plugin import STORES
+from tests.support.processes import wait_until
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not STORES, reason="stores are external (SOCAP_TEST_EXTERNAL_STORES=1)"),
+]
+
+
+@pytest.fixture
+def env(simulator, mongo_db, redis_conn, settings):
+    settings.SOCAP_LEASE_SECONDS = 1  # leases of the interrupted run lapse quickly
+    settings.MONGODB_TIMEOUT_MS = 1000
+    mongo.reset_client()
+    # Every list page takes 0.2 s, so the outage lands in the middle of the cycle.
+    simulator.faults([{"kind": "timeout", "delay_seconds": 0.2, "count": None, "path": "/twitter/tweet/"}])
+    yield simulator
+    mongo.reset_client()
+
+
+def failing(client) -> list[str]:
+    response = client.get("/socap/health")
+    return response.json()["failing"] if response.status_code == 503 else []
+
+
+@pytest.mark.parametrize("store", ["mongo", "redis"])
+def test_store_outage_mid_cycle_reports_unhealthy_then_recovers_losing_nothing(env, client, store):
+    campaign = tiny_campaign()
+    env.advance(hours=30)
+    errors = []
+
+    def cycle():
+        try:
+            poll_cycle(campaign)
+        except Exception as exc:  # noqa: BLE001 - the outage surfaces as whatever the driver raises
+            errors.append(exc)
+
+    worker = threading.Thread(target=cycle)
+    worker.start()
+    process = STORES[store]
+    try:
+        assert wait_until(lambda: sum(stored_keys(campaign).values()) >= 10, 30)
+        process.kill()
+        ledger.record(kills=1)
+        assert store in failing(client)
+        worker.join(120)
+        assert not worker.is_alive()
+    finally:
+        if not process.running:
+            process.start()
+    assert wait_until(lambda: store not in failing(client), 30), failing(client)
+
+    env.faults([])
+    for _ in range(3):
+        mongo.collection(mongo.WORKER_STATE).update_many({}, {"$set": {"blocked_until": None}})
+        time.sleep(1.2)  # the interrupted run's lease lapses
+        poll_cycle(campaign)
+    truth = env.ground_truth()
+    seen = truth_keys(truth, visible_only=True)
+    lost, repeated = ledger.compare(seen, stored_keys(campaign))
+    assert not lost and not repeated, (lost, repeated)
+    assert_matches_truth(campaign, truth, seen)
