@@ -30,7 +30,7 @@ def _claim_interval(now) -> bool:
 
     from socap_project.redis_client import get_redis
 
-    interval = settings.SOCAP_POLL_INTERVAL_MINUTES * 60
+    interval = settings.SOCAP_POLL_INTERVAL_SECONDS
     slot = int(now.timestamp()) // interval
     return bool(get_redis().set(f"socap:fanout:{slot}", now.isoformat(), nx=True, ex=interval))
 

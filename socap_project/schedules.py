@@ -15,6 +15,11 @@ class Schedule:
     every_seconds: int
     description: str
     priority: int | None = None
+    fixed: bool = False  # interval always set from settings, whatever the admin says
+
+
+def fan_out_tick_seconds(interval_seconds: int) -> int:
+    return max(1, min(60, interval_seconds // 3))
 
 
 def schedules() -> list[Schedule]:
@@ -24,9 +29,14 @@ def schedules() -> list[Schedule]:
         Schedule(
             name="socap: poll active campaigns",
             task="socap.ingestion.fan_out",
-            every_seconds=settings.SOCAP_POLL_INTERVAL_MINUTES * 60,
-            description="Fan-out: metrics per campaign, then retweets/replies/quotes per tweet.",
+            # A tick, not the interval: the first tick of each SOCAP_POLL_INTERVAL_MINUTES slot fans
+            # out and the rest find the slot taken. Ticking at the interval itself would let timer
+            # drift put two ticks in one slot and none in the next.
+            every_seconds=fan_out_tick_seconds(settings.SOCAP_POLL_INTERVAL_SECONDS),
+            description="Fan-out check: once per poll interval, metrics per campaign, then "
+                        "retweets/replies/quotes per tweet.",
             priority=0,
+            fixed=True,
         ),
         Schedule(
             name="socap: send due alerts",

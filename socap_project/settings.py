@@ -151,7 +151,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
 
 # --- Polling cadence (Beat schedules are created from these by socap_setup_schedules).
-SOCAP_POLL_INTERVAL_MINUTES = env_int("SOCAP_POLL_INTERVAL_MINUTES", 30)
+# One fan-out per interval, whoever asks; Beat only ticks often enough never to miss one.
+SOCAP_POLL_INTERVAL_MINUTES = env_float("SOCAP_POLL_INTERVAL_MINUTES", 30)
+SOCAP_POLL_INTERVAL_SECONDS = max(1, round(SOCAP_POLL_INTERVAL_MINUTES * 60))
 
 # --- Static files (htmx and Chart.js are vendored under static/vendor).
 STATIC_URL = "/static/"

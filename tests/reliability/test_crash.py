@@ -9,6 +9,7 @@ from ingestion.metrics_job import run_metrics
 from ingestion.tasks import poll_list
 from socap_project import mongo
 from tests.ingestion.helpers import tiny_campaign
+from tests.reliability import ledger
 from tests.reliability.workers import worker
 from tests.support.processes import wait_until
 
@@ -49,6 +50,7 @@ def test_kill_mid_backfill_then_restart(slow_simulator, tmp_log_dir, seed):
         poll_list.delay(campaign.pk, MAIN, "retweets")
         assert wait_until(lambda: len(stored_retweeters(campaign)) >= 2 * kill_after, 30), first.tail()
         first.kill()
+        ledger.record(kills=1)
     finally:
         first.stop()
     checkpoint = mongo.collection(mongo.WORKER_STATE).find_one(state)
@@ -62,5 +64,6 @@ def test_kill_mid_backfill_then_restart(slow_simulator, tmp_log_dir, seed):
     finally:
         second.stop()
     stored = stored_retweeters(campaign)
+    lost, repeated = ledger.compare(visible, stored)
+    assert not lost and not repeated, (lost, repeated)
     assert set(stored) == visible
-    assert max(stored.values()) == 1

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             task.task = item.task
             task.description = item.description
             task.priority = item.priority
-            if reset_intervals or task.interval_id is None:
+            if reset_intervals or item.fixed or task.interval_id is None:
                 task.interval = interval
             task.save()
             self.stdout.write(f"  kept     {item.name} (every {task.interval.every} {task.interval.period})")
