@@ -18,6 +18,7 @@ from campaigns.serializers import (
 from socap_project.api import body_too_large, errors_response
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 100_000  # past this the SQL OFFSET itself overflows; nobody pages that far
 
 
 def _positive_int(raw, name: str, default: int, maximum: int | None = None):
@@ -38,7 +39,7 @@ class CampaignListView(APIView):
         status_filter = request.query_params.get("status")
         if status_filter and status_filter not in Campaign.Status.values:
             return errors_response({"status": [f"Use one of: {', '.join(Campaign.Status.values)}."]})
-        page, error = _positive_int(request.query_params.get("page"), "page", 1)
+        page, error = _positive_int(request.query_params.get("page"), "page", 1, MAX_PAGE)
         if error:
             return errors_response(error)
         size, error = _positive_int(request.query_params.get("page_size"), "page_size", 20, MAX_PAGE_SIZE)

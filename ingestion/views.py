@@ -44,8 +44,10 @@ class RunView(APIView):
     def post(self, request):
         if not request.user.is_staff:
             return errors_response({"detail": ["Staff only."]}, status.HTTP_403_FORBIDDEN)
+        if not isinstance(request.data, dict):
+            return errors_response({"body": ["Send a JSON object: {\"campaign_id\": 1, \"tweet_id\": \"...\"}."]})
         campaign_id = request.data.get("campaign_id")
-        if not isinstance(campaign_id, int):
+        if isinstance(campaign_id, bool) or not isinstance(campaign_id, int) or not 1 <= campaign_id < 2**63:
             return errors_response({"campaign_id": ["A campaign id (integer) is required."]})
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         tweet_id = request.data.get("tweet_id")

@@ -11,6 +11,7 @@ admin.site.index_title = "Campaign monitoring"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("socap/health", views.health, name="health"),
+    path("socap/openapi.json", views.OpenApiView.as_view(), name="openapi"),
     path("socap/", include("campaigns.urls")),
     path("socap/", include("ingestion.urls")),
     path("socap/", include("alerts.urls")),

@@ -1,5 +1,9 @@
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from socap_project import openapi
 
 from socap_project.health import run_checks
 
@@ -23,3 +27,10 @@ def health(request):
         },
     }
     return JsonResponse(body, status=200 if not failing else 503)
+
+
+class OpenApiView(APIView):
+    """The JSON API's OpenAPI description (for API clients with a token, and for the fuzz tests)."""
+
+    def get(self, request):
+        return Response(openapi.build())

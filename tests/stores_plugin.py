@@ -92,3 +92,22 @@ def pytest_terminal_summary(terminalreporter):
     if line:
         terminalreporter.write_sep("=", "reliability summary")
         terminalreporter.write_line(line)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true",
+                     help="also run the long reliability variants (tests marked slow: more seeds, more examples)")
+
+
+def pytest_configure(config):
+    if config.getoption("long"):
+        os.environ["SOCAP_LONG_TESTS"] = "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("long"):
+        return
+    skip = pytest.mark.skip(reason="long variant: run with --long")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -43,7 +43,7 @@ def test_timeouts_alone_converge(env):
     recover_and_compare(env, campaign, truth_keys(env.ground_truth(), visible_only=True))
 
 
-@pytest.mark.parametrize("seed", [11, 12])
+@pytest.mark.parametrize("seed", [11, *(pytest.param(s, marks=pytest.mark.slow) for s in (12, 13, 14))])
 def test_every_fault_kind_mixed_at_random_converges(env, seed):
     campaign = tiny_campaign()
     env.faults([{"kind": kind, "probability": 0.06, "count": None, "retry_after": 0, "delay_seconds": 2}

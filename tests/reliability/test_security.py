@@ -60,3 +60,29 @@ def test_trigger_refuses_without_secret():
 
 def test_unknown_share_token_is_404():
     assert Client().get("/socap/c/not-a-token/report").status_code == 404
+
+
+def test_forms_refuse_posts_without_a_csrf_token(admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    assert client.post("/socap/create", {"launch_name": "x"}).status_code == 403
+    assert client.post("/admin/campaigns/campaign/add/", {"launch_name": "x"}).status_code == 403
+    page = client.get("/socap/create")
+    assert page.status_code == 200 and b"csrfmiddlewaretoken" in page.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_key_and_webhooks_never_reach_the_logs(simulator, settings, caplog, mongo_db, redis_conn):
+    import logging
+
+    from tests.ingestion.helpers import poll_cycle, tiny_campaign
+
+    settings.X_API_KEY = "sk-live-SECRET-4242"
+    caplog.set_level(logging.DEBUG)
+    campaign = tiny_campaign(channels=["slack"], slack_webhook_url="https://hooks.slack.com/services/T/B/HOOKSECRET")
+    simulator.faults([{"kind": "server_error", "count": 2}, {"kind": "rate_limit", "count": 1, "retry_after": 0}],
+                     replace=True)
+    poll_cycle(campaign)
+    logged = "\n".join(record.getMessage() + str(record.args or "") for record in caplog.records)
+    assert logged, "nothing was logged: the check would prove nothing"
+    assert "SECRET-4242" not in logged and "HOOKSECRET" not in logged
