@@ -5,7 +5,7 @@ set -euo pipefail
 . "$ROOT/scripts/stores.sh"
 
 export SOCAP_ENV="${SOCAP_ENV:-dev}"
-# The demo polls every 5 minutes (production default: 30); editable later in the admin.
+# The demo polls every 5 minutes (production default: 30).
 export SOCAP_POLL_INTERVAL_MINUTES="${SOCAP_POLL_INTERVAL_MINUTES:-5}"
 BIND="${SOCAP_BIND:-127.0.0.1:8000}"
 export SOCAP_SITE_URL="${SOCAP_SITE_URL:-http://$BIND}"
