@@ -30,7 +30,7 @@ start_simulator() {
   fi
   say "no X_API_KEY: starting the local X API simulator on 127.0.0.1:$port (scenario ${SOCAP_DEMO_SCENARIO:-demo})"
   python -m ingestion.simulator --port "$port" --scenario "${SOCAP_DEMO_SCENARIO:-demo}" --clock realtime \
-    --launch-ago-hours "${SOCAP_DEMO_LAUNCH_AGO_HOURS:-1}" >"var/log/simulator.log" 2>&1 &
+    --launch-ago-hours "${SOCAP_DEMO_LAUNCH_AGO_HOURS:-5}" >"var/log/simulator.log" 2>&1 &
   STORE_PIDS+=($!)
   wait_port "$port" simulator
 }
