@@ -83,8 +83,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="socap-dash-bench-"))
-    processes = stores.start(folder)
-    try:
+    with stores.stopping(stores.start(folder)):
         from django.contrib.auth import get_user_model
         from django.test import Client
         from rest_framework.authtoken.models import Token
@@ -111,9 +110,6 @@ def main() -> None:
             (u50, u95), (c50, c95) = p["uncached"], p["cached"]
             print(f"| {name} | {u50 * 1000:.1f} / {u95 * 1000:.1f} ms | {c50 * 1000:.1f} / {c95 * 1000:.1f} ms | "
                   f"{c95 / u95:.3f}× | {u95 / GOALS['uncached']:.2f}× / {c95 / GOALS['cached']:.2f}× |")
-    finally:
-        for process in processes:
-            process.stop()
 
 
 if __name__ == "__main__":

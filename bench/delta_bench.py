@@ -84,8 +84,7 @@ def main() -> None:
     parser.add_argument("--page-sizes", type=int, nargs="+", default=[5, 20, 50])
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="socap-delta-bench-"))
-    processes = stores.start(folder)
-    try:
+    with stores.stopping(stores.start(folder)):
         print(f"\nDelta runs — replies of one launch tweet, {len(STEPS_MINUTES)} polls per page size after the "
               f"backfill; {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}\n")
         print("| page size | deltas per poll | requests | bound Σ(floor(d/page)+1) | ratio | polls at the bound |")
@@ -98,9 +97,6 @@ def main() -> None:
             exact = sum(1 for _, r, b in rows if r == b)
             print(f"| {page} | {min(deltas)}–{max(deltas)} | {requests} | {bound} | "
                   f"{requests / max(bound, 1):.2f}× | {exact}/{len(rows)} |")
-    finally:
-        for process in processes:
-            process.stop()
 
 
 if __name__ == "__main__":

@@ -146,7 +146,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="socap-bench-"))
     processes, sim = setup(folder, args.tweets, args.rps)
-    try:
+    with stores.stopping(processes):
         rows = []
         campaign = make_campaign(sim, args.tweets)
         fan_out, jobs = bench_fan_out(campaign)
@@ -183,9 +183,6 @@ def main() -> None:
         print("| measure | SOCAP | baseline | ratio |\n|---|---|---|---|")
         for row in rows:
             print("| " + " | ".join(row) + " |")
-    finally:
-        for process in processes:
-            process.stop()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,3 +34,13 @@ def start(folder: Path, **env: str) -> list:
 
     store.ensure_indexes()
     return [redis, mongo]
+
+
+@contextmanager
+def stopping(processes: list) -> Iterator[list]:
+    """Stop every process when the benchmark ends, however it ends."""
+    try:
+        yield processes
+    finally:
+        for process in processes:
+            process.stop()
