@@ -5,6 +5,7 @@ from collections import Counter
 
 import pytest
 
+from campaigns.models import TrackedTweet
 from ingestion.metrics_job import run_metrics
 from ingestion.tasks import poll_list
 from socap_project import mongo
@@ -67,3 +68,14 @@ def test_kill_mid_backfill_then_restart(slow_simulator, tmp_log_dir, seed):
     lost, repeated = ledger.compare(visible, stored)
     assert not lost and not repeated, (lost, repeated)
     assert set(stored) == visible
+    # Metrics after the restart: the stored counters are the simulator's, and the deltas recorded
+    # since the creation-time baseline add up to them (none lost or counted twice by the crash).
+    slow_simulator.advance(hours=6)
+    run_metrics(campaign.pk)
+    truth = slow_simulator.ground_truth()["metrics"][MAIN]
+    tweet = TrackedTweet.objects.get(campaign=campaign, tweet_id=MAIN)
+    assert {key: tweet.metrics[key] for key in truth} == truth
+    deltas = list(mongo.collection(mongo.METRIC_DELTAS).find({"campaign_id": campaign.mongo_id, "tweet_id": MAIN}))
+    first = min(deltas, key=lambda d: d["recorded_at"])
+    base = first["values"]["likes"] - first["deltas"]["likes"]
+    assert base + sum(d["deltas"]["likes"] for d in deltas) == truth["likeCount"]
