@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from functools import cache, partial
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
@@ -48,7 +49,9 @@ def _dashboard(request, campaign: Campaign, *, base: str, staff: bool):
                "polling": campaign.status != Campaign.Status.COMPLETED}
     if part in (None, "live"):
         context["summary"] = selectors.summary(campaign)
-        context["tweets"] = selectors.tweet_rows(campaign, include_state=staff)
+        # Called by the template only when the cached table has expired.
+        context["tweets"] = cache(partial(selectors.tweet_rows, campaign, include_state=staff))
+        context["data_version"] = selectors.current_version(campaign.mongo_id)
         context["report_ready"] = campaign.status == Campaign.Status.COMPLETED and frozen_report(campaign) is not None
     if part in (None, "charts"):
         context["chart_data"] = {
