@@ -24,19 +24,20 @@ class _CampaignView(APIView):
 class DashboardView(_CampaignView):
     def get(self, request, campaign_id: int):
         campaign = self.campaign(campaign_id)
-        latest = selectors.engagements(campaign, limit=20)
+        latest = selectors.cached(campaign, "latest-json", lambda: [
+            selectors.public_engagement(doc) for doc in selectors.engagements(campaign, limit=20)["results"]])
         return Response({
             "campaign_id": campaign.pk, "launch_name": campaign.launch_name, "status": campaign.status,
             "window": {"start_date": campaign.start_date, "end_date": campaign.end_date},
             "summary": selectors.summary(campaign),
             "accounts_by_category": selectors.accounts_by_category(campaign),
-            "latest_engagers": [selectors.public_engagement(doc) for doc in latest["results"]],
-            "tweets": [
+            "latest_engagers": latest,
+            "tweets": selectors.cached(campaign, "tweets-json", lambda: [
                 {"tweet_id": row["tweet"].tweet_id, "category": row["tweet"].category,
                  "author_username": row["tweet"].author_username, "reported": row["reported"],
                  "collected": row["collected"], "last_polled": row["last_polled"], "problems": row["problems"]}
                 for row in selectors.tweet_rows(campaign, include_state=True)
-            ],
+            ]),
         })
 
 
