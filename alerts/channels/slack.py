@@ -25,13 +25,8 @@ def wait_for_slot(webhook_url: str, max_wait: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def send(webhook_url: str, text: str, blocks: list[dict] | None = None) -> int:
-    wait_for_slot(webhook_url)
-    return post(webhook_url, text, blocks)
-
-
 def post(webhook_url: str, text: str, blocks: list[dict] | None = None) -> int:
-    """One message, without waiting for the send slot: the caller has taken it."""
+    """One message; the caller has taken the send slot (wait_for_slot) first."""
     client = WebhookClient(webhook_url, timeout=10, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)])
     try:
         response = client.send(text=text, blocks=blocks)
