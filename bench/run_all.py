@@ -42,7 +42,7 @@ def run(name: str, argv: list[str]) -> str:
     if done.returncode != 0:
         raise SystemExit(f"[bench] {name} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     # The title line and the table: everything else on stdout is progress.
-    lines = [line for line in done.stdout.splitlines() if line.startswith("|") or line.endswith("\u2014") or " \u2014 " in line]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("|") or " \u2014 " in line]
     print(f"[bench] {name}: done in {time.monotonic() - started:.0f} s", flush=True)
     title = next((line for line in lines if not line.startswith("|")), name)
     table = [line for line in lines if line.startswith("|")]

@@ -1,6 +1,5 @@
 """kill -9 the alert sender at random points: every alert reaches Slack and email once."""
 
-import os
 import random
 import re
 import sys

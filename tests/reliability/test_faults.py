@@ -4,8 +4,9 @@ import pytest
 
 from ingestion.simulator.state import FAULT_KINDS
 from socap_project import mongo
-from tests.ingestion.helpers import assert_matches_truth, poll_cycle, stored_keys, tiny_campaign, truth_keys
+from tests.ingestion.helpers import poll_cycle, tiny_campaign, truth_keys
 from tests.reliability import ledger
+from tests.reliability.convergence import recover_and_compare
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,25 +23,13 @@ def injected(env) -> int:
     return sum(n for key, n in env.stats().items() if key.startswith("fault:"))
 
 
-def recover_and_compare(env, campaign, seen: set) -> None:
-    """Faults off, a few clean cycles (blocks lifted as their Retry-After would), then compare."""
-    env.faults([])
-    for _ in range(3):
-        mongo.collection(mongo.WORKER_STATE).update_many({}, {"$set": {"blocked_until": None}})
-        poll_cycle(campaign)
-    truth = env.ground_truth()
-    lost, repeated = ledger.compare(truth_keys(truth, visible_only=True) | seen, stored_keys(campaign))
-    assert not repeated and not lost, (lost, repeated)
-    assert_matches_truth(campaign, truth, seen)
-
-
 def test_timeouts_alone_converge(env):
     campaign = tiny_campaign()
     env.advance(hours=30)
     env.faults([{"kind": "timeout", "delay_seconds": 2, "count": 4}])
     poll_cycle(campaign)
     ledger.record(faults_injected=injected(env))
-    recover_and_compare(env, campaign, truth_keys(env.ground_truth(), visible_only=True))
+    recover_and_compare(env, campaign)
 
 
 @pytest.mark.parametrize("seed", [11, *(pytest.param(s, marks=pytest.mark.slow) for s in (12, 13, 14))])

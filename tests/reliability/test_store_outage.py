@@ -1,13 +1,13 @@
 """Mongo or Redis gone for a while in the middle of a poll: unhealthy while away, nothing lost after."""
 
 import threading
-import time
 
 import pytest
 
 from socap_project import mongo
-from tests.ingestion.helpers import assert_matches_truth, poll_cycle, stored_keys, tiny_campaign, truth_keys
+from tests.ingestion.helpers import poll_cycle, stored_keys, tiny_campaign
 from tests.reliability import ledger
+from tests.reliability.convergence import recover_and_compare
 from tests.stores_plugin import STORES
 from tests.support.processes import wait_until
 
@@ -60,13 +60,4 @@ def test_store_outage_mid_cycle_reports_unhealthy_then_recovers_losing_nothing(e
             process.start()
     assert wait_until(lambda: store not in failing(client), 30), failing(client)
 
-    env.faults([])
-    for _ in range(3):
-        mongo.collection(mongo.WORKER_STATE).update_many({}, {"$set": {"blocked_until": None}})
-        time.sleep(1.2)  # the interrupted run's lease lapses
-        poll_cycle(campaign)
-    truth = env.ground_truth()
-    seen = truth_keys(truth, visible_only=True)
-    lost, repeated = ledger.compare(seen, stored_keys(campaign))
-    assert not lost and not repeated, (lost, repeated)
-    assert_matches_truth(campaign, truth, seen)
+    recover_and_compare(env, campaign, lease_wait=1.2)
