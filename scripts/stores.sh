@@ -68,8 +68,9 @@ start_stores() {
     if port_open "$port"; then
       say "using the MongoDB-compatible server already on 127.0.0.1:$port"
     else
-      say "starting the embedded MongoDB-compatible server on 127.0.0.1:$port (data in var/mongo)"
-      python -m socap_project.mongo_server --path "$ROOT/var/mongo/socap.sqlite" --port "$port" \
+      say "starting the embedded MongoDB-compatible server (SecantusDB on WiredTiger) on 127.0.0.1:$port (data in var/mongo)"
+      # A separate server process, like mongod: the project never imports it (GPL-2.0-only).
+      secantusd-py --host 127.0.0.1 --port "$port" --storage-path "$ROOT/var/mongo/data" --log-level WARNING \
         >"var/log/mongo.log" 2>&1 &
       STORE_PIDS+=($!)
       wait_port "$port" mongo

@@ -98,11 +98,18 @@ def redis_process(data_dir: Path, port: int | None = None) -> ManagedProcess:
     return ManagedProcess(f"redis-{port}", argv, data_dir, port=port)
 
 
+def secantusd() -> str:
+    """The embedded MongoDB-compatible server's executable, installed beside this interpreter."""
+    beside = Path(sys.executable).parent / "secantusd-py"
+    return str(beside) if beside.exists() else "secantusd-py"
+
+
 def mongo_process(data_dir: Path, port: int | None = None) -> ManagedProcess:
+    """SecantusDB (WiredTiger) as its own process; the data directory survives a restart."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "socap_project.mongo_server", "--path", str(data_dir / "mongo.sqlite"),
-            "--port", str(port)]
+    argv = [secantusd(), "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(data_dir / "data"),
+            "--log-level", "WARNING"]
     return ManagedProcess(f"mongo-{port}", argv, data_dir, port=port)
 
 
