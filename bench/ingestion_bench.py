@@ -178,7 +178,7 @@ def main() -> None:
         rows.append((f"ingest {args.ingest} engagements (pages of 20)", f"{upsert_rate:.0f}/s",
                      f"raw insert_many {raw_rate:.0f}/s", f"{upsert_rate / raw_rate:.2f}×"))
         print(f"\nIngestion benchmark — {args.tweets} tweets, {args.rps:g} req/s key limit, embedded "
-              f"MongoDB-compatible store (mongoeco/SQLite), {platform.machine()} {os.cpu_count()} cores, "
+              f"MongoDB-compatible store (SecantusDB/WiredTiger), {platform.machine()} {os.cpu_count()} cores, "
               f"Python {platform.python_version()}\n")
         print("| measure | SOCAP | baseline | ratio |\n|---|---|---|---|")
         for row in rows:

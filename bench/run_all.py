@@ -23,14 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def suites(quick: bool) -> list[tuple[str, list[str]]]:
+def suites(quick: bool, long: bool = False) -> list[tuple[str, list[str]]]:
     tweets = "40" if quick else "400"
     return [
         ("ingestion", ["bench/ingestion_bench.py", "--tweets", tweets, "--rps", "10",
                        "--ingest", "200" if quick else "1000"]),
         ("delta runs", ["bench/delta_bench.py", *(["--page-sizes", "20"] if quick else [])]),
-        ("dashboard", ["bench/dashboard_bench.py", "--tweets", tweets,
-                       "--engagements", "300" if quick else "3000", "--runs", "10" if quick else "30"]),
+        ("scale", ["bench/scale_bench.py", "--tweets", tweets,
+                   "--volumes", "1000,5000" if quick else "1000,10000,100000", "--runs", "5" if quick else "20",
+                   *(["--long"] if long else [])]),
     ]
 
 
@@ -52,12 +53,13 @@ def run(name: str, argv: list[str]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--long", action="store_true", help="the scale benchmark also at 500,000 engagements")
     parser.add_argument("--no-readme", action="store_true", help="write bench/RESULTS.md only")
     args = parser.parse_args()
-    sections = [run(name, argv) for name, argv in suites(args.quick)]
+    sections = [run(name, argv) for name, argv in suites(args.quick, args.long)]
     header = (f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d} with `bench/run_all.py{' --quick' if args.quick else ''}` "
               f"on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"embedded MongoDB-compatible store (mongoeco on SQLite) and redis-server.")
+              f"embedded MongoDB-compatible store (SecantusDB on WiredTiger) and redis-server.")
     text = header + "\n\n" + "\n\n".join(sections) + "\n"
     (ROOT / "bench" / "RESULTS.md").write_text("# Benchmark results\n\n" + text)
     if not args.no_readme:

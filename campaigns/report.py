@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from dashboard import paging
 from socap_project import mongo
 
 METRICS = ("likes", "retweets", "quotes", "replies", "views", "bookmarks")
@@ -30,68 +31,58 @@ def _metrics(campaign: Campaign) -> tuple[dict, dict, list]:
 
 
 def _engagements(campaign_id: str) -> dict:
-    match = {"$match": {"campaign_id": campaign_id}}
-    facets = mongo.collection(mongo.ENGAGEMENTS).aggregate([
-        match,
-        {"$facet": {
-            "by_action": [{"$group": {"_id": "$action_type", "n": {"$sum": 1}}}],
-            "by_tweet_category": [{"$group": {"_id": "$tweet_category", "n": {"$sum": 1}}}],
-            "by_account_category": [{"$group": {"_id": "$account_category", "n": {"$sum": 1}}}],
-            "by_tweet_and_action": [{"$group": {"_id": {"t": "$tweet_id", "a": "$action_type"}, "n": {"$sum": 1}}}],
-            "accounts": [
-                {"$group": {"_id": "$user_id", "category": {"$first": "$account_category"}}},
-                {"$group": {"_id": "$category", "n": {"$sum": 1}}},
-            ],
-            "hourly": [
-                {"$group": {"_id": {"hour": "$hour", "category": "$account_category"}, "n": {"$sum": 1}}},
-                {"$sort": {"_id.hour": 1}},
-            ],
-        }},
-    ])
-    facet = next(iter(facets), {})
-
-    def counts(rows):
-        return {row["_id"]: row["n"] for row in rows if row["_id"] is not None}
-
-    unique_by_category = counts(facet.get("accounts", []))
+    """Totals from the write-time rollups and counters: O(hour buckets + tweets), whatever the volume."""
+    stats = mongo.collection(mongo.CAMPAIGN_STATS).find_one({"_id": campaign_id}) or {}
+    hourly: dict[tuple, int] = {}
+    for row in mongo.collection(mongo.ENGAGEMENT_ROLLUPS).find({"campaign_id": campaign_id}):
+        key = (row["hour"], row["account_category"])
+        hourly[key] = hourly.get(key, 0) + row["count"]
     collected: dict[str, dict] = {}
-    for row in facet.get("by_tweet_and_action", []):
-        collected.setdefault(row["_id"]["t"], {})[row["_id"]["a"]] = row["n"]
+    for row in mongo.collection(mongo.TWEET_COUNTS).find({"campaign_id": campaign_id}):
+        collected.setdefault(row["tweet_id"], {})[row["action_type"]] = row["count"]
+
+    def counts(name):
+        return {key: value for key, value in (stats.get(name) or {}).items() if value}
+
+    # Backfilled retweets with no known time (hour None) come first: "before monitoring".
+    ordered = sorted(hourly.items(), key=lambda item: (item[0][0] is not None, item[0][0] or 0, item[0][1]))
     return {
-        "total": sum(counts(facet.get("by_action", [])).values()),
-        "unique_accounts": sum(unique_by_category.values()),
-        "by_action": counts(facet.get("by_action", [])),
-        "by_tweet_category": counts(facet.get("by_tweet_category", [])),
-        "by_account_category": counts(facet.get("by_account_category", [])),
-        "unique_accounts_by_category": unique_by_category,
+        "total": stats.get("engagements", 0),
+        "unique_accounts": stats.get("accounts", 0),
+        "by_action": counts("by_action"),
+        "by_tweet_category": counts("by_tweet_category"),
+        "by_account_category": counts("by_account_category"),
+        "unique_accounts_by_category": counts("accounts_by_category"),
         "collected_per_tweet": collected,
         "hourly_by_account_category": [
-            {"hour": row["_id"]["hour"], "category": row["_id"]["category"], "count": row["n"]}
-            for row in facet.get("hourly", [])
+            {"hour": hour, "category": category, "count": count} for (hour, category), count in ordered
         ],
     }
 
 
 def _top_accounts(campaign_id: str) -> list[dict]:
-    rows = mongo.collection(mongo.ENGAGEMENTS).aggregate([
-        {"$match": {"campaign_id": campaign_id}},
-        {"$sort": {"timestamp": 1}},
-        {"$group": {
-            "_id": "$user_id",
-            "importance": {"$max": "$importance_score"},
-            "profile": {"$first": "$account_profile"},
-            "category": {"$first": "$account_category"},
-            "actions": {"$push": {"tweet_category": "$tweet_category", "action_type": "$action_type",
-                                  "at": "$timestamp"}},
-        }},
-        {"$sort": {"importance": -1, "_id": 1}},
-        {"$limit": TOP_ACCOUNTS},
-    ])
+    """The most important accounts (ties: latest first), read as closed windows of the account rows."""
+    stats = mongo.collection(mongo.CAMPAIGN_STATS).find_one({"_id": campaign_id}) or {}
+    accounts = mongo.collection(mongo.CAMPAIGN_ACCOUNTS)
+    def find(window: dict) -> list[dict]:
+        return list(accounts.find({"campaign_id": campaign_id, **window}))
+
+    top_seq = mongo.collection(mongo.COUNTERS).find_one({"_id": campaign_id}) or {}
+    rows = paging.by_score(find, histogram=stats.get("account_hist") or {}, need=TOP_ACCOUNTS,
+                           top_seq=int(top_seq.get("seq", 0)), score_field="max_importance", seq_field="first_seq",
+                           density=stats.get("accounts", 0) / max(int(top_seq.get("seq", 0)), 1))
+    actions: dict[str, list] = {row["user_id"]: [] for row in rows}
+    for doc in mongo.collection(mongo.ENGAGEMENTS).find(
+            {"campaign_id": campaign_id, "user_id": {"$in": list(actions)}},
+            {"user_id": 1, "tweet_category": 1, "action_type": 1, "timestamp": 1}):
+        actions[doc["user_id"]].append(
+            {"tweet_category": doc["tweet_category"], "action_type": doc["action_type"], "at": doc["timestamp"]})
     return [
-        {"user_id": row["_id"], "username": (row.get("profile") or {}).get("username", ""),
-         "name": (row.get("profile") or {}).get("name", ""),
-         "followers": (row.get("profile") or {}).get("followers", 0), "category": row.get("category"),
-         "importance": row.get("importance") or 0, "actions": row["actions"]}
+        {"user_id": row["user_id"], "username": (row.get("account_profile") or {}).get("username", ""),
+         "name": (row.get("account_profile") or {}).get("name", ""),
+         "followers": (row.get("account_profile") or {}).get("followers", 0), "category": row.get("account_category"),
+         "importance": row.get("max_importance") or 0,
+         "actions": sorted(actions[row["user_id"]], key=lambda action: action["at"])}
         for row in rows
     ]
 

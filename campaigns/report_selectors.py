@@ -42,7 +42,7 @@ def csv_rows(report: dict, table: str) -> tuple[list[str], list[list]]:
         ]
     elif table == "hourly":
         header = ["hour", "account_category", "engagements"]
-        rows = [[r["hour"].isoformat() if r["hour"] else "", r["category"], r["count"]]
+        rows = [[r["hour"].isoformat() if r["hour"] else "before monitoring", r["category"], r["count"]]
                 for r in report["engagements"]["hourly_by_account_category"]]
     else:
         raise KeyError(table)

@@ -28,13 +28,13 @@ def _fmt(number) -> str:
 
 def _chart_data(report: dict) -> dict:
     hourly_rows = report["engagements"]["hourly_by_account_category"]
-    hours = sorted({row["hour"] for row in hourly_rows if row["hour"]})
+    # None is the "before monitoring" bucket of backfilled retweets; it comes first.
+    hours = sorted({row["hour"] for row in hourly_rows}, key=lambda hour: (hour is not None, hour or 0))
     categories = sorted({row["category"] or "others" for row in hourly_rows})
     grid = {category: [0] * len(hours) for category in categories}
     position = {hour: index for index, hour in enumerate(hours)}
     for row in hourly_rows:
-        if row["hour"]:
-            grid[row["category"] or "others"][position[row["hour"]]] += row["count"]
+        grid[row["category"] or "others"][position[row["hour"]]] += row["count"]
     return {
         "snapshots": [
             {"time": s["snapshot_time"].strftime("%b %d %H:%M"), "likes": s.get("total_likes", 0),
@@ -43,7 +43,7 @@ def _chart_data(report: dict) -> dict:
             for s in report.get("metric_snapshots", [])
         ],
         "accounts": report["engagements"]["unique_accounts_by_category"],
-        "hours": [hour.strftime("%b %d %H:00") for hour in hours],
+        "hours": [hour.strftime("%b %d %H:00") if hour else "Before monitoring" for hour in hours],
         "hourly": grid,
     }
 

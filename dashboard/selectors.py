@@ -10,13 +10,16 @@ from collections import defaultdict
 from django.core.cache import cache
 
 from campaigns.models import Campaign, TrackedTweet
+from dashboard import paging
 from dashboard.services import current_version
+from ingestion.engagements import last_seq, reply_count
 from socap_project import mongo
 
 METRICS = ("likes", "retweets", "quotes", "replies", "views", "bookmarks")
 SOURCE = {"likes": "likeCount", "retweets": "retweetCount", "quotes": "quoteCount", "replies": "replyCount",
           "views": "viewCount", "bookmarks": "bookmarkCount"}
 CACHE_SECONDS = 60
+BEFORE_MONITORING = "before_monitoring"  # time bucket of backfilled retweets (their real time is unknown)
 ACTIONS = ("retweet", "reply", "quote")
 ACCOUNT_CATEGORIES = ("founders", "vcs", "ai_creators", "media", "developers", "c_level", "yc_alumni", "others")
 TWEET_CATEGORIES = ("main_twt", "influencer_twt", "investor_twt")
@@ -38,6 +41,17 @@ def _bucket_start(moment: dt.datetime, granularity: str) -> dt.datetime:
 
 
 # -- header and counters ---------------------------------------------------------
+def campaign_stats(campaign: Campaign) -> dict:
+    """The campaign's write-time counters (one point lookup)."""
+    return mongo.collection(mongo.CAMPAIGN_STATS).find_one({"_id": campaign.mongo_id}) or {}
+
+
+def important_accounts(stats: dict, threshold: float) -> int:
+    """Accounts whose best importance reaches the threshold, from the score histogram."""
+    return sum(count for key, count in (stats.get("account_hist") or {}).items()
+               if paging.score_of(key) >= threshold)
+
+
 def summary(campaign: Campaign) -> dict:
     def compute():
         totals = dict.fromkeys(METRICS, 0)
@@ -49,27 +63,17 @@ def summary(campaign: Campaign) -> dict:
             if updated:
                 moment = dt.datetime.fromisoformat(updated)
                 last_update = max(last_update, moment) if last_update else moment
+        stats = campaign_stats(campaign)
         change = dict.fromkeys(METRICS, 0)
-        latest = mongo.collection(mongo.METRIC_DELTAS).aggregate([
-            {"$match": {"campaign_id": campaign.mongo_id}},
-            {"$sort": {"recorded_at": -1}},
-            {"$group": {"_id": "$tweet_id", "deltas": {"$first": "$deltas"}}},
-        ])
-        for row in latest:
+        for deltas in (stats.get("latest_deltas") or {}).values():
             for name in METRICS:
-                change[name] += int((row.get("deltas") or {}).get(name, 0) or 0)
-        rows = list(mongo.collection(mongo.ENGAGEMENT_ROLLUPS).aggregate([
-            {"$match": {"campaign_id": campaign.mongo_id}},
-            {"$group": {"_id": None, "n": {"$sum": "$count"}}},
-        ]))
-        accounts = mongo.collection(mongo.CAMPAIGN_ACCOUNTS)
+                change[name] += int((deltas or {}).get(name, 0) or 0)
         return {
             "totals": totals,
             "change": change,
-            "engagements": rows[0]["n"] if rows else 0,
-            "unique_accounts": accounts.count_documents({"campaign_id": campaign.mongo_id}),
-            "important_accounts": accounts.count_documents(
-                {"campaign_id": campaign.mongo_id, "max_importance": {"$gte": campaign.importance_threshold}}),
+            "engagements": stats.get("engagements", 0),
+            "unique_accounts": stats.get("accounts", 0),
+            "important_accounts": important_accounts(stats, campaign.importance_threshold),
             "last_update": last_update,
         }
 
@@ -98,11 +102,7 @@ def metrics_series(campaign: Campaign, granularity: str) -> dict:
 
 def accounts_by_category(campaign: Campaign) -> dict[str, int]:
     def compute():
-        rows = mongo.collection(mongo.CAMPAIGN_ACCOUNTS).aggregate([
-            {"$match": {"campaign_id": campaign.mongo_id}},
-            {"$group": {"_id": "$account_category", "n": {"$sum": 1}}},
-        ])
-        counts = {row["_id"] or "others": row["n"] for row in rows}
+        counts = campaign_stats(campaign).get("accounts_by_category") or {}
         return {category: counts[category] for category in ACCOUNT_CATEGORIES if counts.get(category)}
 
     return cached(campaign, "accounts", compute)
@@ -112,16 +112,18 @@ def profile_timeseries(campaign: Campaign, granularity: str) -> dict:
     """Engagements per account category per hour (or day), from the rollups."""
 
     def compute():
-        grid: dict[str, dict[dt.datetime, int]] = defaultdict(lambda: defaultdict(int))
+        grid: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         times = set()
         for row in mongo.collection(mongo.ENGAGEMENT_ROLLUPS).find({"campaign_id": campaign.mongo_id}):
-            bucket = _bucket_start(row["hour"], granularity)
+            hour = row["hour"]
+            bucket = BEFORE_MONITORING if hour is None else _bucket_start(hour, granularity).isoformat()
             grid[row["account_category"]][bucket] += row["count"]
             times.add(bucket)
-        ordered = sorted(times)
+        # ISO times sort chronologically; the "before monitoring" bucket comes first.
+        ordered = sorted(times, key=lambda t: (t != BEFORE_MONITORING, t))
         return {
             "granularity": granularity,
-            "times": [t.isoformat() for t in ordered],
+            "times": ordered,
             "series": {category: [grid[category].get(t, 0) for t in ordered]
                        for category in ACCOUNT_CATEGORIES if category in grid},
         }
@@ -162,31 +164,41 @@ class BadParameter(ValueError):
         self.field = field
 
 
-SORTS = {"timestamp": "timestamp", "time": "timestamp", "importance_score": "importance_score",
+SORTS = {"timestamp": "seq", "time": "seq", "seq": "seq", "importance_score": "importance_score",
          "importance": "importance_score"}
+FILTER_FIELDS = ("account_category", "action_type", "tweet_category")
+COUNT_OF_FILTER = {"account_category": "by_account_category", "action_type": "by_action",
+                   "tweet_category": "by_tweet_category"}
 
 
 def _encode_cursor(doc: dict, sort: str) -> str:
-    value = doc[sort].isoformat() if sort == "timestamp" else doc[sort]
-    return base64.urlsafe_b64encode(json.dumps([value, str(doc["_id"])]).encode()).decode()
+    key = [doc["seq"]] if sort == "seq" else [doc["importance_score"], doc["seq"]]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
 
-def _decode_cursor(cursor: str, sort: str):
+def _decode_cursor(cursor: str, sort: str) -> tuple:
     try:
-        value, object_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        value = dt.datetime.fromisoformat(value) if sort == "timestamp" else float(value)
-        return value, mongo.ObjectId(object_id)
-    except (ValueError, TypeError, UnicodeDecodeError, mongo.InvalidId) as exc:
-        raise BadParameter("cursor", "Not a cursor this endpoint returned.") from exc
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if sort == "seq":
+            (seq,) = key
+            return (int(seq),)
+        score, seq = key
+        return float(score), int(seq)
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise BadParameter("cursor", "Not a cursor this endpoint returned (for this sort).") from exc
 
 
 def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25, cursor: str | None = None,
                 category: str | None = None, action_type: str | None = None,
                 tweet_category: str | None = None) -> dict:
-    """Newest (or most important) first, keyset-paginated so deep pages stay cheap."""
+    """Newest collected (or most important) first, keyset-paginated in closed windows (dashboard/paging.py).
+
+    "Newest" is the order SOCAP stored engagements in (the per-campaign seq),
+    which follows the launch poll by poll; each row shows when it happened.
+    """
     if sort not in SORTS:
         raise BadParameter("sort", "Use timestamp or importance_score.")
-    field = SORTS[sort]
+    order = SORTS[sort]
     if not 1 <= limit <= 200:
         raise BadParameter("limit", "Between 1 and 200.")
     if category and category not in ACCOUNT_CATEGORIES:
@@ -195,21 +207,47 @@ def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25,
         raise BadParameter("action_type", "One of: retweet, reply, quote.")
     if tweet_category and tweet_category not in TWEET_CATEGORIES:
         raise BadParameter("tweet_category", f"One of: {', '.join(TWEET_CATEGORIES)}.")
-    query: dict = {"campaign_id": campaign.mongo_id}
-    if category:
-        query["account_category"] = category
-    if action_type:
-        query["action_type"] = action_type
-    if tweet_category:
-        query["tweet_category"] = tweet_category
-    if cursor:
-        value, object_id = _decode_cursor(cursor, field)
-        query["$or"] = [{field: {"$lt": value}}, {field: value, "_id": {"$lt": object_id}}]
-    docs = list(mongo.collection(mongo.ENGAGEMENTS).find(query).sort(
-        [(field, mongo.DESCENDING), ("_id", mongo.DESCENDING)]).limit(limit + 1))
+    after = _decode_cursor(cursor, order) if cursor else None
+    filters = {field: value for field, value in zip(FILTER_FIELDS, (category, action_type, tweet_category)) if value}
+    stats = campaign_stats(campaign)
+    top = last_seq(campaign.mongo_id)
+    # Matching share of the sequence numbers, assuming the filters independent.
+    density = stats.get("engagements", 0) / top if top else 1.0
+    shares = {field: (stats.get(COUNT_OF_FILTER[field]) or {}).get(value, 0) / max(stats.get("engagements", 0), 1)
+              for field, value in filters.items()}
+    for share in shares.values():
+        density *= share
+    # The query names one filter at most (the most selective, for seq order), so the planner
+    # walks that filter's (campaign_id, filter, seq) index or the importance index; the rest
+    # are checked here on what the closed window returns. (A `hint` made the embedded engine
+    # scan the whole index prefix, so none is given.)
+    queried = min(shares, key=shares.get) if shares and order == "seq" else None
+    base = {"campaign_id": campaign.mongo_id, **({queried: filters[queried]} if queried else {})}
+    coll = mongo.collection(mongo.ENGAGEMENTS)
+
+    def find(window: dict) -> list[dict]:
+        return [doc for doc in coll.find({**base, **window})
+                if all(doc.get(field) == value for field, value in filters.items())]
+
+    need = limit + 1
+    if order == "seq":
+        docs = paging.by_seq(find, below=after[0] if after else top + 1, need=need, density=density)
+    else:
+        docs = paging.by_score(find, histogram=stats.get("importance_hist") or {}, need=need, top_seq=top,
+                               after=after, density=density)
     more = len(docs) > limit
     docs = docs[:limit]
-    return {"results": docs, "next_cursor": _encode_cursor(docs[-1], field) if more and docs else None}
+    for doc in docs:
+        doc["reply_count"] = reply_count(doc)
+    return {"results": docs, "next_cursor": _encode_cursor(docs[-1], order) if more and docs else None}
+
+
+def all_engagements(campaign: Campaign, batch: int = 2000):
+    """Every engagement in the order stored, read in closed windows of `batch` sequence numbers."""
+    coll = mongo.collection(mongo.ENGAGEMENTS)
+    for low in range(1, last_seq(campaign.mongo_id) + 1, batch):
+        window = list(coll.find({"campaign_id": campaign.mongo_id, "seq": {"$gte": low, "$lt": low + batch}}))
+        yield from sorted(window, key=lambda doc: doc["seq"])
 
 
 def account_timeline(campaign: Campaign, user_id: str) -> list[dict]:
@@ -225,8 +263,9 @@ def public_engagement(doc: dict) -> dict:
         "user_id": doc["user_id"], "username": profile.get("username", ""), "name": profile.get("name", ""),
         "followers": profile.get("followers", 0), "verified": profile.get("verified", False),
         "account_category": doc.get("account_category"), "importance_score": doc.get("importance_score", 0),
-        "action_type": doc["action_type"], "timestamp": doc["timestamp"].isoformat(), "text": doc.get("text"),
-        "reply_count": doc.get("reply_count", 1), "engagement_tweet_id": doc.get("engagement_tweet_id"),
+        "action_type": doc["action_type"], "timestamp": doc["timestamp"].isoformat(), "time_precision": doc.get("time_precision", "exact"),
+        "text": doc.get("text"),
+        "reply_count": reply_count(doc), "engagement_tweet_id": doc.get("engagement_tweet_id"),
     }
 
 

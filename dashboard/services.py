@@ -10,14 +10,22 @@ from __future__ import annotations
 
 from collections import Counter
 
+from dashboard import paging
+from ingestion.engagements import TIME_BEFORE, last_seq
 from socap_project import mongo
 from socap_project.redis_client import get_redis
 
 VERSION_KEY = "socap:dashboard:version:{campaign_id}"
+# Counters kept in the campaign's `campaign_stats` document (the rest of it, e.g.
+# the latest metric deltas, belongs to the metrics job).
+STAT_FIELDS = ("engagements", "by_action", "by_account_category", "by_tweet_category", "importance_hist",
+               "accounts", "accounts_by_category", "account_hist")
 
 
 def _bucket(doc: dict) -> tuple:
-    return (doc["hour"], doc.get("account_category") or "others", doc["action_type"], doc["tweet_category"])
+    # A backfilled retweet's real time is unknown: its own bucket (hour None), not the hour it was found.
+    hour = None if doc.get("time_precision") == TIME_BEFORE else doc["hour"]
+    return (hour, doc.get("account_category") or "others", doc["action_type"], doc["tweet_category"])
 
 
 def _tweet_count_ops(campaign_id: str, docs: list[dict]) -> list:
@@ -29,9 +37,9 @@ def _tweet_count_ops(campaign_id: str, docs: list[dict]) -> list:
     ]
 
 
-def _rollup_ops(campaign_id: str, docs: list[dict]) -> tuple[list, list]:
+def _rollup_ops(campaign_id: str, docs: list[dict]) -> list:
     buckets = Counter(_bucket(doc) for doc in docs)
-    rollups = [
+    return [
         mongo.UpdateOne(
             {"campaign_id": campaign_id, "hour": hour, "account_category": category, "action_type": action,
              "tweet_category": tweet_category},
@@ -40,43 +48,83 @@ def _rollup_ops(campaign_id: str, docs: list[dict]) -> tuple[list, list]:
         )
         for (hour, category, action, tweet_category), count in buckets.items()
     ]
+
+
+def _record_accounts(campaign_id: str, docs: list[dict]) -> Counter:
+    """Upsert each account's row; return the stats increments it implies (new accounts, score moves)."""
     per_account: dict[str, list[dict]] = {}
     for doc in docs:
         per_account.setdefault(doc["user_id"], []).append(doc)
-    accounts = []
+    ops, inserted, best = [], [], {}
     for user_id, items in per_account.items():
-        first = min(items, key=lambda d: d["timestamp"])
-        accounts.append(mongo.UpdateOne(
+        first = min(items, key=lambda d: (d["timestamp"], d.get("seq", 0)))
+        best[user_id] = max(d.get("importance_score", 0) for d in items)
+        inserted.append({"account_category": first.get("account_category") or "others",
+                         "max_importance": best[user_id], "first_seq": first.get("seq", 0)})
+        ops.append(mongo.UpdateOne(
             {"campaign_id": campaign_id, "user_id": user_id},
-            {"$setOnInsert": {"account_category": first.get("account_category") or "others"},
+            {"$setOnInsert": inserted[-1],
              "$set": {"account_profile": first.get("account_profile", {})},
              "$inc": {"engagements": len(items)},
-             "$max": {"max_importance": max(d.get("importance_score", 0) for d in items)},
              "$min": {"first_seen": first["timestamp"]}},
             upsert=True,
         ))
-    return rollups, accounts
+    accounts = mongo.collection(mongo.CAMPAIGN_ACCOUNTS)
+    upserted = accounts.bulk_write(ops, ordered=False).upserted_ids
+    users = list(per_account)
+    stats: Counter = Counter()
+    for index in upserted:
+        row = inserted[index]
+        stats["accounts"] += 1
+        stats[f"accounts_by_category.{row['account_category']}"] += 1
+        stats[f"account_hist.{paging.score_key(row['max_importance'])}"] += 1
+    for index, user_id in enumerate(users):
+        if index in upserted or best[user_id] <= 0:
+            continue
+        # A known account now engaging with a higher score (rare): move it in the histogram
+        # with a conditional update, so concurrent hand-offs move it once.
+        before = accounts.find_one_and_update(
+            {"campaign_id": campaign_id, "user_id": user_id, "max_importance": {"$lt": best[user_id]}},
+            {"$set": {"max_importance": best[user_id]}}, projection={"max_importance": 1})
+        if before is not None:
+            stats[f"account_hist.{paging.score_key(before['max_importance'])}"] -= 1
+            stats[f"account_hist.{paging.score_key(best[user_id])}"] += 1
+    return stats
+
+
+def _engagement_stats(docs: list[dict]) -> Counter:
+    stats: Counter = Counter(engagements=len(docs))
+    for doc in docs:
+        stats[f"by_action.{doc['action_type']}"] += 1
+        stats[f"by_account_category.{doc.get('account_category') or 'others'}"] += 1
+        stats[f"by_tweet_category.{doc['tweet_category']}"] += 1
+        stats[f"importance_hist.{paging.score_key(doc.get('importance_score', 0))}"] += 1
+    return stats
 
 
 def record_engagements(campaign_id: str, new_engagements: list[dict]) -> None:
+    """Count newly stored engagements into the rollups, account rows and campaign counters."""
     if not new_engagements:
         return
-    rollups, accounts = _rollup_ops(campaign_id, new_engagements)
-    mongo.collection(mongo.ENGAGEMENT_ROLLUPS).bulk_write(rollups, ordered=False)
-    mongo.collection(mongo.CAMPAIGN_ACCOUNTS).bulk_write(accounts, ordered=False)
+    mongo.collection(mongo.ENGAGEMENT_ROLLUPS).bulk_write(_rollup_ops(campaign_id, new_engagements), ordered=False)
     mongo.collection(mongo.TWEET_COUNTS).bulk_write(_tweet_count_ops(campaign_id, new_engagements), ordered=False)
+    stats = _engagement_stats(new_engagements)
+    stats.update(_record_accounts(campaign_id, new_engagements))  # update() keeps a move's -1; "+" would not
+    mongo.collection(mongo.CAMPAIGN_STATS).update_one({"_id": campaign_id}, {"$inc": dict(stats)}, upsert=True)
 
 
 def rebuild_rollups(campaign_id: str, batch: int = 2000) -> None:
+    """Recount rollups, account rows and counters from the engagements, in bounded seq windows."""
     for name in (mongo.ENGAGEMENT_ROLLUPS, mongo.CAMPAIGN_ACCOUNTS, mongo.TWEET_COUNTS):
         mongo.collection(name).delete_many({"campaign_id": campaign_id})
-    chunk: list[dict] = []
-    for doc in mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": campaign_id}).sort("_id", 1):
-        chunk.append(doc)
-        if len(chunk) == batch:
-            record_engagements(campaign_id, chunk)
-            chunk = []
-    record_engagements(campaign_id, chunk)
+    mongo.collection(mongo.CAMPAIGN_STATS).update_one(
+        {"_id": campaign_id}, {"$unset": {field: "" for field in STAT_FIELDS}})
+    engagements = mongo.collection(mongo.ENGAGEMENTS)
+    top = last_seq(campaign_id)
+    for low in range(1, top + 1, batch):
+        chunk = list(engagements.find({"campaign_id": campaign_id, "seq": {"$gte": low, "$lt": low + batch}}))
+        chunk.sort(key=lambda doc: doc["seq"])
+        record_engagements(campaign_id, chunk)
     bump_version(campaign_id)
 
 

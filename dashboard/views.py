@@ -16,7 +16,7 @@ from dashboard import selectors
 
 TEMPLATE = "dashboard/page.html"
 PARTS = {"live", "engagers", "timeline", "charts"}
-CSV_FIELDS = ["timestamp", "tweet_id", "tweet_category", "action_type", "user_id", "username", "name",
+CSV_FIELDS = ["timestamp", "time_precision", "tweet_id", "tweet_category", "action_type", "user_id", "username", "name",
               "followers", "account_category", "importance_score", "reply_count", "text"]
 
 
@@ -86,9 +86,7 @@ def _csv(campaign: Campaign) -> StreamingHttpResponse:
 
     def rows():
         yield writer.writerow(CSV_FIELDS)
-        cursor = selectors.mongo.collection(selectors.mongo.ENGAGEMENTS).find(
-            {"campaign_id": campaign.mongo_id}).sort("_id", 1).batch_size(2000)
-        for doc in cursor:
+        for doc in selectors.all_engagements(campaign):
             row = selectors.public_engagement(doc)
             yield writer.writerow([row[field] for field in CSV_FIELDS])
 

@@ -3,8 +3,14 @@
 Bulk upserts with `$setOnInsert` for first-seen fields, so a page stored twice
 (a redelivered task, two overlapping runs, a cursor reset) changes nothing but
 `last_seen_at`. An account that replied several times to one tweet stays one
-document: its reply ids accumulate, `reply_count` follows them, and the text
-is the latest reply's.
+document: its reply ids accumulate (the reply count is their number), and the
+text is the latest reply's.
+
+Every new document gets a per-campaign sequence number `seq` at write time.
+Reads page by closed windows of it (see dashboard/paging.py), which costs what
+the window matches on any MongoDB-compatible engine, instead of a sort over
+the campaign. One page costs two round trips: the importance lookup and one
+ordered bulk write; sequence numbers are reserved once per job run.
 """
 
 from __future__ import annotations
@@ -16,6 +22,13 @@ from ingestion import classifier, importance
 from socap_project import mongo
 
 ACTION_OF_JOB = {"retweets": "retweet", "replies": "reply", "quotes": "quote"}
+
+# How precisely `timestamp` says when an engagement happened. Providers give
+# replies and quotes their creation time; retweeters come without one, so a
+# retweet is stamped when first seen: within one poll interval of the truth,
+# except in a tweet's first (backfill) run, where it happened at some unknown
+# time before monitoring began.
+TIME_EXACT, TIME_POLL, TIME_BEFORE = "exact", "poll", "before_monitoring"
 
 
 @dataclass(frozen=True)
@@ -36,9 +49,41 @@ class Engager:
 
 @dataclass
 class StoredPage:
-    new: list[dict] = field(default_factory=list)  # documents inserted by this call, with _id
+    new: list[dict] = field(default_factory=list)  # documents inserted by this call, as stored
     seen: int = 0  # distinct accounts on the page
-    reached_older: bool = False  # the page holds an engagement stored before `since`
+    reached_older: bool = False  # the page holds an engagement stored before this run
+
+
+class SeqBlock:
+    """Per-campaign sequence numbers, reserved in blocks with one `$inc` on the campaign's counter."""
+
+    def __init__(self, campaign_id: str, expected: int = 0):
+        self.campaign_id = campaign_id
+        self.expected = max(0, expected)
+        self.next = self.end = 0
+
+    def take(self, count: int) -> list[int]:
+        if self.end - self.next < count:
+            # Reserve what this run is expected to find; unused numbers are harmless gaps.
+            size = max(count, self.expected, 20)
+            self.expected = 0
+            self.end = reserve_seq(self.campaign_id, size) + 1
+            self.next = self.end - size
+        taken = list(range(self.next, self.next + count))
+        self.next += count
+        return taken
+
+
+def reserve_seq(campaign_id: str, count: int) -> int:
+    """Reserve `count` sequence numbers; return the last one (they are last-count+1 .. last)."""
+    counter = mongo.collection(mongo.COUNTERS).find_one_and_update(
+        {"_id": campaign_id}, {"$inc": {"seq": count}}, upsert=True, return_document=mongo.ReturnDocument.AFTER)
+    return int(counter["seq"])
+
+
+def last_seq(campaign_id: str) -> int:
+    counter = mongo.collection(mongo.COUNTERS).find_one({"_id": campaign_id}, {"seq": 1})
+    return int(counter["seq"]) if counter else 0
 
 
 def _hour(moment: dt.datetime) -> dt.datetime:
@@ -53,19 +98,32 @@ def _group(engagers: list[Engager]) -> dict[str, list[Engager]]:
 
 
 def _bulk(ops: list) -> dict[int, object]:
-    """Run ops unordered; an upsert that lost a race to a concurrent insert is retried as an update."""
-    if not ops:
-        return {}
-    try:
-        return dict(mongo.collection(mongo.ENGAGEMENTS).bulk_write(ops, ordered=False).upserted_ids)
-    except mongo.BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        if any(error.get("code") != 11000 for error in errors):
-            raise
-        upserted = {item["index"]: item["_id"] for item in exc.details.get("upserted", [])}
-        retry = [ops[error["index"]] for error in errors]
-        mongo.collection(mongo.ENGAGEMENTS).bulk_write(retry, ordered=False)
-        return upserted
+    """Run ops in order; an upsert that lost a race to a concurrent insert is retried as an update.
+
+    Ordered, because an account's latest-text update must follow its upsert.
+    The race is rare (a lease keeps one runner per tweet and job), so the retry
+    costs extra round trips only when it happens.
+    """
+    upserted: dict[int, object] = {}
+    start = 0
+    coll = mongo.collection(mongo.ENGAGEMENTS)
+    while start < len(ops):
+        try:
+            result = coll.bulk_write(ops[start:], ordered=True)
+            upserted.update({start + index: _id for index, _id in result.upserted_ids.items()})
+            return upserted
+        except mongo.BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(error.get("code") != 11000 for error in errors):
+                raise
+            upserted.update({start + item["index"]: item["_id"] for item in exc.details.get("upserted", [])})
+            # The failed upsert is rerun and now matches the concurrent insert.
+            start += errors[0]["index"]
+    return upserted
+
+
+def _latest(items: list[Engager]) -> Engager | None:
+    return max((i for i in items if i.timestamp), key=lambda i: i.timestamp, default=None)
 
 
 def store_page(
@@ -76,27 +134,31 @@ def store_page(
     job_type: str,
     engagers: list[Engager],
     now: dt.datetime,
-    since: dt.datetime,
+    inserted_this_run: set[str] | None = None,
+    seqs: SeqBlock | None = None,
+    backfill: bool = False,
 ) -> StoredPage:
-    """Upsert one page of engagers; `since` is the start of this run (for delta detection)."""
+    """Upsert one page of engagers.
+
+    `inserted_this_run` collects the accounts this job run inserted: an account
+    already stored that is not among them was stored by an earlier run, which
+    is where an incremental run stops (lists are newest first).
+    """
     action = ACTION_OF_JOB[job_type]
     grouped = _group(engagers)
     user_ids = list(grouped)
     result = StoredPage(seen=len(user_ids))
     if not user_ids:
         return result
+    inserted_this_run = set() if inserted_this_run is None else inserted_this_run
+    seqs = seqs or SeqBlock(campaign_id)
     key = {"campaign_id": campaign_id, "tweet_id": tweet_id, "action_type": action}
-    existing = {
-        doc["user_id"]: doc
-        for doc in mongo.collection(mongo.ENGAGEMENTS).find(
-            {**key, "user_id": {"$in": user_ids}}, {"user_id": 1, "created_at": 1}
-        )
-    }
-    result.reached_older = any(doc["created_at"] < since for doc in existing.values())
     scores = importance.scores_for(user_ids)
+    numbers = seqs.take(len(user_ids))
+    precision = TIME_EXACT if action != "retweet" else (TIME_BEFORE if backfill else TIME_POLL)
 
-    ops = []
-    for user_id, items in grouped.items():
+    ops, inserts, text_ops = [], [], []
+    for seq, (user_id, items) in zip(numbers, grouped.items()):
         first = items[0]
         profile = {
             "username": first.username, "name": first.name, "bio": first.bio, "location": first.location,
@@ -104,9 +166,9 @@ def store_page(
         }
         engaged_at = min((i.timestamp for i in items if i.timestamp), default=now)
         on_insert = {**key, "user_id": user_id, "tweet_category": tweet_category, "created_at": now,
-                     "dispatched": False}
+                     "dispatched": False, "seq": seq, "time_precision": precision}
         if action == "retweet":
-            on_insert.update(text=None, engagement_tweet_id=None, reply_count=1)
+            on_insert.update(text=None, engagement_tweet_id=None)
         current = {
             "account_profile": profile,
             "account_category": classifier.categorize(first.bio, first.name),
@@ -122,36 +184,29 @@ def store_page(
         if reply_ids:
             update["$addToSet"] = {"engagement_tweet_ids": {"$each": reply_ids}}
         ops.append(mongo.UpdateOne({**key, "user_id": user_id}, update, upsert=True))
+        inserts.append({**on_insert, **current, "timestamp": engaged_at, "hour": _hour(engaged_at),
+                        **({"engagement_tweet_ids": list(dict.fromkeys(reply_ids))} if reply_ids else {})})
+        latest = _latest(items)
+        if latest is not None:
+            # Text and link of the newest reply/quote: only when newer than what is stored.
+            text = {"text": latest.text, "engagement_tweet_id": latest.engagement_tweet_id,
+                    "latest_at": latest.timestamp}
+            text_ops.append(mongo.UpdateOne(
+                {**key, "user_id": user_id, "$or": [{"latest_at": None}, {"latest_at": {"$lt": latest.timestamp}}]},
+                {"$set": text}))
+            inserts[-1].update(text)
 
-    upserted = _bulk(ops)
-    if action != "retweet":
-        _keep_latest_text(key, grouped)
-    if upserted:
-        new_ids = [user_ids[index] for index in sorted(upserted)]
-        result.new = list(mongo.collection(mongo.ENGAGEMENTS).find({**key, "user_id": {"$in": new_ids}}))
+    upserted = _bulk(ops + text_ops)
+    for index, user_id in enumerate(user_ids):
+        if index in upserted:
+            inserted_this_run.add(user_id)
+            result.new.append({**inserts[index], "_id": upserted[index]})
+        elif user_id not in inserted_this_run:
+            result.reached_older = True
     return result
 
 
-def _keep_latest_text(key: dict, grouped: dict[str, list[Engager]]) -> None:
-    """Text and link of the newest reply/quote, and the reply count, per account."""
-    ops = []
-    for user_id, items in grouped.items():
-        latest = max((i for i in items if i.timestamp), key=lambda i: i.timestamp, default=None)
-        if latest is None:
-            continue
-        ops.append(mongo.UpdateOne(
-            {**key, "user_id": user_id, "$or": [{"latest_at": None}, {"latest_at": {"$lt": latest.timestamp}}]},
-            {"$set": {"text": latest.text, "engagement_tweet_id": latest.engagement_tweet_id,
-                      "latest_at": latest.timestamp}},
-        ))
-    if ops:
-        mongo.collection(mongo.ENGAGEMENTS).bulk_write(ops, ordered=False)
-    counts = []
-    for doc in mongo.collection(mongo.ENGAGEMENTS).find(
-        {**key, "user_id": {"$in": list(grouped)}}, {"user_id": 1, "engagement_tweet_ids": 1, "reply_count": 1}
-    ):
-        count = len(doc.get("engagement_tweet_ids") or []) or 1
-        if doc.get("reply_count") != count:
-            counts.append(mongo.UpdateOne({"_id": doc["_id"]}, {"$set": {"reply_count": count}}))
-    if counts:
-        mongo.collection(mongo.ENGAGEMENTS).bulk_write(counts, ordered=False)
+def reply_count(doc: dict) -> int:
+    """How many replies (or quotes) the account's one engagement document stands for."""
+    ids = doc.get("engagement_tweet_ids")
+    return len(ids) if ids else int(doc.get("reply_count", 1) or 1)

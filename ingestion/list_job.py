@@ -66,13 +66,16 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
             run.skipped = "blocked"
             return run
         reported = (tweet.metrics or {}).get(COUNT_FIELD[job_type])
+        events.dispatch_pending(campaign, tweet_id, action, run_batch)  # leftovers of a crashed run
         if state.get("backfill_done") and reported is not None and state.get("last_count") == reported:
             run.skipped = "unchanged"
-            events.dispatch_pending(campaign, tweet_id, action, run_batch)  # leftovers of a crashed run
             return run
         run.backfill = not state.get("backfill_done")
         cursor = state.get("cursor") if run.backfill else None
         seen: set = set()
+        inserted: set[str] = set()
+        # Sequence numbers for what the counter says is new, reserved once for the run.
+        seqs = engagements.SeqBlock(cid, expected=(reported or 0) - (state.get("last_count") or 0))
         reset = False
         while run.pages < settings.SOCAP_MAX_PAGES_PER_RUN:
             try:
@@ -88,10 +91,11 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
             run.pages += 1
             stored = engagements.store_page(
                 campaign_id=cid, tweet_id=tweet_id, tweet_category=tweet.category, job_type=job_type,
-                engagers=page.engagers, now=timezone.now(), since=started,
+                engagers=page.engagers, now=timezone.now(), inserted_this_run=inserted, seqs=seqs,
+                backfill=run.backfill,
             )
             run.new += len(stored.new)
-            events.dispatch_pending(campaign, tweet_id, action, run_batch)
+            events.hand_off(campaign, stored.new, run_batch)
             stop = _stop_after(page, cursor, seen, stored.reached_older, run.backfill)
             seen.add(cursor)
             cursor = None if stop else page.next_cursor

@@ -58,6 +58,9 @@ def record_reading(campaign: Campaign, tweet: TrackedTweet, values: dict[str, in
         {"$set": {"tweet_category": tweet.category, "recorded_at": now, "values": values, "deltas": deltas}},
         upsert=True,
     )
+    # The dashboard's "change since last poll" reads these, one per tweet, instead of the delta history.
+    mongo.collection(mongo.CAMPAIGN_STATS).update_one(
+        {"_id": campaign.mongo_id}, {"$set": {f"latest_deltas.{tweet.tweet_id}": deltas or {}}}, upsert=True)
     tweet.metrics = {**{source: values[name] for name, source in METRIC_FIELDS.items()},
                      "last_updated": now.isoformat()}
     tweet.save(update_fields=["metrics"])

@@ -35,6 +35,8 @@ __all__ = [
     "ENGAGEMENT_ROLLUPS",
     "CAMPAIGN_ACCOUNTS",
     "TWEET_COUNTS",
+    "COUNTERS",
+    "CAMPAIGN_STATS",
     "to_json_line",
     "from_json_line",
     "ENGAGEMENTS",
@@ -64,6 +66,8 @@ FINAL_REPORTS = "final_reports"
 ENGAGEMENT_ROLLUPS = "engagement_rollups"
 CAMPAIGN_ACCOUNTS = "campaign_accounts"
 TWEET_COUNTS = "tweet_engagement_counts"
+COUNTERS = "counters"  # per-campaign engagement sequence number, `_id` = campaign id
+CAMPAIGN_STATS = "campaign_stats"  # per-campaign counters kept at write time, `_id` = campaign id
 
 
 @dataclass(frozen=True)
@@ -93,9 +97,16 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("tweet_id", ASCENDING), ("timestamp", DESCENDING)),
         _ix(("importance_score", DESCENDING)),
         _ix(("campaign_id", ASCENDING), ("user_id", ASCENDING), ("timestamp", ASCENDING)),
-        # Latest-engagers table: keyset pagination by time or importance.
-        _ix(("campaign_id", ASCENDING), ("timestamp", DESCENDING), ("_id", DESCENDING)),
-        _ix(("campaign_id", ASCENDING), ("importance_score", DESCENDING), ("_id", DESCENDING)),
+        # Engagers table: closed windows of the per-campaign sequence number, unfiltered,
+        # per filter, and per importance score (dashboard/paging.py).
+        _ix(("campaign_id", ASCENDING), ("seq", ASCENDING)),
+        _ix(("campaign_id", ASCENDING), ("account_category", ASCENDING), ("seq", ASCENDING)),
+        _ix(("campaign_id", ASCENDING), ("action_type", ASCENDING), ("seq", ASCENDING)),
+        _ix(("campaign_id", ASCENDING), ("tweet_category", ASCENDING), ("seq", ASCENDING)),
+        _ix(("campaign_id", ASCENDING), ("importance_score", ASCENDING), ("seq", ASCENDING)),
+        # Hand-off leftovers of a crashed run: an equality lookup of the few undispatched.
+        _ix(("campaign_id", ASCENDING), ("dispatched", ASCENDING), ("tweet_id", ASCENDING),
+            ("action_type", ASCENDING)),
     ),
     WORKER_STATE: (
         _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("job_type", ASCENDING), unique=True),
@@ -132,7 +143,8 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
     ),
     CAMPAIGN_ACCOUNTS: (
         _ix(("campaign_id", ASCENDING), ("user_id", ASCENDING), unique=True),
-        _ix(("campaign_id", ASCENDING), ("max_importance", DESCENDING)),
+        # Top accounts: closed windows of (importance, first engagement's seq).
+        _ix(("campaign_id", ASCENDING), ("max_importance", ASCENDING), ("first_seq", ASCENDING)),
     ),
 }
 
@@ -181,7 +193,7 @@ def collection(name: str) -> Collection:
 
 def ping() -> None:
     """Raise PyMongoError when the server cannot be reached."""
-    # `ping` rather than server_info(): the embedded engine refuses `buildinfo`.
+
     client().admin.command("ping")
 
 
@@ -198,12 +210,22 @@ def from_json_line(line: str) -> dict:
     return json_util.loads(line, json_options=_JSON)
 
 
+# Indexes of earlier versions that closed-window paging replaced: dropped on start-up.
+RETIRED_INDEXES = {
+    ENGAGEMENTS: ("campaign_id_1_timestamp_-1__id_-1", "campaign_id_1_importance_score_-1__id_-1"),
+    CAMPAIGN_ACCOUNTS: ("campaign_id_1_max_importance_-1",),
+}
+
+
 def ensure_indexes() -> list[tuple[str, str, bool]]:
-    """Create every index in INDEXES; return (collection, index, created_now) rows."""
+    """Create every index in INDEXES (and drop retired ones); return (collection, index, created_now) rows."""
     report = []
     for coll_name, specs in INDEXES.items():
         coll = collection(coll_name)
         existing = set(coll.index_information())
+        for retired in RETIRED_INDEXES.get(coll_name, ()):
+            if retired in existing:
+                coll.drop_index(retired)
         for spec in specs:
             name = coll.create_index(list(spec.keys), unique=spec.unique, name=spec.name)
             report.append((coll_name, name, name not in existing))

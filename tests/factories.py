@@ -13,6 +13,8 @@ import itertools
 from django.utils import timezone
 
 from campaigns.models import Campaign, TrackedTweet
+from ingestion.engagements import reserve_seq
+from socap_project import mongo
 
 _ids = itertools.count(1_900_000_000_000_000_001)
 
@@ -52,11 +54,13 @@ def make_campaign(*, tweets: dict[str, int] | None = None, **overrides) -> Campa
 
 def engagement_doc(campaign: Campaign, tweet: TrackedTweet, user_id: str, action_type: str = "retweet", *,
                    timestamp: dt.datetime | None = None, importance: float = 0, category: str = "others",
-                   username: str | None = None, followers: int = 100, text: str | None = None) -> dict:
+                   username: str | None = None, followers: int = 100, text: str | None = None,
+                   seq: int | None = None) -> dict:
     ts = timestamp or timezone.now()
     now = timezone.now()
     return {
         "campaign_id": campaign.mongo_id,
+        "seq": seq if seq is not None else reserve_seq(campaign.mongo_id, 1),
         "tweet_id": tweet.tweet_id,
         "tweet_category": tweet.category,
         "user_id": user_id,
@@ -79,3 +83,16 @@ def engagement_doc(campaign: Campaign, tweet: TrackedTweet, user_id: str, action
         "last_seen_at": now,
         "created_at": now,
     }
+
+
+def store_engagements(docs: list[dict]) -> list[dict]:
+    """Insert engagement documents and count them in, as the ingestion hand-off does."""
+    from dashboard.services import record_engagements
+
+    mongo.collection(mongo.ENGAGEMENTS).insert_many(docs)
+    by_campaign: dict[str, list[dict]] = {}
+    for doc in docs:
+        by_campaign.setdefault(doc["campaign_id"], []).append(doc)
+    for campaign_id, group in by_campaign.items():
+        record_engagements(campaign_id, group)
+    return docs

@@ -13,6 +13,7 @@
   }
 
   function label(iso, g) {
+    if (iso === "before_monitoring") return "Before monitoring";
     const d = new Date(iso);
     const day = d.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
     return g === "day" ? day : day + " " + String(d.getUTCHours()).padStart(2, "0") + ":00";

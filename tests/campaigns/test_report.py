@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from campaigns.report import build_report, earned_media, freeze_report
 from socap_project import mongo
-from tests.factories import engagement_doc, make_campaign
+from tests.factories import engagement_doc, make_campaign, store_engagements
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +36,8 @@ def seed_engagements(campaign):
     for user, index, action, category, score, hours in plan:
         docs.append(engagement_doc(campaign, tweets[index], user, action, category=category, importance=score,
                                    timestamp=start + dt.timedelta(hours=hours, minutes=7)))
-    mongo.collection(mongo.ENGAGEMENTS).insert_many(docs)
     # Another campaign's engagement must not count.
-    mongo.collection(mongo.ENGAGEMENTS).insert_one(
-        {**{k: v for k, v in docs[0].items() if k != "_id"}, "campaign_id": "other"})
+    store_engagements(docs + [{**{k: v for k, v in docs[0].items() if k != "_id"}, "campaign_id": "other"}])
     return docs
 
 

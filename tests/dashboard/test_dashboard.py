@@ -14,6 +14,7 @@ from dashboard import selectors
 from dashboard.services import rebuild_rollups, record_engagements
 from ingestion.metrics_job import write_snapshot
 from socap_project import mongo
+from ingestion.engagements import reserve_seq
 from tests.factories import engagement_doc, make_campaign
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -88,22 +89,58 @@ def test_incremental_rollups_equal_a_rebuild(data):
     assert snapshot() == before
 
 
-def test_engagers_sorting_filters_and_keyset_pages(data):
-    campaign, docs = data
+def _all_pages(campaign, limit, **filters):
     seen, cursor = [], None
     while True:
-        page = selectors.engagements(campaign, limit=7, cursor=cursor)
+        page = selectors.engagements(campaign, limit=limit, cursor=cursor, **filters)
         seen += page["results"]
         cursor = page["next_cursor"]
         if not cursor:
-            break
-    assert len(seen) == len(docs) and len({d["_id"] for d in seen}) == len(docs)
-    assert [d["timestamp"] for d in seen] == sorted((d["timestamp"] for d in seen), reverse=True)
-    top = selectors.engagements(campaign, sort="importance_score", limit=5, action_type="quote")["results"]
-    assert all(d["action_type"] == "quote" for d in top)
-    assert top[0]["importance_score"] == max(d["importance_score"] for d in docs if d["action_type"] == "quote")
+            return seen
+
+
+def _expected(docs, sort, category=None, action_type=None, tweet_category=None):
+    wanted = [d for d in docs if (not category or d["account_category"] == category)
+              and (not action_type or d["action_type"] == action_type)
+              and (not tweet_category or d["tweet_category"] == tweet_category)]
+    if sort == "timestamp":
+        return [d["seq"] for d in sorted(wanted, key=lambda d: -d["seq"])]
+    return [d["seq"] for d in sorted(wanted, key=lambda d: (-d["importance_score"], -d["seq"]))]
+
+
+FILTER_CASES = [{}, {"action_type": "quote"}, {"category": "vcs", "tweet_category": "main_twt"},
+                {"category": "media", "action_type": "reply", "tweet_category": "investor_twt"}]
+
+
+@pytest.mark.parametrize("sort", ["timestamp", "importance_score"])
+@pytest.mark.parametrize("filters", FILTER_CASES)
+def test_engagers_keyset_pages_equal_an_independent_sort(data, sort, filters):
+    campaign, docs = data
+    seen = _all_pages(campaign, 7, sort=sort, **filters)
+    assert [d["seq"] for d in seen] == _expected(docs, sort, **filters)
+
+
+def test_engagers_pages_through_a_crowded_score_and_sequence_gaps(mongo_db, redis_conn):
+    campaign = make_campaign(launch_name="Crowded")
+    tweet = campaign.tweets.first()
+    docs = []
+    for i in range(450):
+        if i % 5 == 0:
+            reserve_seq(campaign.mongo_id, 3)  # numbers reserved by runs that found less than expected
+        score = (0, 0, 0, 0, 0, 0, 2.5, 7, 7, 40)[i % 10]
+        docs.append(engagement_doc(campaign, tweet, f"u{i}", ("retweet", "reply")[i % 2], importance=score,
+                                   category=CATS[i % 5]))
+    mongo.collection(mongo.ENGAGEMENTS).insert_many(docs)
+    record_engagements(campaign.mongo_id, docs)
+    for sort in ("timestamp", "importance_score"):
+        for filters in ({}, {"action_type": "reply"}, {"category": CATS[1]}):
+            assert [d["seq"] for d in _all_pages(campaign, 25, sort=sort, **filters)] == \
+                _expected(docs, sort, **filters)
     with pytest.raises(selectors.BadParameter):
         selectors.engagements(campaign, category="aliens")
+    first = selectors.engagements(campaign, limit=5)
+    with pytest.raises(selectors.BadParameter):
+        selectors.engagements(campaign, sort="importance_score", cursor=first["next_cursor"])
 
 
 def test_client_link_isolation_and_no_secrets(data):

@@ -7,6 +7,7 @@ from collections import Counter
 
 from campaigns import services
 from campaigns.inputs import CATEGORY_KEYS, AlertPreferencesInput, CampaignInput, TweetInput
+from ingestion.engagements import reply_count
 from ingestion.list_job import run_list_job
 from ingestion.metrics_job import run_metrics
 from ingestion.scheduler import LIST_JOBS
@@ -58,4 +59,4 @@ def assert_matches_truth(campaign, truth: dict, seen_retweets: set) -> None:
     replies = Counter((e["tweet_id"], e["user_id"]) for e in truth["engagements"]
                       if e["action_type"] == "reply" and e["tweet_id"] in TINY)
     for doc in mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": campaign.mongo_id, "action_type": "reply"}):
-        assert doc["reply_count"] == replies[(doc["tweet_id"], doc["user_id"])]
+        assert reply_count(doc) == replies[(doc["tweet_id"], doc["user_id"])]

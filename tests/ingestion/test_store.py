@@ -1,13 +1,16 @@
 import datetime as dt
 import json
+import os
 import threading
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from pymongo import MongoClient
 from django.utils import timezone
 
 from ingestion import importance, leases
-from ingestion.engagements import Engager, store_page
+from ingestion.engagements import Engager, SeqBlock, last_seq, reply_count, store_page
 from ingestion.worker_state import create_states
 from socap_project import mongo
 
@@ -17,10 +20,9 @@ def engager(user_id, *, bio="", at=None, text=None, reply_id=None, followers=10)
                    followers=followers, verified=False, timestamp=at, text=text, engagement_tweet_id=reply_id)
 
 
-def store(engagers, job="retweets", since=None, now=None):
-    now = now or timezone.now()
+def store(engagers, job="retweets", now=None, run=None, seqs=None):
     return store_page(campaign_id="c1", tweet_id="t1", tweet_category="main_twt", job_type=job,
-                      engagers=engagers, now=now, since=since or now)
+                      engagers=engagers, now=now or timezone.now(), inserted_this_run=run, seqs=seqs)
 
 
 def test_import_following_index_jsonl_and_csv(mongo_db, tmp_path, capsys):
@@ -57,13 +59,47 @@ def test_store_page_is_idempotent_and_scores_and_classifies(mongo_db):
 
 
 def test_reached_older_only_for_documents_from_before_the_run(mongo_db):
-    earlier = timezone.now() - dt.timedelta(minutes=30)
-    store([engager("1")], now=earlier, since=earlier)
-    run_start = timezone.now()
-    fresh = store([engager("2")], since=run_start)
-    assert fresh.reached_older is False
-    again = store([engager("2"), engager("1")], since=run_start)
-    assert again.reached_older is True
+    store([engager("1")], run=set())
+    this_run: set[str] = set()
+    fresh = store([engager("2")], run=this_run)
+    assert fresh.reached_older is False and this_run == {"2"}
+    # "2" moved to the next page while the run paged: still this run's, not a stop signal.
+    assert store([engager("2")], run=this_run).reached_older is False
+    assert store([engager("2"), engager("1")], run=this_run).reached_older is True
+
+
+def test_page_write_is_two_round_trips_and_numbers_new_documents(mongo_db):
+    from pymongo import monitoring
+
+    class Commands(monitoring.CommandListener):
+        names: list[str] = []
+
+        def started(self, event):
+            self.names.append(event.command_name)
+
+        def succeeded(self, event):
+            pass
+
+        def failed(self, event):
+            pass
+
+    seqs = SeqBlock("c1", expected=40)
+    store([engager("0")], seqs=seqs)  # reserves the run's block
+    listener = Commands()
+    counted = MongoClient(settings.MONGODB_URI, event_listeners=[listener])
+    mongo._client, mongo._client_pid = counted, os.getpid()
+    try:
+        stored = store([engager(str(i), at=timezone.now(), text="hi", reply_id=f"r{i}") for i in range(1, 21)],
+                       job="replies", seqs=seqs)
+        commands = list(listener.names)
+    finally:
+        mongo.reset_client()
+    assert commands == ["find", "update"]  # importance lookup, one bulk write
+    assert len(stored.new) == 20
+    numbers = [doc["seq"] for doc in mongo_db.engagements.find({"action_type": "reply"})]
+    assert sorted(numbers) == [doc["seq"] for doc in sorted(stored.new, key=lambda d: d["seq"])]
+    assert len(set(numbers)) == 20 and min(numbers) > mongo_db.engagements.find_one({"user_id": "0"})["seq"]
+    assert last_seq("c1") >= max(numbers)
 
 
 def test_two_replies_by_one_account_are_one_engagement_with_latest_text(mongo_db):
@@ -71,13 +107,13 @@ def test_two_replies_by_one_account_are_one_engagement_with_latest_text(mongo_db
     store([engager("5", at=t0 + dt.timedelta(minutes=50), text="second", reply_id="r2"),
            engager("5", at=t0, text="first", reply_id="r1")], job="replies")
     doc = mongo_db.engagements.find_one({"user_id": "5", "action_type": "reply"})
-    assert (doc["reply_count"], doc["text"], doc["engagement_tweet_id"]) == (2, "second", "r2")
+    assert (reply_count(doc), doc["text"], doc["engagement_tweet_id"]) == (2, "second", "r2")
     assert doc["timestamp"] == t0.replace(microsecond=(t0.microsecond // 1000) * 1000)
     # Seeing the same replies again changes nothing; a newer reply updates text and count.
     store([engager("5", at=t0, text="first", reply_id="r1")], job="replies")
     store([engager("5", at=t0 + dt.timedelta(hours=1), text="third", reply_id="r3")], job="replies")
     doc = mongo_db.engagements.find_one({"user_id": "5", "action_type": "reply"})
-    assert (doc["reply_count"], doc["text"]) == (3, "third")
+    assert (reply_count(doc), doc["text"]) == (3, "third")
     assert mongo_db.engagements.count_documents({}) == 1
 
 
@@ -119,3 +155,25 @@ def test_worker_states_created_once_per_job(mongo_db):
     assert create_states("c1", ["t1", "t2"]) == 0
     assert {d["job_type"] for d in mongo.collection(mongo.WORKER_STATE).find()} == {
         "metrics", "retweets", "replies", "quotes"}
+
+
+def test_backfilled_retweets_are_counted_before_monitoring(db, mongo_db, redis_conn):
+    from dashboard import selectors
+    from dashboard.services import record_engagements
+    from tests.factories import make_campaign
+
+    campaign = make_campaign()
+    tweet = campaign.tweets.first()
+    stamp = dict(campaign_id=campaign.mongo_id, tweet_id=tweet.tweet_id, tweet_category=tweet.category,
+                 now=timezone.now())
+    found = store_page(job_type="retweets", engagers=[engager("1"), engager("2")], backfill=True, **stamp)
+    later = store_page(job_type="retweets", engagers=[engager("3")], **stamp)
+    replies = store_page(job_type="replies", backfill=True, **stamp,
+                         engagers=[engager("4", at=timezone.now() - dt.timedelta(hours=3), text="hi", reply_id="r")])
+    assert [d["time_precision"] for d in found.new + later.new + replies.new] == [
+        "before_monitoring", "before_monitoring", "poll", "exact"]
+    record_engagements(campaign.mongo_id, found.new + later.new + replies.new)
+    series = selectors.profile_timeseries(campaign, "hour")
+    assert series["times"][0] == "before_monitoring"
+    assert sum(values[0] for values in series["series"].values()) == 2
+    assert sum(sum(values) for values in series["series"].values()) == 4
