@@ -35,8 +35,8 @@ def _engagements(campaign_id: str) -> dict:
     stats = mongo.collection(mongo.CAMPAIGN_STATS).find_one({"_id": campaign_id}) or {}
     hourly: dict[tuple, int] = {}
     for row in mongo.collection(mongo.ENGAGEMENT_ROLLUPS).find({"campaign_id": campaign_id}):
-        key = (row["hour"], row["account_category"])
-        hourly[key] = hourly.get(key, 0) + row["count"]
+        for category, count in (row.get("by_account_category") or {}).items():
+            hourly[(row["hour"], category)] = count
     collected: dict[str, dict] = {}
     for row in mongo.collection(mongo.TWEET_COUNTS).find({"campaign_id": campaign_id}):
         collected.setdefault(row["tweet_id"], {})[row["action_type"]] = row["count"]

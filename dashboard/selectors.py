@@ -117,7 +117,8 @@ def profile_timeseries(campaign: Campaign, granularity: str) -> dict:
         for row in mongo.collection(mongo.ENGAGEMENT_ROLLUPS).find({"campaign_id": campaign.mongo_id}):
             hour = row["hour"]
             bucket = BEFORE_MONITORING if hour is None else _bucket_start(hour, granularity).isoformat()
-            grid[row["account_category"]][bucket] += row["count"]
+            for category, count in (row.get("by_account_category") or {}).items():
+                grid[category][bucket] += count
             times.add(bucket)
         # ISO times sort chronologically; the "before monitoring" bucket comes first.
         ordered = sorted(times, key=lambda t: (t != BEFORE_MONITORING, t))

@@ -22,10 +22,14 @@ STAT_FIELDS = ("engagements", "by_action", "by_account_category", "by_tweet_cate
                "accounts", "accounts_by_category", "account_hist")
 
 
-def _bucket(doc: dict) -> tuple:
+def _hour_of(doc: dict):
     # A backfilled retweet's real time is unknown: its own bucket (hour None), not the hour it was found.
-    hour = None if doc.get("time_precision") == TIME_BEFORE else doc["hour"]
-    return (hour, doc.get("account_category") or "others", doc["action_type"], doc["tweet_category"])
+    return None if doc.get("time_precision") == TIME_BEFORE else doc["hour"]
+
+
+def cell(category: str, action: str, tweet_category: str) -> str:
+    """The rollup's finest breakdown, one counter per (account category, action, tweet category)."""
+    return f"{category}:{action}:{tweet_category}"
 
 
 def _tweet_count_ops(campaign_id: str, docs: list[dict]) -> list:
@@ -38,16 +42,16 @@ def _tweet_count_ops(campaign_id: str, docs: list[dict]) -> list:
 
 
 def _rollup_ops(campaign_id: str, docs: list[dict]) -> list:
-    buckets = Counter(_bucket(doc) for doc in docs)
-    return [
-        mongo.UpdateOne(
-            {"campaign_id": campaign_id, "hour": hour, "account_category": category, "action_type": action,
-             "tweet_category": tweet_category},
-            {"$inc": {"count": count}},
-            upsert=True,
-        )
-        for (hour, category, action, tweet_category), count in buckets.items()
-    ]
+    """One document per campaign and hour with nested counters: a chart reads one per hour."""
+    per_hour: dict[object, Counter] = {}
+    for doc in docs:
+        category = doc.get("account_category") or "others"
+        counts = per_hour.setdefault(_hour_of(doc), Counter())
+        counts["count"] += 1
+        counts[f"by_account_category.{category}"] += 1
+        counts[f"cells.{cell(category, doc['action_type'], doc['tweet_category'])}"] += 1
+    return [mongo.UpdateOne({"campaign_id": campaign_id, "hour": hour}, {"$inc": dict(counts)}, upsert=True)
+            for hour, counts in per_hour.items()]
 
 
 def _record_accounts(campaign_id: str, docs: list[dict]) -> Counter:
@@ -57,16 +61,18 @@ def _record_accounts(campaign_id: str, docs: list[dict]) -> Counter:
         per_account.setdefault(doc["user_id"], []).append(doc)
     ops, inserted, best = [], [], {}
     for user_id, items in per_account.items():
-        first = min(items, key=lambda d: (d["timestamp"], d.get("seq", 0)))
+        # "First" is the account's earliest stored engagement (lowest seq), so a rebuild
+        # in seq order gives every account the same row as the hand-offs did.
+        first = min(items, key=lambda d: d.get("seq", 0))
         best[user_id] = max(d.get("importance_score", 0) for d in items)
         inserted.append({"account_category": first.get("account_category") or "others",
-                         "max_importance": best[user_id], "first_seq": first.get("seq", 0)})
+                         "max_importance": best[user_id]})
         ops.append(mongo.UpdateOne(
             {"campaign_id": campaign_id, "user_id": user_id},
             {"$setOnInsert": inserted[-1],
              "$set": {"account_profile": first.get("account_profile", {})},
              "$inc": {"engagements": len(items)},
-             "$min": {"first_seen": first["timestamp"]}},
+             "$min": {"first_seen": min(d["timestamp"] for d in items), "first_seq": first.get("seq", 0)}},
             upsert=True,
         ))
     accounts = mongo.collection(mongo.CAMPAIGN_ACCOUNTS)

@@ -10,7 +10,7 @@ Every new document gets a per-campaign sequence number `seq` at write time.
 Reads page by closed windows of it (see dashboard/paging.py), which costs what
 the window matches on any MongoDB-compatible engine, instead of a sort over
 the campaign. One page costs two round trips: the importance lookup and one
-ordered bulk write; sequence numbers are reserved once per job run.
+unordered bulk write; sequence numbers are reserved once per job run.
 """
 
 from __future__ import annotations
@@ -98,28 +98,22 @@ def _group(engagers: list[Engager]) -> dict[str, list[Engager]]:
 
 
 def _bulk(ops: list) -> dict[int, object]:
-    """Run ops in order; an upsert that lost a race to a concurrent insert is retried as an update.
+    """Run ops unordered; an upsert that lost a race to a concurrent insert is retried as an update.
 
-    Ordered, because an account's latest-text update must follow its upsert.
-    The race is rare (a lease keeps one runner per tweet and job), so the retry
-    costs extra round trips only when it happens.
+    Unordered is safe: a new document takes its text from `$setOnInsert`, so the
+    conditional latest-text update is a no-op on it whichever runs first.
     """
-    upserted: dict[int, object] = {}
-    start = 0
     coll = mongo.collection(mongo.ENGAGEMENTS)
-    while start < len(ops):
-        try:
-            result = coll.bulk_write(ops[start:], ordered=True)
-            upserted.update({start + index: _id for index, _id in result.upserted_ids.items()})
-            return upserted
-        except mongo.BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(error.get("code") != 11000 for error in errors):
-                raise
-            upserted.update({start + item["index"]: item["_id"] for item in exc.details.get("upserted", [])})
-            # The failed upsert is rerun and now matches the concurrent insert.
-            start += errors[0]["index"]
-    return upserted
+    try:
+        return dict(coll.bulk_write(ops, ordered=False).upserted_ids)
+    except mongo.BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(error.get("code") != 11000 for error in errors):
+            raise
+        upserted = {item["index"]: item["_id"] for item in exc.details.get("upserted", [])}
+        # Rare (a lease keeps one runner per tweet and job): the rerun matches the concurrent insert.
+        coll.bulk_write([ops[error["index"]] for error in errors], ordered=False)
+        return upserted
 
 
 def _latest(items: list[Engager]) -> Engager | None:
@@ -183,18 +177,18 @@ def store_page(
         reply_ids = [i.engagement_tweet_id for i in items if i.engagement_tweet_id]
         if reply_ids:
             update["$addToSet"] = {"engagement_tweet_ids": {"$each": reply_ids}}
+        latest = _latest(items)
+        if latest is not None:
+            # Text and link of the newest reply/quote: set on insert, and on a stored
+            # document only when newer than what it holds.
+            text = {"text": latest.text, "engagement_tweet_id": latest.engagement_tweet_id,
+                    "latest_at": latest.timestamp}
+            on_insert.update(text)
+            text_ops.append(mongo.UpdateOne(
+                {**key, "user_id": user_id, "latest_at": {"$lt": latest.timestamp}}, {"$set": text}))
         ops.append(mongo.UpdateOne({**key, "user_id": user_id}, update, upsert=True))
         inserts.append({**on_insert, **current, "timestamp": engaged_at, "hour": _hour(engaged_at),
                         **({"engagement_tweet_ids": list(dict.fromkeys(reply_ids))} if reply_ids else {})})
-        latest = _latest(items)
-        if latest is not None:
-            # Text and link of the newest reply/quote: only when newer than what is stored.
-            text = {"text": latest.text, "engagement_tweet_id": latest.engagement_tweet_id,
-                    "latest_at": latest.timestamp}
-            text_ops.append(mongo.UpdateOne(
-                {**key, "user_id": user_id, "$or": [{"latest_at": None}, {"latest_at": {"$lt": latest.timestamp}}]},
-                {"$set": text}))
-            inserts[-1].update(text)
 
     upserted = _bulk(ops + text_ops)
     for index, user_id in enumerate(user_ids):

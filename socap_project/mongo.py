@@ -134,10 +134,7 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("tweet_id", ASCENDING), ("at", DESCENDING)),
     ),
     FINAL_REPORTS: (_ix(("campaign_id", ASCENDING), unique=True),),
-    ENGAGEMENT_ROLLUPS: (
-        _ix(("campaign_id", ASCENDING), ("hour", ASCENDING), ("account_category", ASCENDING),
-            ("action_type", ASCENDING), ("tweet_category", ASCENDING), unique=True),
-    ),
+    ENGAGEMENT_ROLLUPS: (_ix(("campaign_id", ASCENDING), ("hour", ASCENDING), unique=True),),
     TWEET_COUNTS: (
         _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("action_type", ASCENDING), unique=True),
     ),
@@ -214,6 +211,7 @@ def from_json_line(line: str) -> dict:
 RETIRED_INDEXES = {
     ENGAGEMENTS: ("campaign_id_1_timestamp_-1__id_-1", "campaign_id_1_importance_score_-1__id_-1"),
     CAMPAIGN_ACCOUNTS: ("campaign_id_1_max_importance_-1",),
+    ENGAGEMENT_ROLLUPS: ("campaign_id_1_hour_1_account_category_1_action_type_1_tweet_category_1",),
 }
 
 

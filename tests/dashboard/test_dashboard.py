@@ -41,7 +41,7 @@ def seeded(**fields):
                                    timestamp=start + dt.timedelta(hours=i % 29, minutes=i % 50),
                                    text="nice launch" if action != "retweet" else None))
     unique = {(d["tweet_id"], d["user_id"], d["action_type"]): d for d in docs}
-    docs = list(unique.values())
+    docs = sorted(unique.values(), key=lambda d: d["seq"])  # hand-offs come in storing order
     mongo.collection(mongo.ENGAGEMENTS).insert_many(docs)
     record_engagements(campaign.mongo_id, docs[:25])
     record_engagements(campaign.mongo_id, docs[25:])
@@ -64,7 +64,7 @@ def test_aggregates_equal_an_independent_count(data):
     assert summary["important_accounts"] == sum(1 for v in best.values() if v >= campaign.importance_threshold)
     assert summary["totals"]["views"] == 5000 * (1 + 2 + 3 + 4)
     first_category = {}
-    for d in sorted(docs, key=lambda d: d["timestamp"]):
+    for d in sorted(docs, key=lambda d: d["seq"]):  # an account's category when first stored
         first_category.setdefault(d["user_id"], d["account_category"])
     assert selectors.accounts_by_category(campaign) == dict(Counter(first_category.values()))
     hourly = selectors.profile_timeseries(campaign, "hour")
@@ -81,8 +81,15 @@ def test_incremental_rollups_equal_a_rebuild(data):
     campaign, _ = data
 
     def snapshot():
-        return sorted((r["hour"], r["account_category"], r["action_type"], r["tweet_category"], r["count"])
-                      for r in mongo.collection(mongo.ENGAGEMENT_ROLLUPS).find({"campaign_id": campaign.mongo_id}))
+        rows = mongo.collection(mongo.ENGAGEMENT_ROLLUPS).find({"campaign_id": campaign.mongo_id}, {"_id": 0})
+        rollups = sorted(((r["hour"], sorted(r["cells"].items()), r["count"]) for r in rows),
+                         key=lambda row: (row[0] is not None, row[0] or 0))
+        stats = mongo.collection(mongo.CAMPAIGN_STATS).find_one({"_id": campaign.mongo_id}, {"latest_deltas": 0})
+        counters = {name: ({k: v for k, v in value.items() if v} if isinstance(value, dict) else value)
+                    for name, value in stats.items()}
+        accounts = sorted((a["user_id"], a["max_importance"], a["first_seq"], a["engagements"], a["account_category"])
+                          for a in mongo.collection(mongo.CAMPAIGN_ACCOUNTS).find({"campaign_id": campaign.mongo_id}))
+        return rollups, counters, accounts
 
     before = snapshot()
     rebuild_rollups(campaign.mongo_id)
