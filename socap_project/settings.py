@@ -248,6 +248,18 @@ SOCAP_MAX_PAGES_PER_RUN = env_int("SOCAP_MAX_PAGES_PER_RUN", 500)
 
 # --- Completion: final report and archive of raw events.
 SOCAP_ARCHIVE_DIR = Path(env_str("SOCAP_ARCHIVE_DIR", str(VAR_DIR / "archives")))
+# With a bucket set, archives go to that S3-compatible store instead of SOCAP_ARCHIVE_DIR.
+SOCAP_ARCHIVE_S3_BUCKET = env_str("SOCAP_ARCHIVE_S3_BUCKET", "")
+SOCAP_ARCHIVE_S3_PREFIX = env_str("SOCAP_ARCHIVE_S3_PREFIX", "socap-archives")
+SOCAP_ARCHIVE_S3_ENDPOINT_URL = env_str("SOCAP_ARCHIVE_S3_ENDPOINT_URL", "")  # empty: AWS S3
+SOCAP_ARCHIVE_S3_REGION = env_str("SOCAP_ARCHIVE_S3_REGION", "us-east-1")
+# Empty credentials fall through to boto3's chain (AWS_ACCESS_KEY_ID/..., instance role).
+SOCAP_ARCHIVE_S3_ACCESS_KEY_ID = env_str("SOCAP_ARCHIVE_S3_ACCESS_KEY_ID", "")
+SOCAP_ARCHIVE_S3_SECRET_ACCESS_KEY = env_str("SOCAP_ARCHIVE_S3_SECRET_ACCESS_KEY", "")
+SOCAP_ARCHIVE_S3_ADDRESSING_STYLE = env_str("SOCAP_ARCHIVE_S3_ADDRESSING_STYLE", "auto")  # auto | path | virtual
+if SOCAP_ARCHIVE_S3_ADDRESSING_STYLE not in {"auto", "path", "virtual"}:
+    raise ImproperlyConfigured("SOCAP_ARCHIVE_S3_ADDRESSING_STYLE must be auto, path or virtual, "
+                               f"got {SOCAP_ARCHIVE_S3_ADDRESSING_STYLE!r}.")
 # How long completion waits for the final poll before freezing the report anyway.
 SOCAP_FINAL_POLL_MINUTES = env_int("SOCAP_FINAL_POLL_MINUTES", 20)
 SOCAP_CHROMIUM = env_str("SOCAP_CHROMIUM", "chromium")
