@@ -100,6 +100,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- MongoDB: high-volume documents (engagements, worker state, snapshots, queues).
 MONGODB_URI = env_str("MONGODB_URI")
+if IS_PRODUCTION and not MONGODB_URI:
+    # Without it dev falls back to the embedded server; in production that would silently
+    # keep every engagement on one machine's disk.
+    raise ImproperlyConfigured("MONGODB_URI is required when SOCAP_ENV=production "
+                               "(a MongoDB 6.0+ or Atlas URI; the embedded dev server is not used in production).")
 MONGODB_DB = env_str("MONGODB_DB", "socap")
 SOCAP_EMBEDDED_MONGO_PORT = env_int("SOCAP_EMBEDDED_MONGO_PORT", 27027)
 SOCAP_EMBEDDED_MONGO = not MONGODB_URI
@@ -194,6 +199,10 @@ LOGGING = {
 # --- X data API (twitterapi.io contract). No key: the local simulator stands in.
 X_API_PROVIDER = env_str("X_API_PROVIDER", "twitterapi_io")
 X_API_KEY = env_str("X_API_KEY", "")
+if IS_PRODUCTION and not X_API_KEY:
+    # Without it dev polls the local simulator; in production that would report made-up engagements.
+    raise ImproperlyConfigured("X_API_KEY is required when SOCAP_ENV=production "
+                               "(the twitterapi.io key; the local simulator is not used in production).")
 SOCAP_SIMULATOR_PORT = env_int("SOCAP_SIMULATOR_PORT", 8765)
 X_API_USES_SIMULATOR = not X_API_KEY
 X_API_BASE_URL = env_str(
