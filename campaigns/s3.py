@@ -14,7 +14,8 @@ from typing import BinaryIO
 import boto3
 from boto3.exceptions import S3UploadFailedError
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from django.conf import settings
 
 # Error codes that will come back unchanged until someone fixes the configuration.
@@ -40,7 +41,7 @@ def _wrap(exc: Exception, action: str) -> S3Error:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         return S3Error(f"S3 {action}: {code or status} {error.get('Message', '')}".strip(),
                        permanent=code in PERMANENT_CODES, code=code)
-    if isinstance(exc, BotoConnectionError):
+    if isinstance(exc, (BotoConnectionError, HTTPClientError)):  # refused, timed out, reset mid-read
         return S3Error(f"S3 {action}: cannot reach the endpoint ({exc})", permanent=False)
     # Anything else from botocore before a request is sent (no credentials, bad endpoint URL).
     return S3Error(f"S3 {action}: {exc}", permanent=True)
