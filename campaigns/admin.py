@@ -6,7 +6,7 @@ from campaigns import services
 from campaigns.admin_forms import CampaignAddForm, CampaignChangeForm
 from campaigns.inputs import CampaignInputError
 from campaigns.models import Campaign, TrackedTweet
-from ingestion import worker_state
+from ingestion import parking, worker_state
 
 
 class TrackedTweetInline(admin.TabularInline):
@@ -39,7 +39,7 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ("status", "client_name")
     search_fields = ("launch_name", "client_name", "client_email")
     date_hierarchy = "start_date"
-    actions = ["pause", "resume", "complete_now", "rotate_share_link"]
+    actions = ["pause", "resume", "complete_now", "rotate_share_link", "recheck_parked"]
     inlines = [TrackedTweetInline]
     readonly_fields = ("status", "share_link", "disabled_channels_display", "worker_state_table",
                        "created_at", "updated_at", "completed_at")
@@ -127,16 +127,21 @@ class CampaignAdmin(admin.ModelAdmin):
             return f"MongoDB unavailable: {exc}"
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (s["tweet_id"], s["job_type"], s.get("last_success") or "never", s.get("cursor") or "—",
-                 s.get("blocked_until") or "—", s.get("last_error") or "—", s.get("retry_count", 0))
+                 "—" if parking.is_parked(s) else (s.get("blocked_until") or "—"),
+                 format_html('<b style="color:#c0392b">PARKED</b> since {}: {}', s["parked"]["at"],
+                             s["parked"]["reason"]) if parking.is_parked(s) else "—",
+                 s.get("last_error") or "—", s.get("retry_count", 0))
                 for s in states
             ),
         )
         return format_html(
             "<table><thead><tr><th>Tweet</th><th>Job</th><th>Last success</th><th>Cursor</th>"
-            "<th>Blocked until</th><th>Last error</th><th>Retries</th></tr></thead><tbody>{}</tbody></table>",
+            "<th>Blocked until</th><th>Parked (permanent error)</th><th>Last error</th><th>Retries</th></tr>"
+            "</thead><tbody>{}</tbody></table><small>A parked job sends no request until the "
+            "\"Re-check parked tweets\" action lifts it and polls the tweet once.</small>",
             rows,
         )
 
@@ -174,3 +179,15 @@ class CampaignAdmin(admin.ModelAdmin):
             services.rotate_share_token(campaign)
         self.message_user(request, f"New share links for {queryset.count()} campaign(s); old links now 404.",
                           messages.SUCCESS)
+
+    @admin.action(description="Re-check parked tweets (lift the park and poll once)")
+    def recheck_parked(self, request, queryset):
+        total = 0
+        for campaign in queryset:
+            tweets = parking.recheck(campaign.pk, campaign.mongo_id)
+            total += len(tweets)
+            if tweets:
+                self.message_user(request, f"{campaign}: re-checking {', '.join(tweets)}; a tweet still deleted "
+                                  "or protected is parked again.", messages.SUCCESS)
+        if not total:
+            self.message_user(request, "No parked tweet in the selected campaign(s).", messages.INFO)

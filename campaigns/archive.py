@@ -1,11 +1,13 @@
 """Archive of a campaign's raw events: compressed JSON lines plus a manifest.
 
-Layout: <SOCAP_ARCHIVE_DIR>/campaign-<id>/{engagements,metric_deltas,metric_snapshots}.jsonl.gz
+Layout: campaign-<id>/{engagements,metric_deltas,metric_snapshots}.jsonl.gz
 and manifest.json (per file: document count, SHA-256 of the uncompressed lines,
-size). The folder is written under a temporary name and renamed when complete,
-so a crash never leaves a half archive that looks whole; archiving twice keeps
-the first. Documents are in Canonical Extended JSON: verify and restore get
-back exactly the stored types.
+size), either under SOCAP_ARCHIVE_DIR or, when SOCAP_ARCHIVE_S3_BUCKET is set,
+under the S3 prefix. The manifest is what makes an archive exist: a local folder
+is written under a temporary name and renamed when complete, an S3 archive
+uploads the manifest last, so a crash never leaves a half archive that looks
+whole; archiving twice keeps the first. Documents are in Canonical Extended
+JSON: verify and restore get back exactly the stored types.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ import gzip
 import hashlib
 import json
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.utils import timezone
@@ -26,14 +32,97 @@ ARCHIVED = (mongo.ENGAGEMENTS, mongo.METRIC_DELTAS, mongo.METRIC_SNAPSHOTS)
 MANIFEST = "manifest.json"
 
 
+def folder_name(campaign_id: str) -> str:
+    return f"campaign-{campaign_id}"
+
+
 def archive_dir(campaign_id: str) -> Path:
-    return Path(settings.SOCAP_ARCHIVE_DIR) / f"campaign-{campaign_id}"
+    return Path(settings.SOCAP_ARCHIVE_DIR) / folder_name(campaign_id)
 
 
-def resolve_target(target: str) -> Path | None:
-    """A campaign id or an archive folder -> the folder, when it holds an archive."""
-    path = archive_dir(target) if target.isdigit() else Path(target)
-    return path if (path / MANIFEST).exists() else None
+class LocalArchive:
+    """An archive folder on this machine's disk."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.label = str(self.path)
+
+    def exists(self) -> bool:
+        return (self.path / MANIFEST).exists()
+
+    def manifest(self) -> dict:
+        return json.loads((self.path / MANIFEST).read_text())
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[BinaryIO]:
+        with open(self.path / name, "rb") as handle:
+            yield handle
+
+    def staging(self) -> Path:
+        # Beside the final folder, so publishing is one rename on the same file system.
+        partial = self.path.with_name(self.path.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        return partial
+
+    def publish(self, staged: Path) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        staged.rename(self.path)
+
+
+class S3Archive:
+    """An archive under <prefix>/campaign-<id>/ in an S3-compatible bucket."""
+
+    def __init__(self, campaign_id: str, bucket=None):
+        from campaigns.s3 import S3Bucket
+
+        self.bucket = bucket or S3Bucket.from_settings()
+        self.folder = folder_name(campaign_id)
+        self.label = self.bucket.url(self.folder + "/")
+
+    def _name(self, name: str) -> str:
+        return f"{self.folder}/{name}"
+
+    def exists(self) -> bool:
+        return self.bucket.exists(self._name(MANIFEST))
+
+    def manifest(self) -> dict:
+        return json.loads(self.bucket.get_bytes(self._name(MANIFEST)))
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[BinaryIO]:
+        # Spooled to disk: an archive can be larger than memory, and gzip reads it sequentially.
+        with tempfile.TemporaryFile() as handle:
+            self.bucket.download(self._name(name), handle)
+            handle.seek(0)
+            yield handle
+
+    def staging(self) -> Path:
+        return Path(tempfile.mkdtemp(prefix=f"socap-{self.folder}-"))
+
+    def publish(self, staged: Path) -> None:
+        try:
+            for path in sorted(staged.iterdir()):
+                if path.name != MANIFEST:
+                    self.bucket.upload(path, self._name(path.name))
+            self.bucket.upload(staged / MANIFEST, self._name(MANIFEST))  # last: the archive now exists
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+
+
+def uses_s3() -> bool:
+    return bool(settings.SOCAP_ARCHIVE_S3_BUCKET)
+
+
+def archive_for(campaign_id: str) -> LocalArchive | S3Archive:
+    """The configured target of a campaign's archive (S3 when a bucket is configured)."""
+    return S3Archive(campaign_id) if uses_s3() else LocalArchive(archive_dir(campaign_id))
+
+
+def resolve_target(target: str) -> LocalArchive | S3Archive | None:
+    """A campaign id (in the configured target) or a local archive folder -> the archive, when it exists."""
+    archive = archive_for(target) if target.isdigit() else LocalArchive(Path(target))
+    return archive if archive.exists() else None
 
 
 def _write_collection(path: Path, name: str, campaign_id: str) -> dict:
@@ -49,27 +138,27 @@ def _write_collection(path: Path, name: str, campaign_id: str) -> dict:
 
 
 def write_archive(campaign_id: str) -> dict:
-    """Archive the campaign once; returns the manifest (the existing one when already archived)."""
-    final = archive_dir(campaign_id)
-    if (final / MANIFEST).exists():
-        return json.loads((final / MANIFEST).read_text())
-    partial = final.with_name(final.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    """Archive the campaign once; returns the manifest (the existing one when already archived).
+
+    Raises campaigns.s3.S3Error when the S3 target fails; nothing is half-published.
+    """
+    target = archive_for(campaign_id)
+    if target.exists():
+        return target.manifest()
+    staged = target.staging()
     manifest = {
         "campaign_id": campaign_id,
         "created_at": timezone.now().isoformat(),
         "format": "Canonical Extended JSON lines, gzip",
-        "collections": {name: _write_collection(partial, name, campaign_id) for name in ARCHIVED},
+        "collections": {name: _write_collection(staged, name, campaign_id) for name in ARCHIVED},
     }
-    (partial / MANIFEST).write_text(json.dumps(manifest, indent=2))
-    shutil.rmtree(final, ignore_errors=True)
-    partial.rename(final)
+    (staged / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    target.publish(staged)
     return manifest
 
 
-def read_documents(path: Path, name: str):
-    with gzip.open(path / f"{name}.jsonl.gz", "rt", encoding="utf-8") as handle:
+def read_documents(archive: LocalArchive | S3Archive, name: str):
+    with archive.open(f"{name}.jsonl.gz") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
         for line in handle:
             yield line, mongo.from_json_line(line)
 
@@ -85,17 +174,16 @@ class Verification:
         return not self.problems
 
 
-def verify_archive(path: Path) -> Verification:
+def verify_archive(archive: LocalArchive | S3Archive) -> Verification:
     """Checksums and counts against the manifest, and every document against the database."""
-    manifest = json.loads((path / MANIFEST).read_text())
+    manifest = archive.manifest()
     result = Verification(manifest)
     for name, entry in manifest["collections"].items():
-        digest, count, ids = hashlib.sha256(), 0, []
+        digest, count = hashlib.sha256(), 0
         stored = mongo.collection(name)
-        for line, document in read_documents(path, name):
+        for line, document in read_documents(archive, name):
             digest.update(line.encode())
             count += 1
-            ids.append(document["_id"])
             current = stored.find_one({"_id": document["_id"]})
             if current is None:
                 result.problems.append(f"{name}: {document['_id']} is in the archive but not in the database")
@@ -112,12 +200,12 @@ def verify_archive(path: Path) -> Verification:
     return result
 
 
-def restore_archive(path: Path, batch: int = 500) -> dict[str, int]:
+def restore_archive(archive: LocalArchive | S3Archive, batch: int = 500) -> dict[str, int]:
     """Put every archived document back (by _id; existing documents are replaced)."""
     restored = {}
-    for name in json.loads((path / MANIFEST).read_text())["collections"]:
+    for name in archive.manifest()["collections"]:
         ops, total = [], 0
-        for _, document in read_documents(path, name):
+        for _, document in read_documents(archive, name):
             ops.append(mongo.ReplaceOne({"_id": document["_id"]}, document, upsert=True))
             if len(ops) == batch:
                 mongo.collection(name).bulk_write(ops, ordered=False)

@@ -1,10 +1,13 @@
 """Celery tasks for completion: thin, ids in."""
 
+import logging
+
 from celery import shared_task
 
 from ingestion.tasks import RETRY, STORE_OUTAGES
 
 FINALIZE_RETRY_SECONDS = 30
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="socap.campaigns.complete_due", ignore_result=True, **RETRY)
@@ -21,8 +24,17 @@ def complete_due() -> int:
              autoretry_for=STORE_OUTAGES, retry_backoff=5, retry_backoff_max=120)
 def finalize_campaign(self, campaign_id: int) -> str:
     from campaigns.completion import finalize
+    from campaigns.s3 import S3Error
 
-    result = finalize(campaign_id)
+    try:
+        result = finalize(campaign_id)
+    except S3Error as exc:
+        if exc.permanent:
+            # A wrong bucket or refused credentials: retrying now cannot help. The campaign stays
+            # uncompleted and complete_due asks again once the request goes stale (after the fix).
+            log.error("campaign %s: archive to S3 failed permanently: %s", campaign_id, exc)
+            raise
+        raise self.retry(countdown=FINALIZE_RETRY_SECONDS * 2, exc=exc) from exc
     if result.state == "waiting":
         # Short countdowns only: the broker's visibility timeout must stay longer.
         raise self.retry(countdown=FINALIZE_RETRY_SECONDS)

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import TrackedTweet
-from ingestion import engagements, events, leases
+from ingestion import engagements, events, leases, parking
 from ingestion.metrics_job import _block_seconds
 from ingestion.provider import fetch_page
 from ingestion.xapi.errors import CreditsExhausted, CursorExpired, RateLimited, XApiError
@@ -114,7 +114,8 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
         outcome, failed = {"blocked_until": until, "last_error": f"{type(exc).__name__}: {exc}"}, True
         run.error = str(exc)
     except XApiError as exc:
-        outcome, failed = {"last_error": f"{type(exc).__name__}: {exc}"}, True
+        # A permanent error about this tweet parks its jobs (no more requests until staff re-check).
+        outcome, failed = parking.after_error(cid, tweet_id, job_type, exc), True
         run.error = str(exc)
     finally:
         outcome["last_run"] = {

@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Campaign, TrackedTweet
-from ingestion import events, leases
+from ingestion import events, leases, parking
 from ingestion.provider import METRIC_FIELDS, fetch_metrics
-from ingestion.xapi.errors import CreditsExhausted, RateLimited, XApiError
+from ingestion.xapi.errors import CreditsExhausted, RateLimited, Unauthorized, XApiError
 from socap_project import mongo
 
 log = logging.getLogger(__name__)
@@ -116,15 +116,20 @@ def run_metrics(campaign_id: int) -> MetricsRun:
                 break
             except XApiError as exc:
                 for tweet in chunk:
-                    leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner,
-                                   {"last_error": f"{type(exc).__name__}: {exc}"}, failed=True)
+                    # The batch's error is not about one tweet: nothing is parked here (a rejected key
+                    # stops every job through the client instead).
+                    fields = {"last_error": f"{type(exc).__name__}: {exc}"}
+                    if isinstance(exc, Unauthorized):
+                        fields = parking.after_error(campaign.mongo_id, tweet.tweet_id, "metrics", exc)
+                    leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner, fields, failed=True)
                 run.error = str(exc)
                 continue
             for tweet in chunk:
                 if tweet.tweet_id not in readings:
                     run.missing.append(tweet.tweet_id)
+                    # Absent from the batch = deleted or protected: permanent, so the tweet's jobs are parked.
                     leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner,
-                                   {"last_error": "tweet not found or not accessible (deleted or protected)"})
+                                   parking.park_tweet(campaign.mongo_id, tweet.tweet_id, parking.NOT_IN_BATCH))
                     continue
                 record_reading(campaign, tweet, readings[tweet.tweet_id], now)
                 leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
+from ingestion import parking
 from ingestion.worker_state import JOB_TYPES
+from ingestion.xapi import keyhealth
 from socap_project import mongo
 from socap_project.redis_client import get_redis
 
@@ -26,14 +28,30 @@ def worker_status(campaign_id: str | None = None) -> dict:
             "running": states.count_documents({**query, "lease_until": {"$gt": now}}),
             "backfill_pending": states.count_documents({**query, "backfill_done": False})
             if job_type != "metrics" else 0,
+            "parked": states.count_documents({**query, **parking.ACTIVE_PARK}),
         }
     errors = [
         {"campaign_id": s["campaign_id"], "tweet_id": s["tweet_id"], "job_type": s["job_type"],
          "last_error": s["last_error"], "retry_count": s.get("retry_count", 0),
-         "blocked_until": s["blocked_until"].isoformat() if s.get("blocked_until") else None}
+         "blocked_until": s["blocked_until"].isoformat() if s.get("blocked_until") else None,
+         "parked": parking.is_parked(s)}
         for s in states.find({**match, "last_error": {"$ne": None}}).sort("updated_at", -1).limit(20)
     ]
-    return {"at": now.isoformat(), "jobs": summary, "recent_errors": errors}
+    return {"at": now.isoformat(), "api_key": keyhealth.current_status(), "jobs": summary,
+            "parked": parked_states(campaign_id), "recent_errors": errors}
+
+
+def parked_states(campaign_id: str | None = None, limit: int = 50) -> list[dict]:
+    """Jobs stopped by a permanent error, with the reason, until staff re-check the tweet."""
+    query: dict = dict(parking.ACTIVE_PARK)
+    if campaign_id:
+        query["campaign_id"] = campaign_id
+    return [
+        {"campaign_id": s["campaign_id"], "tweet_id": s["tweet_id"], "job_type": s["job_type"],
+         "reason": s["parked"]["reason"], "status": s["parked"].get("status"),
+         "since": s["parked"]["at"].isoformat()}
+        for s in mongo.collection(mongo.WORKER_STATE).find(query).limit(limit)
+    ]
 
 
 def queue_status() -> dict:

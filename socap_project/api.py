@@ -65,5 +65,6 @@ def body_too_large(request) -> Response | None:
         length = 0
     limit = settings.SOCAP_MAX_API_BODY_BYTES
     if length > limit:
-        return errors_response({"body": [f"Payload too large: {length} bytes, the limit is {limit}."]})
+        return errors_response({"body": [f"Payload too large: {length} bytes, the limit is {limit}."]},
+                               status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     return None

@@ -57,12 +57,22 @@ def _beat() -> str:
     return f"last tick {age:.0f} s ago"
 
 
+def _x_api_key() -> str:
+    from ingestion.xapi import keyhealth
+
+    status = keyhealth.current_status()
+    if status["rejected"]:
+        raise RuntimeError(status["reason"])
+    return f"key {status['fingerprint']} not rejected"
+
+
 CHECKS: dict[str, Callable[[], str]] = {
     "database": _database,
     "mongo": _mongo,
     "redis": _redis,
     "celery_worker": _workers,
     "celery_beat": _beat,
+    "x_api_key": _x_api_key,
 }
 
 

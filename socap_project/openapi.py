@@ -29,7 +29,8 @@ def errors(*codes: int) -> dict:
     text = {400: "Invalid input; `errors` maps each field path to its messages.",
             401: "No credentials.", 403: "Credentials without the needed rights.",
             404: "No such campaign (or account).", 405: "Method not allowed.",
-            413: "Body larger than SOCAP_MAX_API_BODY_BYTES.",
+            413: "Body (Content-Length) larger than SOCAP_MAX_API_BODY_BYTES (default 262144); "
+                 "`errors.body` gives the size and the limit; nothing was read or changed.",
             503: "A dependency (the X data API, a store) is unavailable; nothing was changed."}
     return {str(code): body(ref("Errors"), text[code]) for code in codes}
 

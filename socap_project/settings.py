@@ -100,6 +100,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- MongoDB: high-volume documents (engagements, worker state, snapshots, queues).
 MONGODB_URI = env_str("MONGODB_URI")
+if IS_PRODUCTION and not MONGODB_URI:
+    # Without it dev falls back to the embedded server; in production that would silently
+    # keep every engagement on one machine's disk.
+    raise ImproperlyConfigured("MONGODB_URI is required when SOCAP_ENV=production "
+                               "(a MongoDB 6.0+ or Atlas URI; the embedded dev server is not used in production).")
 MONGODB_DB = env_str("MONGODB_DB", "socap")
 SOCAP_EMBEDDED_MONGO_PORT = env_int("SOCAP_EMBEDDED_MONGO_PORT", 27027)
 SOCAP_EMBEDDED_MONGO = not MONGODB_URI
@@ -194,6 +199,10 @@ LOGGING = {
 # --- X data API (twitterapi.io contract). No key: the local simulator stands in.
 X_API_PROVIDER = env_str("X_API_PROVIDER", "twitterapi_io")
 X_API_KEY = env_str("X_API_KEY", "")
+if IS_PRODUCTION and not X_API_KEY:
+    # Without it dev polls the local simulator; in production that would report made-up engagements.
+    raise ImproperlyConfigured("X_API_KEY is required when SOCAP_ENV=production "
+                               "(the twitterapi.io key; the local simulator is not used in production).")
 SOCAP_SIMULATOR_PORT = env_int("SOCAP_SIMULATOR_PORT", 8765)
 X_API_USES_SIMULATOR = not X_API_KEY
 X_API_BASE_URL = env_str(
@@ -248,6 +257,18 @@ SOCAP_MAX_PAGES_PER_RUN = env_int("SOCAP_MAX_PAGES_PER_RUN", 500)
 
 # --- Completion: final report and archive of raw events.
 SOCAP_ARCHIVE_DIR = Path(env_str("SOCAP_ARCHIVE_DIR", str(VAR_DIR / "archives")))
+# With a bucket set, archives go to that S3-compatible store instead of SOCAP_ARCHIVE_DIR.
+SOCAP_ARCHIVE_S3_BUCKET = env_str("SOCAP_ARCHIVE_S3_BUCKET", "")
+SOCAP_ARCHIVE_S3_PREFIX = env_str("SOCAP_ARCHIVE_S3_PREFIX", "socap-archives")
+SOCAP_ARCHIVE_S3_ENDPOINT_URL = env_str("SOCAP_ARCHIVE_S3_ENDPOINT_URL", "")  # empty: AWS S3
+SOCAP_ARCHIVE_S3_REGION = env_str("SOCAP_ARCHIVE_S3_REGION", "us-east-1")
+# Empty credentials fall through to boto3's chain (AWS_ACCESS_KEY_ID/..., instance role).
+SOCAP_ARCHIVE_S3_ACCESS_KEY_ID = env_str("SOCAP_ARCHIVE_S3_ACCESS_KEY_ID", "")
+SOCAP_ARCHIVE_S3_SECRET_ACCESS_KEY = env_str("SOCAP_ARCHIVE_S3_SECRET_ACCESS_KEY", "")
+SOCAP_ARCHIVE_S3_ADDRESSING_STYLE = env_str("SOCAP_ARCHIVE_S3_ADDRESSING_STYLE", "auto")  # auto | path | virtual
+if SOCAP_ARCHIVE_S3_ADDRESSING_STYLE not in {"auto", "path", "virtual"}:
+    raise ImproperlyConfigured("SOCAP_ARCHIVE_S3_ADDRESSING_STYLE must be auto, path or virtual, "
+                               f"got {SOCAP_ARCHIVE_S3_ADDRESSING_STYLE!r}.")
 # How long completion waits for the final poll before freezing the report anyway.
 SOCAP_FINAL_POLL_MINUTES = env_int("SOCAP_FINAL_POLL_MINUTES", 20)
 SOCAP_CHROMIUM = env_str("SOCAP_CHROMIUM", "chromium")

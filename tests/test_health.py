@@ -20,7 +20,7 @@ def test_healthy_when_everything_answers(client, celery_worker, redis_conn, mong
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
-    assert set(body["components"]) == {"database", "mongo", "redis", "celery_worker", "celery_beat"}
+    assert set(body["components"]) == {"database", "mongo", "redis", "celery_worker", "celery_beat", "x_api_key"}
 
 
 @pytest.mark.django_db

@@ -97,9 +97,10 @@ class Handler(BaseHTTPRequestHandler):
         if not state.allow_request(key):
             state.stats["rate_limited"] += 1
             return self._error(429, "Too many requests", {"Retry-After": 1})
-        fault = state.take_fault(path)
+        asked = tuple(i for i in query.get("tweet_ids", "").split(",") if i) or (query.get("tweetId", ""),)
+        fault = state.take_fault(path, key, asked)
         if fault is not None:
-            handled = self._fault(fault, path)
+            handled = self._fault(fault, path, query.get("tweetId", ""))
             if handled:
                 return None
         now = state.clock.now()
@@ -107,8 +108,13 @@ class Handler(BaseHTTPRequestHandler):
             ids = [i for i in query.get("tweet_ids", "").split(",") if i]
             if not ids:
                 return self._error(400, "tweet_ids is required")
+            hidden = set()
+            if fault is not None and fault.kind == "not_found":
+                hidden = {fault.tweet_id} if fault.tweet_id else set(ids)
+            # A tweet deleted or gone protected is simply absent from a batch, as the provider answers.
             found = [self.sim.tweet_json(i, now) for i in ids
-                     if i in world.tweets and not world.tweets[i].protected and world.tweets[i].posted_at <= now]
+                     if i in world.tweets and not world.tweets[i].protected and world.tweets[i].posted_at <= now
+                     and i not in hidden]
             if not state.charge(key, tweets=len(found)):
                 return self._error(402, "Credits is not enough.Please recharge")
             return self._send(200, {"tweets": found, "status": "success", "msg": "success"})
@@ -156,7 +162,7 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(200, {**body, "has_next_page": has_next, "next_cursor": next_cursor,
                                 "status": "success", "msg": "success"})
 
-    def _fault(self, fault, path: str) -> bool:
+    def _fault(self, fault, path: str, tweet_id: str = "") -> bool:
         """Answer with the fault; False when it only alters a normal answer (handled later)."""
         if fault.kind == "rate_limit":
             self._error(429, "Too many requests", {"Retry-After": fault.retry_after})
@@ -173,6 +179,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, {"status": "error", "msg": "Internal error, please retry later"})
         elif fault.kind == "expired_cursor":
             self._error(400, "Invalid cursor: the cursor has expired or is unknown")
+        elif fault.kind == "unauthorized":
+            self._error(401, "Unauthorized: invalid API key")
+        elif fault.kind == "not_found" and path != "/twitter/tweets":
+            self._error(404, f"tweet {tweet_id} not found")
         else:
             return False
         return True

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 
 from ingestion.xapi.credits import cost
 
-FAULT_KINDS = ("rate_limit", "credits", "server_error", "timeout", "malformed", "error_in_200", "lying_has_next",
-               "repeated_cursor", "expired_cursor")
+TRANSIENT_FAULT_KINDS = ("rate_limit", "credits", "server_error", "timeout", "malformed", "error_in_200",
+                         "lying_has_next", "repeated_cursor", "expired_cursor")
+# These stop polling by design (a revoked key, a tweet gone) until staff act; see ingestion/parking.py.
+PERMANENT_FAULT_KINDS = ("unauthorized", "not_found")
+FAULT_KINDS = TRANSIENT_FAULT_KINDS + PERMANENT_FAULT_KINDS
 
 
 @dataclass
@@ -46,6 +49,8 @@ class Fault:
     retry_after: int = 2
     delay_seconds: float = 30.0
     status: int = 500
+    key: str = ""  # only requests made with this API key ("": any key), e.g. a revoked key
+    tweet_id: str = ""  # only requests about this tweet ("": any tweet), e.g. a tweet gone protected
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -108,10 +113,12 @@ class SimState:
             self.faults = parsed if replace else self.faults + parsed
             return [f.as_dict() for f in self.faults]
 
-    def take_fault(self, path: str) -> Fault | None:
+    def take_fault(self, path: str, key: str = "", tweet_ids: tuple[str, ...] = ()) -> Fault | None:
         with self.lock:
             for fault in self.faults:
                 if fault.path and not path.startswith(fault.path):
+                    continue
+                if (fault.key and fault.key != key) or (fault.tweet_id and fault.tweet_id not in tweet_ids):
                     continue
                 if fault.probability is not None:
                     if self.rng.random() < fault.probability:

@@ -110,7 +110,9 @@ def test_oversized_payload(api, settings):
     settings.SOCAP_MAX_API_BODY_BYTES = 2000
     payload = body(launch_name="x" * 5000)
     response = api.post("/socap/campaigns", payload, format="json")
-    assert response.status_code == 400 and "Payload too large" in response.json()["errors"]["body"][0]
+    size = len(response.wsgi_request.body)
+    assert response.status_code == 413
+    assert response.json() == {"errors": {"body": [f"Payload too large: {size} bytes, the limit is 2000."]}}
     assert nothing_stored()
 
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
-from campaigns.archive import archive_dir, verify_archive
+from campaigns.archive import archive_for, verify_archive
 from campaigns.completion import due_campaigns, final_poll_done, finalize
 from campaigns.models import Campaign
 from socap_project import mongo
@@ -55,7 +55,7 @@ def test_completion_end_to_end(finished, simulator, sinks):
                        "likes": truth["metrics"][tweet_id]["likeCount"]})
     assert report["metrics"]["totals"]["views"] == totals["views"]
     assert report["metrics"]["totals"]["likes"] == totals["likes"]
-    assert verify_archive(archive_dir(campaign.mongo_id)).ok
+    assert verify_archive(archive_for(campaign.mongo_id)).ok
 
     mail = sinks.messages()["email"]
     assert any("final launch report is ready" in m["subject"] for m in mail)

@@ -1,8 +1,11 @@
-"""Simulator faults, one kind alone and every kind mixed at random, converge to ground truth."""
+"""Simulator faults, one kind alone and every transient kind mixed at random, converge to ground truth.
+
+(The permanent kinds, a rejected key and a tweet gone, stop polling until staff act:
+tests/ingestion/test_permanent_errors.py.)"""
 
 import pytest
 
-from ingestion.simulator.state import FAULT_KINDS
+from ingestion.simulator.state import TRANSIENT_FAULT_KINDS
 from socap_project import mongo
 from tests.ingestion.helpers import poll_cycle, tiny_campaign, truth_keys
 from tests.reliability import ledger
@@ -36,7 +39,7 @@ def test_timeouts_alone_converge(env):
 def test_every_fault_kind_mixed_at_random_converges(env, seed):
     campaign = tiny_campaign()
     env.faults([{"kind": kind, "probability": 0.06, "count": None, "retry_after": 0, "delay_seconds": 2}
-                for kind in FAULT_KINDS], seed=seed)
+                for kind in TRANSIENT_FAULT_KINDS], seed=seed)  # permanent kinds wait for staff, by design
     seen = set()
     for _ in range(6):  # a poll every 6 simulated hours, faults firing throughout
         env.advance(hours=6)
