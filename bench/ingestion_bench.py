@@ -134,7 +134,7 @@ def bench_ingest(n: int) -> tuple[float, float]:
     started = time.perf_counter()
     for start in range(0, n, 20):
         store_page(campaign_id="ingest", tweet_id="t", tweet_category="main_twt", job_type="retweets",
-                   engagers=engagers[start:start + 20], now=now, since=now)
+                   engagers=engagers[start:start + 20], now=now)
     return raw_rate, n / (time.perf_counter() - started)
 
 

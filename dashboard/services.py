@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from dashboard import paging
-from ingestion.engagements import TIME_BEFORE, last_seq
+from ingestion.engagements import TIME_BEFORE, last_seq, reserve_seq
 from socap_project import mongo
 from socap_project.redis_client import get_redis
 
@@ -117,6 +117,23 @@ def record_engagements(campaign_id: str, new_engagements: list[dict]) -> None:
     stats = _engagement_stats(new_engagements)
     stats.update(_record_accounts(campaign_id, new_engagements))  # update() keeps a move's -1; "+" would not
     mongo.collection(mongo.CAMPAIGN_STATS).update_one({"_id": campaign_id}, {"$inc": dict(stats)}, upsert=True)
+
+
+def number_unsequenced(campaign_id: str, batch: int = 1000) -> int:
+    """Give a sequence number to engagements stored without one (older data), in storing order."""
+    engagements = mongo.collection(mongo.ENGAGEMENTS)
+    numbered = 0
+    while True:
+        # A batch job, not a request: the sort over the unnumbered documents is acceptable here.
+        docs = list(engagements.find({"campaign_id": campaign_id, "seq": {"$exists": False}}, {"_id": 1})
+                    .sort("_id", 1).limit(batch))
+        if not docs:
+            return numbered
+        last = reserve_seq(campaign_id, len(docs))
+        engagements.bulk_write([
+            mongo.UpdateOne({"_id": doc["_id"], "seq": {"$exists": False}}, {"$set": {"seq": seq}})
+            for doc, seq in zip(docs, range(last - len(docs) + 1, last + 1))], ordered=False)
+        numbered += len(docs)
 
 
 def rebuild_rollups(campaign_id: str, batch: int = 2000) -> None:

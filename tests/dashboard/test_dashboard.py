@@ -231,3 +231,21 @@ def test_dashboard_in_headless_chromium(data, live_server, tmp_log_dir):
         subprocess.run(["chromium", *flags, "--user-data-dir=" + str(shots / f"profile-{name}"), f"--window-size={size}",
                         "--hide-scrollbars", f"--screenshot={shots / name}", url], capture_output=True, timeout=120)
         assert (shots / name).stat().st_size > 10_000
+
+
+def test_rebuild_counters_numbers_older_engagements(db, mongo_db, redis_conn):
+    from django.core.management import call_command
+
+    campaign = make_campaign(launch_name="Older data")
+    tweet = campaign.tweets.first()
+    docs = [engagement_doc(campaign, tweet, f"old{i}", ("retweet", "reply")[i % 2], importance=i % 3, seq=0)
+            for i in range(30)]
+    for doc in docs:
+        del doc["seq"]  # stored by a version without sequence numbers
+    mongo.collection(mongo.ENGAGEMENTS).insert_many(docs)
+    call_command("socap_rebuild_counters", "--campaign", str(campaign.pk))
+    assert selectors.summary(campaign)["engagements"] == 30
+    assert len(_all_pages(campaign, 7)) == 30
+    call_command("socap_rebuild_counters", "--campaign", str(campaign.pk))  # a rerun changes nothing
+    assert sorted(d["seq"] for d in mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": campaign.mongo_id})) \
+        == list(range(1, 31))
