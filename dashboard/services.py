@@ -122,6 +122,10 @@ def record_engagements(campaign_id: str, new_engagements: list[dict]) -> None:
 def number_unsequenced(campaign_id: str, batch: int = 1000) -> int:
     """Give a sequence number to engagements stored without one (older data), in storing order."""
     engagements = mongo.collection(mongo.ENGAGEMENTS)
+    # Restored documents keep their numbers: new numbers must start above them.
+    highest = next(iter(engagements.find({"campaign_id": campaign_id, "seq": {"$exists": True}}, {"seq": 1})
+                        .sort("seq", -1).limit(1)), {}).get("seq", 0)
+    mongo.collection(mongo.COUNTERS).update_one({"_id": campaign_id}, {"$max": {"seq": highest}}, upsert=True)
     numbered = 0
     while True:
         # A batch job, not a request: the sort over the unnumbered documents is acceptable here.

@@ -20,8 +20,10 @@ def archive_root(settings, tmp_path):
 def seed(campaign_id="41"):
     now = timezone.now().replace(microsecond=0)
     mongo.collection(mongo.ENGAGEMENTS).insert_many([
-        {"campaign_id": campaign_id, "tweet_id": "t", "user_id": str(i), "action_type": "retweet",
-         "timestamp": now - dt.timedelta(hours=i), "importance_score": i * 1.5, "reply_count": 1}
+        {"campaign_id": campaign_id, "seq": i + 1, "tweet_id": "t", "tweet_category": "main_twt",
+         "user_id": str(i), "action_type": "retweet", "account_category": "others",
+         "timestamp": now - dt.timedelta(hours=i), "hour": (now - dt.timedelta(hours=i)).replace(minute=0, second=0),
+         "importance_score": i * 1.5, "reply_count": 1}
         for i in range(12)
     ])
     mongo.collection(mongo.METRIC_SNAPSHOTS).insert_one({"campaign_id": campaign_id, "snapshot_time": now,
@@ -57,7 +59,7 @@ def test_verify_finds_tampering_and_database_drift(mongo_db, archive_root):
         call_command("socap_verify_archive", "41")
 
 
-def test_restore_brings_back_identical_documents(mongo_db, archive_root, capsys):
+def test_restore_brings_back_identical_documents(mongo_db, redis_conn, archive_root, capsys):
     seed()
     before = sorted(mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": "41"}), key=lambda d: d["_id"])
     write_archive("41")
@@ -66,6 +68,9 @@ def test_restore_brings_back_identical_documents(mongo_db, archive_root, capsys)
     call_command("socap_restore_archive", "41")  # repeatable
     after = sorted(mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": "41"}), key=lambda d: d["_id"])
     assert after == before
+    # The dashboard's counters are recounted from what came back, and new numbers start above it.
+    assert mongo.collection(mongo.CAMPAIGN_STATS).find_one({"_id": "41"})["engagements"] == 12
+    assert mongo.collection(mongo.COUNTERS).find_one({"_id": "41"})["seq"] == 12
     call_command("socap_verify_archive", "41")
     assert "matches the database" in capsys.readouterr().out
 
@@ -99,7 +104,7 @@ def _s3_keys(s3_server, bucket):
     return sorted(o["Key"] for o in s3_server.client().list_objects_v2(Bucket=bucket).get("Contents", []))
 
 
-def test_s3_archive_round_trip(mongo_db, s3_archive, s3_server, settings, capsys):
+def test_s3_archive_round_trip(mongo_db, redis_conn, s3_archive, s3_server, settings, capsys):
     seed()
     before = sorted(mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": "41"}), key=lambda d: d["_id"])
     manifest = write_archive("41")

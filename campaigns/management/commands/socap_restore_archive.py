@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.archive import restore_archive, resolve_target
 from campaigns.s3 import S3Error
+from dashboard.services import number_unsequenced, rebuild_rollups
 
 
 class Command(BaseCommand):
@@ -21,4 +22,9 @@ class Command(BaseCommand):
             raise CommandError(f"{exc} ({'permanent' if exc.permanent else 'temporary, try again'})") from exc
         for name, count in restored.items():
             self.stdout.write(f"  {name}: {count} documents restored")
+        # The dashboard reads counters kept at write time: recount them from what came back.
+        campaign_id = archive.manifest()["campaign_id"]
+        number_unsequenced(campaign_id)
+        rebuild_rollups(campaign_id)
+        self.stdout.write(f"  dashboard counters of campaign {campaign_id} rebuilt")
         self.stdout.write(self.style.SUCCESS(f"Restored {archive.label}."))
