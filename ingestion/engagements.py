@@ -1,16 +1,18 @@
 """Storing engagers: one document per (campaign, tweet, account, action), see docs/data-model.md.
 
-Bulk upserts with `$setOnInsert` for first-seen fields, so a page stored twice
-(a redelivered task, two overlapping runs, a cursor reset) changes nothing but
-`last_seen_at`. An account that replied several times to one tweet stays one
+An unordered insert guarded by the unique index, then an update of the ones
+already stored, so a page stored twice (a redelivered task, two overlapping
+runs, a cursor reset) changes nothing but `last_seen_at` and the profile. An account that replied several times to one tweet stays one
 document: its reply ids accumulate (the reply count is their number), and the
 text is the latest reply's.
 
 Every new document gets a per-campaign sequence number `seq` at write time.
 Reads page by closed windows of it (see dashboard/paging.py), which costs what
 the window matches on any MongoDB-compatible engine, instead of a sort over
-the campaign. One page costs two round trips: the importance lookup and one
-unordered bulk write; sequence numbers are reserved once per job run.
+the campaign. A page of new engagers costs two round trips (the importance
+lookup and one insert); a page that also holds engagers already stored (in a
+delta run, only the page where it stops) costs a third, their update.
+Sequence numbers are reserved once per job run.
 """
 
 from __future__ import annotations
@@ -97,23 +99,16 @@ def _group(engagers: list[Engager]) -> dict[str, list[Engager]]:
     return grouped
 
 
-def _bulk(ops: list) -> dict[int, object]:
-    """Run ops unordered; an upsert that lost a race to a concurrent insert is retried as an update.
-
-    Unordered is safe: a new document takes its text from `$setOnInsert`, so the
-    conditional latest-text update is a no-op on it whichever runs first.
-    """
-    coll = mongo.collection(mongo.ENGAGEMENTS)
+def _insert(docs: list[dict]) -> set[int]:
+    """Insert the page's documents; return the positions that were already stored (duplicate key)."""
     try:
-        return dict(coll.bulk_write(ops, ordered=False).upserted_ids)
+        mongo.collection(mongo.ENGAGEMENTS).insert_many(docs, ordered=False)
+        return set()
     except mongo.BulkWriteError as exc:
         errors = exc.details.get("writeErrors", [])
         if any(error.get("code") != 11000 for error in errors):
             raise
-        upserted = {item["index"]: item["_id"] for item in exc.details.get("upserted", [])}
-        # Rare (a lease keeps one runner per tweet and job): the rerun matches the concurrent insert.
-        coll.bulk_write([ops[error["index"]] for error in errors], ordered=False)
-        return upserted
+        return {error["index"] for error in errors}
 
 
 def _latest(items: list[Engager]) -> Engager | None:
@@ -151,7 +146,7 @@ def store_page(
     numbers = seqs.take(len(user_ids))
     precision = TIME_EXACT if action != "retweet" else (TIME_BEFORE if backfill else TIME_POLL)
 
-    ops, inserts, text_ops = [], [], []
+    inserts, updates = [], []
     for seq, (user_id, items) in zip(numbers, grouped.items()):
         first = items[0]
         profile = {
@@ -159,42 +154,44 @@ def store_page(
             "followers": first.followers, "verified": first.verified,
         }
         engaged_at = min((i.timestamp for i in items if i.timestamp), default=now)
-        on_insert = {**key, "user_id": user_id, "tweet_category": tweet_category, "created_at": now,
-                     "dispatched": False, "seq": seq, "time_precision": precision}
-        if action == "retweet":
-            on_insert.update(text=None, engagement_tweet_id=None)
         current = {
             "account_profile": profile,
             "account_category": classifier.categorize(first.bio, first.name),
             "importance_score": scores[user_id],
             "last_seen_at": now,
         }
-        update = {
-            "$setOnInsert": on_insert,
-            "$set": current,
-            "$min": {"timestamp": engaged_at, "hour": _hour(engaged_at)},
-        }
-        reply_ids = [i.engagement_tweet_id for i in items if i.engagement_tweet_id]
+        doc = {**key, "user_id": user_id, "tweet_category": tweet_category, "created_at": now, "dispatched": False,
+               "seq": seq, "time_precision": precision, **current, "timestamp": engaged_at, "hour": _hour(engaged_at)}
+        if action == "retweet":
+            doc.update(text=None, engagement_tweet_id=None)
+        # For an account already stored: refresh its profile, keep the earliest time, add reply ids.
+        update = {"$set": current, "$min": {"timestamp": engaged_at, "hour": _hour(engaged_at)}}
+        reply_ids = list(dict.fromkeys(i.engagement_tweet_id for i in items if i.engagement_tweet_id))
         if reply_ids:
+            doc["engagement_tweet_ids"] = reply_ids
             update["$addToSet"] = {"engagement_tweet_ids": {"$each": reply_ids}}
+        ops = [mongo.UpdateOne({**key, "user_id": user_id}, update)]
         latest = _latest(items)
         if latest is not None:
-            # Text and link of the newest reply/quote: set on insert, and on a stored
-            # document only when newer than what it holds.
+            # Text and link of the newest reply/quote; on a stored document only when newer.
             text = {"text": latest.text, "engagement_tweet_id": latest.engagement_tweet_id,
                     "latest_at": latest.timestamp}
-            on_insert.update(text)
-            text_ops.append(mongo.UpdateOne(
-                {**key, "user_id": user_id, "latest_at": {"$lt": latest.timestamp}}, {"$set": text}))
-        ops.append(mongo.UpdateOne({**key, "user_id": user_id}, update, upsert=True))
-        inserts.append({**on_insert, **current, "timestamp": engaged_at, "hour": _hour(engaged_at),
-                        **({"engagement_tweet_ids": list(dict.fromkeys(reply_ids))} if reply_ids else {})})
+            doc.update(text)
+            ops.append(mongo.UpdateOne({**key, "user_id": user_id, "latest_at": {"$lt": latest.timestamp}},
+                                       {"$set": text}))
+        inserts.append(doc)
+        updates.append(ops)
 
-    upserted = _bulk(ops + text_ops)
+    # Inserting is this engine's cheapest write (an upsert costs about 2.5x); the few documents
+    # already stored come back as duplicate-key errors and get the update instead.
+    stored_before = _insert(inserts)
+    if stored_before:
+        mongo.collection(mongo.ENGAGEMENTS).bulk_write(
+            [op for index in sorted(stored_before) for op in updates[index]], ordered=False)
     for index, user_id in enumerate(user_ids):
-        if index in upserted:
+        if index not in stored_before:
             inserted_this_run.add(user_id)
-            result.new.append({**inserts[index], "_id": upserted[index]})
+            result.new.append(inserts[index])
         elif user_id not in inserted_this_run:
             result.reached_older = True
     return result

@@ -68,14 +68,15 @@ def test_reached_older_only_for_documents_from_before_the_run(mongo_db):
     assert store([engager("2"), engager("1")], run=this_run).reached_older is True
 
 
-def test_page_write_is_two_round_trips_and_numbers_new_documents(mongo_db):
+def _commands_of(call):
+    """The MongoDB commands `call` sends (command monitoring on a client of its own)."""
     from pymongo import monitoring
 
-    class Commands(monitoring.CommandListener):
-        names: list[str] = []
+    names: list[str] = []
 
+    class Commands(monitoring.CommandListener):
         def started(self, event):
-            self.names.append(event.command_name)
+            names.append(event.command_name)
 
         def succeeded(self, event):
             pass
@@ -83,23 +84,31 @@ def test_page_write_is_two_round_trips_and_numbers_new_documents(mongo_db):
         def failed(self, event):
             pass
 
-    seqs = SeqBlock("c1", expected=40)
-    store([engager("0")], seqs=seqs)  # reserves the run's block
-    listener = Commands()
-    counted = MongoClient(settings.MONGODB_URI, event_listeners=[listener])
-    mongo._client, mongo._client_pid = counted, os.getpid()
+    mongo._client, mongo._client_pid = MongoClient(settings.MONGODB_URI, event_listeners=[Commands()]), os.getpid()
     try:
-        stored = store([engager(str(i), at=timezone.now(), text="hi", reply_id=f"r{i}") for i in range(1, 21)],
-                       job="replies", seqs=seqs)
-        commands = list(listener.names)
+        return call(), list(names)
     finally:
         mongo.reset_client()
-    assert commands == ["find", "update"]  # importance lookup, one bulk write
+
+
+def test_page_write_is_two_round_trips_and_numbers_new_documents(mongo_db):
+    seqs = SeqBlock("c1", expected=40)
+    store([engager("0")], seqs=seqs)  # reserves the run's block
+
+    def replies(ids):
+        return store([engager(str(i), at=timezone.now(), text="hi", reply_id=f"r{i}") for i in ids],
+                     job="replies", seqs=seqs)
+
+    stored, commands = _commands_of(lambda: replies(range(1, 21)))
+    assert commands == ["find", "insert"]  # importance lookup, one insert
     assert len(stored.new) == 20
     numbers = [doc["seq"] for doc in mongo_db.engagements.find({"action_type": "reply"})]
     assert sorted(numbers) == [doc["seq"] for doc in sorted(stored.new, key=lambda d: d["seq"])]
     assert len(set(numbers)) == 20 and min(numbers) > mongo_db.engagements.find_one({"user_id": "0"})["seq"]
     assert last_seq("c1") >= max(numbers)
+    # A page that reaches stored engagers: their update is the one more round trip.
+    again, commands = _commands_of(lambda: replies(range(15, 25)))
+    assert commands == ["find", "insert", "update"] and len(again.new) == 4
 
 
 def test_two_replies_by_one_account_are_one_engagement_with_latest_text(mongo_db):
