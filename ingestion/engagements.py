@@ -78,9 +78,19 @@ class SeqBlock:
 
 def reserve_seq(campaign_id: str, count: int) -> int:
     """Reserve `count` sequence numbers; return the last one (they are last-count+1 .. last)."""
-    counter = mongo.collection(mongo.COUNTERS).find_one_and_update(
-        {"_id": campaign_id}, {"$inc": {"seq": count}}, upsert=True, return_document=mongo.ReturnDocument.AFTER)
-    return int(counter["seq"])
+    counters = mongo.collection(mongo.COUNTERS)
+    for _ in range(5):
+        # Two first reservations race to create the counter: the loser gets a duplicate-key
+        # error (mongod) or no document (the embedded engine); the counter exists now, so retry.
+        try:
+            counter = counters.find_one_and_update(
+                {"_id": campaign_id}, {"$inc": {"seq": count}}, upsert=True,
+                return_document=mongo.ReturnDocument.AFTER)
+        except mongo.DuplicateKeyError:
+            continue
+        if counter is not None:
+            return int(counter["seq"])
+    raise RuntimeError(f"could not reserve sequence numbers for campaign {campaign_id}")
 
 
 def last_seq(campaign_id: str) -> int:
