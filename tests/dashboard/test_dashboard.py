@@ -128,6 +128,21 @@ def test_client_link_isolation_and_no_secrets(data):
     assert client.get(f"/socap/c/{old}/engagements.csv").status_code == 404
 
 
+def test_client_page_shows_category_labels_and_the_api_keeps_keys(data):
+    campaign, docs = data
+    client = Client()
+    engagers = client.get(f"/socap/c/{campaign.share_token}/?part=engagers").content.decode()
+    rows = engagers[engagers.index("<tbody>"):engagers.index("</tbody>")]
+    assert "<td>Investors/VCs</td>" in rows and "<td>Founders</td>" in rows and "<td>Other</td>" in rows
+    assert "<td>vcs</td>" not in rows and "<td>others</td>" not in rows
+    assert '<option value="c_level" >C-level</option>' in engagers
+    assert '<option value="ai_creators" >AI creators</option>' in engagers
+    charts = client.get(f"/socap/c/{campaign.share_token}/?part=charts").content.decode()
+    assert '"yc_alumni": "YC alumni"' in charts
+    csv = b"".join(client.get(f"/socap/c/{campaign.share_token}/engagements.csv").streaming_content).decode()
+    assert ",vcs," in csv and "Investors/VCs" not in csv
+
+
 def test_staff_page_shows_worker_problems_and_csv_streams(data, django_user_model):
     campaign, docs = data
     tweet = campaign.tweets.first()
