@@ -202,3 +202,58 @@ def test_dashboard_in_headless_chromium(data, live_server, tmp_log_dir):
         subprocess.run(["chromium", *flags, "--user-data-dir=" + str(shots / f"profile-{name}"), f"--window-size={size}",
                         "--hide-scrollbars", f"--screenshot={shots / name}", url], capture_output=True, timeout=120)
         assert (shots / name).stat().st_size > 10_000
+
+
+# Every table against its card and the page: nothing may stick out at phone width.
+OVERFLOW_CHECK = """(() => {
+  const page = document.documentElement.scrollWidth - window.innerWidth;
+  const tables = [...document.querySelectorAll("table")].map((table) => {
+    const card = table.closest(".card").getBoundingClientRect();
+    const box = table.getBoundingClientRect();
+    const cells = [...table.querySelectorAll("td")].filter((td) => {
+      const r = td.getBoundingClientRect();
+      return r.width > 0 && (r.right > card.right + 1 || r.left < card.left - 1);
+    }).length;
+    return {cls: table.className, overflow: Math.max(box.right - card.right, table.scrollWidth - table.parentElement.clientWidth),
+            cellsOutside: cells, rows: table.querySelectorAll("tbody tr").length};
+  });
+  return {page, width: window.innerWidth, tables,
+          labels: [...new Set([...document.querySelectorAll("td[data-label]")].map((td) => getComputedStyle(td, "::before").content))]};
+})()"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed")
+def test_tables_fit_a_390px_phone(data, live_server, django_user_model, tmp_log_dir):
+    from django.conf import settings as django_settings
+
+    from tests.support.browser import Page
+
+    campaign, _ = data
+    staff = Client()
+    staff.force_login(django_user_model.objects.create_user("phone", password="pw", is_staff=True))
+    mongo.collection(mongo.WORKER_STATE).insert_one({"campaign_id": campaign.mongo_id,
+                                                     "tweet_id": campaign.tweets.first().tweet_id,
+                                                     "job_type": "retweets", "last_error": "RateLimited: 429"})
+    shots = Path(tmp_log_dir) / "screenshots"
+    shots.mkdir(exist_ok=True)
+    pages = {"client": f"{live_server.url}/socap/c/{campaign.share_token}/",
+             "staff": f"{live_server.url}/socap/campaigns/{campaign.pk}/"}
+    for width in (390, 1366):
+        with Page("about:blank", width, 900) as browser:
+            browser.set_cookie(django_settings.SESSION_COOKIE_NAME,
+                               staff.cookies[django_settings.SESSION_COOKIE_NAME].value, live_server.url)
+            for name, url in pages.items():
+                browser.navigate(url)
+                browser.wait_until("document.querySelectorAll('table.engagers tbody tr').length > 1")
+                result = browser.evaluate(OVERFLOW_CHECK)
+                browser.screenshot(shots / f"tables-{name}-{width}.png")
+                assert result["width"] == width
+                assert result["page"] <= 0, (name, width, result)
+                assert len(result["tables"]) == 2
+                for table in result["tables"]:
+                    assert table["rows"] > 1 and table["overflow"] <= 1 and table["cellsOutside"] == 0, (
+                        name, width, table)
+                if width == 390:  # stacked: each value says which column it belongs to
+                    assert '"Retweets reported / collected: "' in result["labels"]
+                    assert '"Importance: "' in result["labels"]
