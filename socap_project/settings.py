@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "socap_project.context_processors.demo_clock",
             ],
         },
     },
@@ -255,5 +256,9 @@ SOCAP_ARCHIVE_DIR = Path(env_str("SOCAP_ARCHIVE_DIR", str(VAR_DIR / "archives"))
 SOCAP_FINAL_POLL_MINUTES = env_int("SOCAP_FINAL_POLL_MINUTES", 20)
 SOCAP_CHROMIUM = env_str("SOCAP_CHROMIUM", "chromium")
 
+# --- Demo: the simulator's clock runs this many times faster than real time (run.sh passes it
+# as --speed); readings and first sightings are then stamped with the simulated time, and the
+# pages say the clock is accelerated. Only with the simulator: a real X API key forces 1.
+SOCAP_DEMO_CLOCK_FACTOR = env_float("SOCAP_DEMO_CLOCK_FACTOR", 1.0) if X_API_USES_SIMULATOR else 1.0
 # --- Demo: local sinks that stand in for Slack and SMTP (started by the run script).
 SOCAP_SINK_HTTP_PORT = env_int("SOCAP_SINK_HTTP_PORT", 8766)

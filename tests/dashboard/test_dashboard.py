@@ -257,3 +257,19 @@ def test_tables_fit_a_390px_phone(data, live_server, django_user_model, tmp_log_
                 if width == 390:  # stacked: each value says which column it belongs to
                     assert '"Retweets reported / collected: "' in result["labels"]
                     assert '"Importance: "' in result["labels"]
+
+
+def test_pages_say_when_the_demo_clock_is_accelerated(data, settings, django_user_model):
+    campaign, _ = data
+    staff = Client()
+    staff.force_login(django_user_model.objects.create_user("clock", password="pw", is_staff=True))
+    pages = (lambda: Client().get(f"/socap/c/{campaign.share_token}/"),
+             lambda: staff.get(f"/socap/campaigns/{campaign.pk}/"), lambda: staff.get("/socap/create"))
+    for page in pages:
+        assert "Demo clock" not in page().content.decode()
+    settings.SOCAP_DEMO_CLOCK_FACTOR = 30
+    for page in pages:
+        html = page().content.decode()
+        assert "Demo clock ×30" in html and "one real minute is\n    30 simulated minutes" in html
+    settings.X_API_USES_SIMULATOR = False  # a real X API: the factor means nothing
+    assert "Demo clock" not in pages[0]().content.decode()
