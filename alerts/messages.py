@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 
-CATEGORY_LABEL = {"vcs": "Investor", "founders": "Founder", "ai_creators": "AI creator", "media": "Media",
-                  "developers": "Developer", "c_level": "Executive", "yc_alumni": "YC founder", "others": "Account"}
+from ingestion.classifier import CATEGORY_NOUNS, category_label
+
 VERB = {"retweet": "retweeted", "reply": "replied to", "quote": "quote-tweeted"}
 TWEET = {"main_twt": "main", "influencer_twt": "influencer", "investor_twt": "investor"}
 SNIPPET = 140
@@ -29,7 +29,7 @@ def engagement_link(item: dict, engagement: dict) -> str:
 
 
 def headline(item: dict) -> str:
-    who = f"{CATEGORY_LABEL.get(item['account_category'], 'Account')} @{item['username']}"
+    who = f"{CATEGORY_NOUNS.get(item['account_category'], 'Account')} @{item['username']}"
     score = f"(importance: {item['importance_score']:g})"
     engagements = item["engagements"]
     if len(engagements) == 1:
@@ -46,7 +46,7 @@ def headline(item: dict) -> str:
 def build(item: dict, campaign) -> Message:
     dashboard = f"{settings.SITE_URL}/socap/campaigns/{campaign.pk}/"
     line = headline(item)
-    details = f"{item['followers']:,} followers · {item['account_category']} · {item.get('name', '')}"
+    details = f"{item['followers']:,} followers · {category_label(item['account_category'])} · {item.get('name', '')}"
     links = [engagement_link(item, e) for e in item["engagements"]]
     text = f"{line}\n{details}\n" + "\n".join(links) + f"\nDashboard: {dashboard}"
     blocks = [

@@ -27,7 +27,7 @@ def recently_alerted(campaign: Campaign, user_id: str, action_type: str, hour: d
     since = now - dt.timedelta(minutes=campaign.frequency_window_minutes)
     return mongo.collection(mongo.ALERT_QUEUE).count_documents({
         "campaign_id": campaign.mongo_id, "user_id": user_id, "created_at": {"$gte": since},
-        "status": {"$in": ["pending", "sending", "sent"]}, "engagements.action_type": action_type,
+        "status": {"$in": ["pending", "sending", "sent", "waiting"]}, "engagements.action_type": action_type,
     }) > 0
 
 

@@ -38,6 +38,7 @@ MAX_PER_TICK = 200
 class SendReport:
     sent: int = 0
     skipped: int = 0
+    waiting: int = 0  # held until Slack gets a webhook
     failed: int = 0
     details: list[str] = field(default_factory=list)
 
@@ -53,10 +54,11 @@ def claim_next(owner: str, now: dt.datetime) -> dict | None:
     )
 
 
-def _finish(item: dict, owner: str, status: str, reason: str | None = None) -> None:
+def _finish(item: dict, owner: str, status: str, reason: str | None = None, waiting: list[str] = ()) -> None:
+    """`waiting`: channels that had no destination yet (Slack without a webhook); held for release."""
     mongo.collection(mongo.ALERT_QUEUE).update_one(
         {"_id": item["_id"], "claimed_by": owner},
-        {"$set": {"status": status, "skip_reason": reason, "claim_until": None,
+        {"$set": {"status": status, "skip_reason": reason, "claim_until": None, "waiting_channels": list(waiting),
                   "sent_at": timezone.now() if status == "sent" else None}},
     )
 
@@ -69,11 +71,11 @@ def recipients_for(campaign: Campaign) -> list[str]:
 def deliver(channel: str, campaign: Campaign, message: messages.Message, rows: list[AlertHistory] = ()) -> int:
     """Send one message; `rows` are marked as under way only once nothing stands between them and the wire."""
     if channel == "slack":
-        slack.wait_for_slot(campaign.slack_webhook_url)
+        slack.wait_for_slot(campaign.slack_webhook())
     if rows:
         AlertHistory.objects.filter(pk__in=[r.pk for r in rows]).update(delivery_started_at=timezone.now())
     if channel == "slack":
-        return slack.post(campaign.slack_webhook_url, message.text, message.blocks)
+        return slack.post(campaign.slack_webhook(), message.text, message.blocks)
     return email.send(message.subject, message.text, message.html, recipients_for(campaign))
 
 
@@ -131,7 +133,15 @@ def send_item(item: dict, owner: str) -> str:
         _finish(item, owner, "skipped", "campaign deleted")
         return "skipped"
     channels = campaign.active_channels()
+    if item.get("only_channels"):  # released after a wait: the other channels had their turn already
+        channels = [c for c in channels if c in item["only_channels"]]
+    waiting = ["slack"] if "slack" in channels and campaign.slack_waiting else []
+    channels = [c for c in channels if c not in waiting]
     if not channels:
+        if waiting:
+            _finish(item, owner, "waiting", "Slack has no webhook yet", waiting)
+            _release_if_webhook_arrived(campaign, item)
+            return "waiting"
         _finish(item, owner, "skipped", "no active channel")
         return "skipped"
     message = messages.build(item, campaign)
@@ -160,10 +170,22 @@ def send_item(item: dict, owner: str) -> str:
         AlertHistory.objects.filter(pk__in=[r.pk for r in rows]).update(status=AlertHistory.Status.SENT, sent_at=now)
         delivered = True
     if delivered:
-        _finish(item, owner, "sent")
-        return "sent"
-    _finish(item, owner, "skipped", "already alerted" if not reserved_any else "every channel failed permanently")
-    return "skipped"
+        _finish(item, owner, "sent", waiting=waiting)
+    else:
+        _finish(item, owner, "skipped", "already alerted" if not reserved_any else "every channel failed permanently",
+                waiting)
+    if waiting:
+        _release_if_webhook_arrived(campaign, item)
+    return "sent" if delivered else "skipped"
+
+
+def _release_if_webhook_arrived(campaign: Campaign, item: dict) -> None:
+    """Staff may set the webhook while this item was being sent, after the release pass ran: release it now."""
+    fresh = Campaign.objects.filter(pk=campaign.pk).first()
+    if fresh is not None and not fresh.slack_waiting:
+        from alerts.holding import release_held_slack
+
+        release_held_slack(fresh, item_ids=[item["_id"]])
 
 
 def send_due(limit: int = MAX_PER_TICK) -> SendReport:
@@ -188,6 +210,8 @@ def send_due(limit: int = MAX_PER_TICK) -> SendReport:
             continue
         if outcome == "sent":
             report.sent += 1
+        elif outcome == "waiting":
+            report.waiting += 1
         else:
             report.skipped += 1
     return report

@@ -42,6 +42,9 @@ def send_test_alert(campaign: Campaign) -> list[TestResult]:
     message.subject = f"[{campaign.launch_name}] Test alert from SOCAP"
     results = []
     for channel in campaign.channels:
+        if channel == "slack" and campaign.slack_waiting:
+            results.append(TestResult(channel, False, "no webhook yet: set the Slack webhook URL first"))
+            continue
         try:
             deliver(channel, campaign, message)
         except ChannelError as exc:

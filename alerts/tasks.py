@@ -8,4 +8,4 @@ def send_due_alerts() -> dict:
     from alerts.services import send_due_alerts as run
 
     report = run()
-    return {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}
+    return {"sent": report.sent, "skipped": report.skipped, "waiting": report.waiting, "failed": report.failed}

@@ -5,7 +5,9 @@ from django.utils.html import format_html, format_html_join
 from campaigns import services
 from campaigns.admin_forms import CampaignAddForm, CampaignChangeForm
 from campaigns.inputs import CampaignInputError
+from alerts.holding import held_counts
 from campaigns.models import Campaign, TrackedTweet
+from campaigns.selectors import slack_status
 from ingestion import parking, worker_state
 
 
@@ -41,7 +43,7 @@ class CampaignAdmin(admin.ModelAdmin):
     date_hierarchy = "start_date"
     actions = ["pause", "resume", "complete_now", "rotate_share_link", "recheck_parked"]
     inlines = [TrackedTweetInline]
-    readonly_fields = ("status", "share_link", "disabled_channels_display", "worker_state_table",
+    readonly_fields = ("status", "share_link", "slack_state", "disabled_channels_display", "worker_state_table",
                        "created_at", "updated_at", "completed_at")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -54,12 +56,19 @@ class CampaignAdmin(admin.ModelAdmin):
             ("Launch", {"fields": (*launch, ("start_date", "end_date"), "cpm_usd")}),
             ("Tweets" if obj is None else "Add tweets",
              {"fields": ("main_tweet_urls", "influencer_tweet_urls", "investor_tweet_urls")}),
-            ("Alerts", {"fields": ("importance_threshold", "category_thresholds", "action_thresholds", "channels",
-                                   "slack_webhook_url", "extra_recipients", "frequency_window_minutes",
-                                   "alert_spacing_minutes")}),
+            ("Alerts", {"fields": ("importance_threshold", "channels", "slack_webhook_url", "extra_recipients",
+                                   ("frequency_window_minutes", "alert_spacing_minutes"))}),
+            ("Thresholds per tweet category", {
+                "fields": (("threshold_main_twt", "threshold_influencer_twt", "threshold_investor_twt"),),
+                "description": "An engagement on this kind of tweet alerts from this importance on; "
+                               "empty = the campaign threshold."}),
+            ("Thresholds per action", {
+                "fields": (("threshold_retweet", "threshold_reply", "threshold_quote"),),
+                "description": "Wins over the tweet-category threshold when both are set; "
+                               "empty = not overridden."}),
         ]
         if obj is not None:
-            fieldsets.insert(0, ("State", {"fields": ("status", "share_link", "disabled_channels_display",
+            fieldsets.insert(0, ("State", {"fields": ("status", "share_link", "slack_state", "disabled_channels_display",
                                                       ("created_at", "updated_at", "completed_at"))}))
             fieldsets.append(("Worker state (MongoDB)", {"fields": ("worker_state_table",),
                                                          "classes": ("collapse",)}))
@@ -98,9 +107,11 @@ class CampaignAdmin(admin.ModelAdmin):
     def channel_state(self, obj):
         parts = []
         for channel in obj.channels:
-            disabled = channel in obj.disabled_channels
-            parts.append(format_html('<span style="color:{}">{}{}</span>', "#c0392b" if disabled else "inherit",
-                                     channel, " (disabled)" if disabled else ""))
+            problem = " (disabled)" if channel in obj.disabled_channels else ""
+            if channel == "slack" and obj.slack_waiting:
+                problem = " (waiting for a webhook)"
+            parts.append(format_html('<span style="color:{}">{}{}</span>', "#c0392b" if problem else "inherit",
+                                     channel, problem))
         return format_html_join(", ", "{}", ((p,) for p in parts)) if parts else "—"
 
     @admin.display(description="Dashboard")
@@ -112,6 +123,30 @@ class CampaignAdmin(admin.ModelAdmin):
         path = f"/socap/c/{obj.share_token}/"
         return format_html('<a href="{}" target="_blank">{}</a><br><small>Use the "Rotate client share link" '
                            'action to invalidate it.</small>', path, path)
+
+    @admin.display(description="Slack")
+    def slack_state(self, obj):
+        status = slack_status(obj)
+        try:
+            counts = held_counts(obj)
+        except Exception:  # noqa: BLE001 - the page must render while Mongo is down
+            counts = None
+        held = ""
+        if counts and (counts["held"] or counts["skipped"]):
+            held = f" {counts['held']} alert(s) held for Slack; {counts['skipped']} skipped (older than 24 h)."
+        if status == "waiting_for_webhook":
+            return format_html('<strong style="color:#c0392b">Waiting for a webhook.</strong> Email alerts go out '
+                               'meanwhile; Slack alerts are held and sent once the webhook below is set.{}', held)
+        labels = {"not_used": "Not used", "disabled": "Disabled (see below)", "webhook": "Campaign webhook",
+                  "default_webhook": "Deployment default webhook (SOCAP_DEFAULT_SLACK_WEBHOOK_URL)"}
+        return labels[status] + held
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.slack_waiting and request.method == "GET":
+            self.message_user(request, "Slack is waiting for a webhook: set “Slack webhook url” below to start "
+                              "Slack delivery (held alerts are sent then). Email alerts go out meanwhile.",
+                              messages.WARNING)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="Disabled channels")
     def disabled_channels_display(self, obj):

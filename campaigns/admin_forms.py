@@ -5,8 +5,11 @@ from __future__ import annotations
 from django import forms
 
 from campaigns import services
+from campaigns.forms import split_recipients
 from campaigns.inputs import (
+    ACTION_TYPES,
     CATEGORY_KEYS,
+    CHANNELS,
     FIELD_OF_PATH,
     AlertPreferencesInput,
     CampaignInput,
@@ -21,10 +24,66 @@ URL_FIELDS = {
     "influencer_twt": "influencer_tweet_urls",
     "investor_twt": "investor_tweet_urls",
 }
-ALERT_FIELDS = (
-    "importance_threshold", "category_thresholds", "action_thresholds", "channels", "slack_webhook_url",
-    "extra_recipients", "frequency_window_minutes", "alert_spacing_minutes",
-)
+# The alert preferences the model stores as plain fields; thresholds, channels and recipients
+# have their own widgets below (staff never type JSON).
+MODEL_ALERT_FIELDS = ("importance_threshold", "slack_webhook_url", "frequency_window_minutes",
+                      "alert_spacing_minutes")
+CATEGORY_THRESHOLD_FIELDS = {category: f"threshold_{category}" for category in CATEGORY_KEYS}
+ACTION_THRESHOLD_FIELDS = {action: f"threshold_{action}" for action in ACTION_TYPES}
+THRESHOLD_LABELS = {"main_twt": "Main tweets", "influencer_twt": "Influencer tweets",
+                    "investor_twt": "Investor tweets", "retweet": "Retweets", "reply": "Replies", "quote": "Quotes"}
+# Service error paths of these widgets -> the field that shows them.
+WIDGET_FIELD_OF_PATH = {
+    **{f"alert_preferences.category_thresholds.{c}": f for c, f in CATEGORY_THRESHOLD_FIELDS.items()},
+    **{f"alert_preferences.action_thresholds.{a}": f for a, f in ACTION_THRESHOLD_FIELDS.items()},
+}
+
+
+def _threshold_field(key: str) -> forms.FloatField:
+    # No min_value: the service says "Must be zero or more." exactly as the API and the create page do.
+    return forms.FloatField(label=THRESHOLD_LABELS[key], required=False,
+                            widget=forms.NumberInput(attrs={"step": "any", "placeholder": "campaign threshold"}),
+                            help_text="Empty: the campaign threshold.")
+
+
+class AlertWidgetsMixin(forms.Form):
+    """Channels as checkboxes, one number per tweet category and per action, recipients as text."""
+
+    channels = forms.MultipleChoiceField(choices=[(c, c.title()) for c in CHANNELS],
+                                         widget=forms.CheckboxSelectMultiple, required=False)
+    extra_recipients = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="More email addresses for alerts: comma-separated or one per line.")
+    threshold_main_twt = _threshold_field("main_twt")
+    threshold_influencer_twt = _threshold_field("influencer_twt")
+    threshold_investor_twt = _threshold_field("investor_twt")
+    threshold_retweet = _threshold_field("retweet")
+    threshold_reply = _threshold_field("reply")
+    threshold_quote = _threshold_field("quote")
+
+    def init_alert_widgets(self, campaign: Campaign | None) -> None:
+        if campaign is None or campaign.pk is None:
+            return
+        self.initial["channels"] = list(campaign.channels)
+        self.initial["extra_recipients"] = "\n".join(campaign.extra_recipients)
+        for category, name in CATEGORY_THRESHOLD_FIELDS.items():
+            self.initial[name] = campaign.category_thresholds.get(category)
+        for action, name in ACTION_THRESHOLD_FIELDS.items():
+            self.initial[name] = campaign.action_thresholds.get(action)
+
+    def alert_values(self) -> dict:
+        """The AlertPreferencesInput fields, as the service takes them."""
+        cleaned = self.cleaned_data
+        return {
+            **{name: cleaned.get(name) for name in MODEL_ALERT_FIELDS},
+            "slack_webhook_url": cleaned.get("slack_webhook_url") or "",
+            "channels": list(cleaned.get("channels") or []),
+            "extra_recipients": split_recipients(cleaned.get("extra_recipients")),
+            "category_thresholds": {c: cleaned[f] for c, f in CATEGORY_THRESHOLD_FIELDS.items()
+                                    if cleaned.get(f) is not None},
+            "action_thresholds": {a: cleaned[f] for a, f in ACTION_THRESHOLD_FIELDS.items()
+                                  if cleaned.get(f) is not None},
+        }
 
 
 def _url_field(label: str) -> forms.CharField:
@@ -54,7 +113,7 @@ class _UrlListsMixin:
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
         for path, messages in errors.items():
-            field = FIELD_OF_PATH.get(path)
+            field = WIDGET_FIELD_OF_PATH.get(path) or FIELD_OF_PATH.get(path)
             for key, category in ((k, c) for c, k in CATEGORY_KEYS.items()):
                 if path.startswith(f"{key}["):
                     line = int(path[len(key) + 1 : path.index("]")]) + 1
@@ -65,14 +124,15 @@ class _UrlListsMixin:
                 self.add_error(field if field in self.fields else None, message)
 
 
-class CampaignAddForm(_UrlListsMixin, forms.ModelForm):
+class CampaignAddForm(_UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
     main_tweet_urls = _url_field("Main tweets")
     influencer_tweet_urls = _url_field("Influencer tweets")
     investor_tweet_urls = _url_field("Investor tweets")
 
     class Meta:
         model = Campaign
-        fields = ("launch_name", "client_name", "client_email", "start_date", "end_date", "cpm_usd", *ALERT_FIELDS)
+        fields = ("launch_name", "client_name", "client_email", "start_date", "end_date", "cpm_usd",
+                  *MODEL_ALERT_FIELDS)
 
     def clean(self):
         cleaned = super().clean()
@@ -85,21 +145,25 @@ class CampaignAddForm(_UrlListsMixin, forms.ModelForm):
             start_date=cleaned["start_date"],
             end_date=cleaned["end_date"],
             tweets=self.tweet_inputs(),
-            alerts=AlertPreferencesInput(**{name: cleaned.get(name) for name in ALERT_FIELDS}),
+            alerts=AlertPreferencesInput(**self.alert_values()),
             cpm_usd=cleaned.get("cpm_usd"),
         )
         self.prepare(services.prepare_campaign, data)
         return cleaned
 
 
-class CampaignChangeForm(_UrlListsMixin, forms.ModelForm):
+class CampaignChangeForm(_UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
     main_tweet_urls = _url_field("Add main tweets")
     influencer_tweet_urls = _url_field("Add influencer tweets")
     investor_tweet_urls = _url_field("Add investor tweets")
 
     class Meta:
         model = Campaign
-        fields = ("launch_name", "start_date", "end_date", "cpm_usd", *ALERT_FIELDS)
+        fields = ("launch_name", "start_date", "end_date", "cpm_usd", *MODEL_ALERT_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_alert_widgets(self.instance)
 
     def clean(self):
         cleaned = super().clean()
@@ -108,7 +172,7 @@ class CampaignChangeForm(_UrlListsMixin, forms.ModelForm):
         campaign = Campaign.objects.get(pk=self.instance.pk)  # the stored state, not the edited instance
         changes = services.CampaignChanges(
             launch_name=cleaned["launch_name"],
-            alerts={name: cleaned.get(name) for name in ALERT_FIELDS},
+            alerts=self.alert_values(),
             start_date=cleaned["start_date"],
             end_date=cleaned["end_date"],
             cpm_usd=cleaned.get("cpm_usd"),

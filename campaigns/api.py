@@ -55,7 +55,7 @@ class CampaignListView(APIView):
                 "count": total,
                 "page": page,
                 "page_size": size,
-                "results": [campaign_representation(c, with_tweets=False, request=request) for c in rows],
+                "results": [campaign_representation(c, with_tweets=False) for c in rows],
             }
         )
 
@@ -65,13 +65,13 @@ class CampaignListView(APIView):
         serializer = CampaignCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         campaign = services.create_campaign(serializer.to_input())
-        return Response(campaign_representation(campaign, request=request), status=status.HTTP_201_CREATED)
+        return Response(campaign_representation(campaign), status=status.HTTP_201_CREATED)
 
 
 class CampaignDetailView(APIView):
     def get(self, request, campaign_id: int):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
-        return Response(campaign_representation(campaign, request=request))
+        return Response(campaign_representation(campaign))
 
     def patch(self, request, campaign_id: int):
         if (too_large := body_too_large(request)) is not None:
@@ -96,7 +96,7 @@ class CampaignDetailView(APIView):
         )
         services.update_campaign(campaign, changes)
         campaign.refresh_from_db()
-        return Response(campaign_representation(campaign, request=request))
+        return Response(campaign_representation(campaign))
 
     def delete(self, request, campaign_id: int):
         campaign = get_object_or_404(Campaign, pk=campaign_id)

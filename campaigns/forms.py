@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django import forms
 from django.urls import reverse
@@ -17,6 +18,13 @@ from campaigns.inputs import (
 )
 
 CATEGORY_LABELS = {"main_twt": "Main tweets", "influencer_twt": "Influencer tweets", "investor_twt": "Investor tweets"}
+_RECIPIENT_SEPARATORS = re.compile(r"[,\n;]+")
+
+
+def split_recipients(text: str | None) -> list[str]:
+    """Email addresses typed by staff: comma-separated or one per line (the service checks each)."""
+    return [part.strip() for part in _RECIPIENT_SEPARATORS.split(text or "") if part.strip()]
+
 
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
@@ -36,7 +44,7 @@ class CampaignForm(forms.Form):
         choices=[(c, c.title()) for c in CHANNELS], widget=forms.CheckboxSelectMultiple, required=False
     )
     slack_webhook_url = forms.URLField(required=False, max_length=500)
-    extra_recipients = forms.CharField(required=False, help_text="Comma-separated email addresses")
+    extra_recipients = forms.CharField(required=False, help_text="Comma-separated or one per line")
     frequency_window_minutes = forms.IntegerField(initial=30, min_value=1, max_value=1440)
     alert_spacing_minutes = forms.IntegerField(initial=20, min_value=1, max_value=1440)
     cpm_usd = forms.FloatField(required=False, min_value=0, label="CPM (USD)", help_text="Empty: the default CPM")
@@ -69,7 +77,7 @@ class CampaignForm(forms.Form):
             for category, urls in self.tweet_urls().items()
             for index, url in enumerate(urls)
         ]
-        recipients = [r.strip() for r in (data.get("extra_recipients") or "").split(",") if r.strip()]
+        recipients = split_recipients(data.get("extra_recipients"))
         return CampaignInput(
             launch_name=data["launch_name"],
             client_name=data["client_name"],

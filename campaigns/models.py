@@ -88,6 +88,15 @@ class Campaign(models.Model):
     def active_channels(self) -> list[str]:
         return [c for c in self.channels if c not in self.disabled_channels]
 
+    def slack_webhook(self) -> str:
+        """The campaign's own webhook, else the deployment-wide default; empty when neither is set."""
+        return self.slack_webhook_url or settings.SOCAP_DEFAULT_SLACK_WEBHOOK_URL
+
+    @property
+    def slack_waiting(self) -> bool:
+        """Slack is asked for but there is no webhook to post to yet: its alerts are held, email goes out."""
+        return "slack" in self.channels and not self.slack_webhook()
+
     def rotate_share_token(self) -> None:
         self.share_token = new_share_token()
         self.save(update_fields=["share_token", "updated_at"])

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from campaigns.models import Campaign
 from campaigns.pdf import PdfUnavailable, report_pdf
 from campaigns.report_selectors import CSV_TABLES, csv_rows, report_for
+from ingestion.classifier import CATEGORY_LABELS
 
 
 class ReportApiView(APIView):
@@ -45,6 +46,7 @@ def _chart_data(report: dict) -> dict:
         "accounts": report["engagements"]["unique_accounts_by_category"],
         "hours": [hour.strftime("%b %d %H:00") if hour else "Before monitoring" for hour in hours],
         "hourly": grid,
+        "category_labels": CATEGORY_LABELS,
     }
 
 

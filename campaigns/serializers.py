@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
 
 from campaigns.inputs import (
@@ -11,6 +12,36 @@ from campaigns.inputs import (
     TweetInput,
 )
 from campaigns.models import Campaign
+from campaigns.selectors import alert_warnings, slack_status
+
+
+# DRF coerces on its own (5 -> "5", "5" -> 5.0, true -> 1): the API documents JSON types, and a
+# client sending the wrong one has a bug it should hear about, not a silently converted value.
+class StrictCharField(serializers.CharField):
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictFloatField(serializers.FloatField):
+    default_error_messages = {"not_a_number": "Must be a number."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("not_a_number")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    default_error_messages = {"not_an_integer": "Must be a whole number."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("not_an_integer")
+        return super().to_internal_value(data)
 
 
 class StrictSerializer(serializers.Serializer):
@@ -27,12 +58,12 @@ class StrictSerializer(serializers.Serializer):
 
 
 class TweetUrlSerializer(StrictSerializer):
-    url = serializers.CharField(max_length=500)
+    url = StrictCharField(max_length=500)
 
 
 class ClientInfoSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200, allow_blank=True)
-    email = serializers.CharField(max_length=254, allow_blank=True)
+    name = StrictCharField(max_length=200, allow_blank=True)
+    email = StrictCharField(max_length=254, allow_blank=True)
 
 
 class MonitorWindowSerializer(StrictSerializer):
@@ -41,16 +72,16 @@ class MonitorWindowSerializer(StrictSerializer):
 
 
 class AlertPreferencesSerializer(StrictSerializer):
-    importance_threshold = serializers.FloatField(required=False, default=10)
-    category_thresholds = serializers.DictField(child=serializers.FloatField(), required=False, default=dict)
-    action_thresholds = serializers.DictField(child=serializers.FloatField(), required=False, default=dict)
-    channels = serializers.ListField(child=serializers.CharField(max_length=20), required=False, default=list,
+    importance_threshold = StrictFloatField(required=False, default=10)
+    category_thresholds = serializers.DictField(child=StrictFloatField(), required=False, default=dict)
+    action_thresholds = serializers.DictField(child=StrictFloatField(), required=False, default=dict)
+    channels = serializers.ListField(child=StrictCharField(max_length=20), required=False, default=list,
                                      max_length=5)
-    slack_webhook_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
-    extra_recipients = serializers.ListField(child=serializers.CharField(max_length=254), required=False,
+    slack_webhook_url = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
+    extra_recipients = serializers.ListField(child=StrictCharField(max_length=254), required=False,
                                              default=list, max_length=50)
-    frequency_window_minutes = serializers.IntegerField(required=False, default=30)
-    alert_spacing_minutes = serializers.IntegerField(required=False, default=20)
+    frequency_window_minutes = StrictIntegerField(required=False, default=30)
+    alert_spacing_minutes = StrictIntegerField(required=False, default=20)
 
     def to_input(self) -> AlertPreferencesInput:
         return AlertPreferencesInput(**self.validated_data)
@@ -61,11 +92,11 @@ def _tweet_list():
 
 
 class CampaignCreateSerializer(StrictSerializer):
-    launch_name = serializers.CharField(max_length=200, allow_blank=True)
+    launch_name = StrictCharField(max_length=200, allow_blank=True)
     client_info = ClientInfoSerializer()
     monitor_window = MonitorWindowSerializer()
     alert_preferences = AlertPreferencesSerializer(required=False)
-    cpm_usd = serializers.FloatField(required=False, allow_null=True, default=None)
+    cpm_usd = StrictFloatField(required=False, allow_null=True, default=None)
     maintweets = _tweet_list()
     influencer_twts = _tweet_list()
     investor_twts = _tweet_list()
@@ -95,12 +126,12 @@ def tweet_inputs(data: dict) -> list[TweetInput]:
 
 class CampaignPatchSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=["active", "paused"], required=False)
-    launch_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    launch_name = StrictCharField(max_length=200, required=False, allow_blank=True)
     alert_preferences = serializers.DictField(required=False)
     monitor_window = serializers.DictField(required=False)
-    cpm_usd = serializers.FloatField(required=False)
+    cpm_usd = StrictFloatField(required=False)
     add_tweets = serializers.DictField(required=False)
-    remove_tweet_ids = serializers.ListField(child=serializers.CharField(max_length=32), required=False,
+    remove_tweet_ids = serializers.ListField(child=StrictCharField(max_length=32), required=False,
                                              max_length=500)
 
     def validate_alert_preferences(self, value):
@@ -126,7 +157,7 @@ class _AddTweetsSerializer(StrictSerializer):
     investor_twts = _tweet_list()
 
 
-def campaign_representation(campaign: Campaign, *, with_tweets: bool = True, request=None) -> dict:
+def campaign_representation(campaign: Campaign, *, with_tweets: bool = True) -> dict:
     """The campaign as the API returns it: seed field names, no secrets."""
     share_path = f"/socap/c/{campaign.share_token}/"
     body = {
@@ -144,17 +175,20 @@ def campaign_representation(campaign: Campaign, *, with_tweets: bool = True, req
             "action_thresholds": campaign.action_thresholds,
             "channels": campaign.channels,
             "slack_webhook_configured": bool(campaign.slack_webhook_url),
+            "slack_status": slack_status(campaign),
             "extra_recipients": campaign.extra_recipients,
             "frequency_window_minutes": campaign.frequency_window_minutes,
             "alert_spacing_minutes": campaign.alert_spacing_minutes,
             "disabled_channels": campaign.disabled_channels,
         },
         "cpm_usd": campaign.effective_cpm(),
-        "share_url": request.build_absolute_uri(share_path) if request else share_path,
+        # The configured public address: the request's Host may be an internal name or a proxy's.
+        "share_url": f"{settings.SITE_URL}{share_path}",
         "created_at": campaign.created_at.isoformat(),
         "updated_at": campaign.updated_at.isoformat(),
         "completed_at": campaign.completed_at.isoformat() if campaign.completed_at else None,
         "tweet_count": campaign.tweets.count(),
+        "warnings": alert_warnings(campaign),
     }
     if with_tweets:
         body["tweets"] = [

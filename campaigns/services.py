@@ -216,6 +216,14 @@ def apply_changes(campaign: Campaign, prepared: PreparedChanges) -> Campaign:
                 campaign.tweets.filter(tweet_id__in=changes.remove_tweet_ids).delete()
             if parsed:
                 _write_tweets(campaign, parsed, prepared.resolved)
+    if prefs is not None and "slack" in campaign.channels and not campaign.slack_waiting:
+        # Slack has somewhere to go now (a webhook set here, or the deployment default set
+        # since): the alerts held while it waited go out.
+        from alerts.holding import release_held_slack
+
+        released = release_held_slack(campaign)
+        if any(released.values()):
+            log.info("campaign %s: Slack has a webhook; held alerts %s", campaign.pk, released)
     if changes.remove_tweet_ids:
         from dashboard.services import rebuild_rollups
 

@@ -76,8 +76,6 @@ def check_alert_preferences(prefs: AlertPreferencesInput, errors: Errors, prefix
         errors.add(f"{prefix}.channels", f"Unknown channel(s): {', '.join(map(str, unknown))}. Use slack and/or email.")
     if len(set(prefs.channels)) != len(prefs.channels):
         errors.add(f"{prefix}.channels", "A channel is listed twice.")
-    if "slack" in prefs.channels and not prefs.slack_webhook_url:
-        errors.add(f"{prefix}.slack_webhook_url", "A Slack webhook URL is required for the slack channel.")
     if prefs.slack_webhook_url:
         try:
             URLValidator(schemes=["http", "https"])(prefs.slack_webhook_url)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.report import frozen_report
 from dashboard import selectors
+from ingestion.classifier import CATEGORY_LABELS
 
 TEMPLATE = "dashboard/page.html"
 PARTS = {"live", "engagers", "timeline", "charts"}
@@ -58,6 +59,7 @@ def _dashboard(request, campaign: Campaign, *, base: str, staff: bool):
             "metrics": {g: selectors.metrics_series(campaign, g) for g in ("hour", "day")},
             "profiles": {g: selectors.profile_timeseries(campaign, g) for g in ("hour", "day")},
             "accounts": selectors.accounts_by_category(campaign),
+            "category_labels": CATEGORY_LABELS,
         }
     if part in (None, "engagers"):
         filters = _filters(request)

@@ -10,6 +10,23 @@ import re
 
 CATEGORIES = ("yc_alumni", "vcs", "c_level", "founders", "ai_creators", "media", "developers", "others")
 
+# What a person reads. The keys stay in the JSON API and the CSV files; every page, report,
+# PDF and alert shows these (templates through the `category_label` filter).
+CATEGORY_LABELS = {
+    "founders": "Founders", "vcs": "Investors/VCs", "ai_creators": "AI creators", "media": "Media",
+    "developers": "Developers", "c_level": "C-level", "yc_alumni": "YC alumni", "others": "Other",
+}
+# One account of the category, as alert headlines name it ("Investor @ada").
+CATEGORY_NOUNS = {
+    "founders": "Founder", "vcs": "Investor", "ai_creators": "AI creator", "media": "Media account",
+    "developers": "Developer", "c_level": "Executive", "yc_alumni": "YC founder", "others": "Account",
+}
+
+
+def category_label(key: str | None) -> str:
+    """Human label of an account category; an unknown key is shown as it is rather than hidden."""
+    return CATEGORY_LABELS.get(key or "others", key or "Other")
+
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "yc_alumni": (
         "y combinator", "ycombinator", "yc alum", "yc w", "yc s", "yc f", "(yc", "yc'", "ycw", "ycs",

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import TrackedTweet
-from ingestion import engagements, events, leases, parking
+from ingestion import clock, engagements, events, leases, parking
 from ingestion.metrics_job import _block_seconds
 from ingestion.provider import fetch_page
 from ingestion.xapi.errors import CreditsExhausted, CursorExpired, RateLimited, XApiError
@@ -58,6 +58,7 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
         log.info("%s %s/%s: another runner holds the lease", job_type, cid, tweet_id)
         return run
     started = timezone.now()
+    observed_start = clock.observed_now()  # same clock as the `now` stamped on what this run stores
     run_batch = started.isoformat()
     outcome: dict = {}
     failed = False
@@ -91,7 +92,7 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
             run.pages += 1
             stored = engagements.store_page(
                 campaign_id=cid, tweet_id=tweet_id, tweet_category=tweet.category, job_type=job_type,
-                engagers=page.engagers, now=timezone.now(), inserted_this_run=inserted, seqs=seqs,
+                engagers=page.engagers, now=clock.observed_now(), inserted_this_run=inserted, seqs=seqs,
                 backfill=run.backfill,
             )
             run.new += len(stored.new)

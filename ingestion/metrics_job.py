@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Campaign, TrackedTweet
-from ingestion import events, leases, parking
+from ingestion import clock, events, leases, parking
 from ingestion.provider import METRIC_FIELDS, fetch_metrics
 from ingestion.xapi.errors import CreditsExhausted, RateLimited, Unauthorized, XApiError
 from socap_project import mongo
@@ -87,6 +87,7 @@ def write_snapshot(campaign: Campaign, now: dt.datetime) -> None:
 def run_metrics(campaign_id: int) -> MetricsRun:
     campaign = Campaign.objects.get(pk=campaign_id)
     now = timezone.now()
+    observed = clock.observed_now()  # the readings' time; `now` (real) for leases and blocks
     owner = leases.new_owner()
     run = MetricsRun()
     held: list[TrackedTweet] = []
@@ -131,7 +132,7 @@ def run_metrics(campaign_id: int) -> MetricsRun:
                     leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner,
                                    parking.park_tweet(campaign.mongo_id, tweet.tweet_id, parking.NOT_IN_BATCH))
                     continue
-                record_reading(campaign, tweet, readings[tweet.tweet_id], now)
+                record_reading(campaign, tweet, readings[tweet.tweet_id], observed)
                 leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner,
                                {"last_success": now, "last_error": None, "retry_count": 0, "blocked_until": None})
                 run.polled.append(tweet.tweet_id)
@@ -139,6 +140,6 @@ def run_metrics(campaign_id: int) -> MetricsRun:
         for tweet in held:  # anything not yet released (an unexpected error)
             leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner)
     if run.polled:
-        write_snapshot(campaign, now)
+        write_snapshot(campaign, observed)
         events.metrics_changed(campaign)
     return run

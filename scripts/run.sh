@@ -5,8 +5,16 @@ set -euo pipefail
 . "$ROOT/scripts/stores.sh"
 
 export SOCAP_ENV="${SOCAP_ENV:-dev}"
-# The demo polls every 5 minutes (production default: 30).
-export SOCAP_POLL_INTERVAL_MINUTES="${SOCAP_POLL_INTERVAL_MINUTES:-5}"
+if [ -z "${X_API_KEY:-}" ]; then
+  # Demo: the simulated launch runs 30x real time, so its charts fill in minutes; one poll
+  # covers 30 simulated minutes (1 real minute at 30x; 5 minutes on a real-time clock).
+  export SOCAP_DEMO_CLOCK_FACTOR="${SOCAP_DEMO_CLOCK_FACTOR:-30}"
+  DEMO_POLL=$(python -c "f = float('$SOCAP_DEMO_CLOCK_FACTOR'); print(f'{30 / f:g}' if f > 1 else 5)")
+  export SOCAP_POLL_INTERVAL_MINUTES="${SOCAP_POLL_INTERVAL_MINUTES:-$DEMO_POLL}"
+else
+  export SOCAP_DEMO_CLOCK_FACTOR=1
+fi
+export SOCAP_POLL_INTERVAL_MINUTES="${SOCAP_POLL_INTERVAL_MINUTES:-30}"
 BIND="${SOCAP_BIND:-127.0.0.1:8000}"
 export SOCAP_SITE_URL="${SOCAP_SITE_URL:-http://$BIND}"
 
@@ -44,6 +52,14 @@ cat <<MSG
   Press Ctrl-C to stop everything.
 
 MSG
+if [ -z "${X_API_KEY:-}" ] && python -c "import sys; sys.exit(float('$SOCAP_DEMO_CLOCK_FACTOR') <= 1)"; then
+  cat <<MSG
+  Demo clock ACCELERATED: the simulated X data runs ${SOCAP_DEMO_CLOCK_FACTOR}x real time (one real minute is
+  ${SOCAP_DEMO_CLOCK_FACTOR} simulated minutes; the 3-day launch replays in $(python -c "print(f'{(72 - ${SOCAP_DEMO_LAUNCH_AGO_HOURS:-5}) / float('$SOCAP_DEMO_CLOCK_FACTOR'):.1f}')") hours).
+  Polls every ${SOCAP_POLL_INTERVAL_MINUTES} min. Times on the dashboard are simulated. Real time: SOCAP_DEMO_CLOCK_FACTOR=1.
+
+MSG
+fi
 # In the background so that a TERM to this script reaches the trap at once.
 SOCAP_BIND="$BIND" honcho start -f "$ROOT/Procfile" -d "$ROOT" &
 APP_PID=$!

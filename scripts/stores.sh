@@ -28,8 +28,10 @@ start_simulator() {
     say "using the X API simulator already on 127.0.0.1:$port"
     return 0
   fi
-  say "no X_API_KEY: starting the local X API simulator on 127.0.0.1:$port (scenario ${SOCAP_DEMO_SCENARIO:-demo})"
+  say "no X_API_KEY: starting the local X API simulator on 127.0.0.1:$port (scenario ${SOCAP_DEMO_SCENARIO:-demo}," \
+    "clock x${SOCAP_DEMO_CLOCK_FACTOR:-1})"
   python -m ingestion.simulator --port "$port" --scenario "${SOCAP_DEMO_SCENARIO:-demo}" --clock realtime \
+    --speed "${SOCAP_DEMO_CLOCK_FACTOR:-1}" \
     --launch-ago-hours "${SOCAP_DEMO_LAUNCH_AGO_HOURS:-5}" >"var/log/simulator.log" 2>&1 &
   STORE_PIDS+=($!)
   wait_port "$port" simulator

@@ -112,8 +112,14 @@ SCHEMAS = {
             "remove_tweet_ids": {"type": "array", "items": {"type": "string", "maxLength": 32}},
         },
     },
-    "Campaign": {"type": "object", "required": ["campaign_id", "launch_name", "status"], "properties": {
-        "campaign_id": {"type": "integer"}, "launch_name": {"type": "string"}, "status": {"type": "string"}}},
+    "Campaign": {"type": "object", "required": ["id", "launch_name", "status", "warnings"], "properties": {
+        "id": {"type": "integer"}, "launch_name": {"type": "string"}, "status": {"type": "string"},
+        "share_url": {"type": "string", "description": "The client link, on SOCAP_SITE_URL"},
+        # e.g. Slack asked for without a webhook: the campaign is stored, Slack alerts wait for one.
+        "warnings": {"type": "array", "items": {"type": "object", "required": ["field", "code", "message"],
+                                                "properties": {"field": {"type": "string"},
+                                                               "code": {"type": "string"},
+                                                               "message": {"type": "string"}}}}}},
     "CampaignPage": {"type": "object", "required": ["count", "page", "page_size", "results"], "properties": {
         "count": {"type": "integer"}, "page": {"type": "integer"}, "page_size": {"type": "integer"},
         "results": {"type": "array", "items": ref("Campaign")}}},

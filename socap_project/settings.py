@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "socap_project.context_processors.demo_clock",
             ],
         },
     },
@@ -225,6 +226,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SOCAP alerts <alerts@socap.local>")
 SOCAP_ALERT_EXTRA_RECIPIENTS = env_list("SOCAP_ALERT_EXTRA_RECIPIENTS", [])
+# Slack webhook for campaigns that ask for Slack without one of their own (seed 000 §1.1 sends
+# none). Empty: such campaigns hold their Slack alerts until staff set a webhook.
+SOCAP_DEFAULT_SLACK_WEBHOOK_URL = env_str("SOCAP_DEFAULT_SLACK_WEBHOOK_URL", "")
 # How long a sender holds a queued alert; a sender that died gives it up after this.
 SOCAP_ALERT_CLAIM_SECONDS = env_int("SOCAP_ALERT_CLAIM_SECONDS", 120)
 
@@ -273,5 +277,9 @@ if SOCAP_ARCHIVE_S3_ADDRESSING_STYLE not in {"auto", "path", "virtual"}:
 SOCAP_FINAL_POLL_MINUTES = env_int("SOCAP_FINAL_POLL_MINUTES", 20)
 SOCAP_CHROMIUM = env_str("SOCAP_CHROMIUM", "chromium")
 
+# --- Demo: the simulator's clock runs this many times faster than real time (run.sh passes it
+# as --speed); readings and first sightings are then stamped with the simulated time, and the
+# pages say the clock is accelerated. Only with the simulator: a real X API key forces 1.
+SOCAP_DEMO_CLOCK_FACTOR = env_float("SOCAP_DEMO_CLOCK_FACTOR", 1.0) if X_API_USES_SIMULATOR else 1.0
 # --- Demo: local sinks that stand in for Slack and SMTP (started by the run script).
 SOCAP_SINK_HTTP_PORT = env_int("SOCAP_SINK_HTTP_PORT", 8766)

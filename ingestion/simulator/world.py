@@ -101,13 +101,24 @@ class World:
     tweets: dict[str, Tweet] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     following_index: dict[str, list[dict]] = field(default_factory=dict)
+    # (tweet, action) -> its events newest first; built on first read (the world never changes after build).
+    _lists: dict[tuple[str, str], list[Event]] | None = field(default=None, repr=False)
 
     # -- reading the world at a time t ---------------------------------------
+    def _list(self, tweet_id: str, action: str) -> list[Event]:
+        if self._lists is None:
+            lists: dict[tuple[str, str], list[Event]] = {}
+            for event in self.events:
+                lists.setdefault((event.tweet_id, event.action), []).append(event)
+            for rows in lists.values():
+                rows.sort(key=lambda e: (e.at, e.user_id, e.event_tweet_id or ""), reverse=True)
+            self._lists = lists
+        return self._lists.get((tweet_id, action), [])
+
     def visible(self, tweet_id: str, action: str, at: dt.datetime) -> list[Event]:
         """What the provider lists at t, newest first."""
-        rows = [e for e in self.events if e.tweet_id == tweet_id and e.action == action and e.at <= at
-                and (e.removed_at is None or e.removed_at > at)]
-        return sorted(rows, key=lambda e: (e.at, e.user_id, e.event_tweet_id or ""), reverse=True)
+        return [e for e in self._list(tweet_id, action)
+                if e.at <= at and (e.removed_at is None or e.removed_at > at)]
 
     def _curve(self, tweet: Tweet, name: str, at: dt.datetime) -> int:
         """Cumulative likes/views/bookmarks: the same launch curve as the engagements."""
@@ -184,6 +195,22 @@ def _account(rng: random.Random, index: int, category: str) -> Account:
                    followers=followers, category=category)
 
 
+def anchored_launch(scenario: dict, real_now: dt.datetime, launch_ago_hours: float,
+                    speed: float) -> tuple[dt.datetime, dt.datetime]:
+    """(launch, simulated start) for a realtime clock running `speed` times real time.
+
+    The launch is `launch_ago_hours` old when the simulator starts, and the simulated clock
+    catches up with the real one exactly when the launch's `duration_hours` are over: at 1x
+    that is "launched H hours ago"; faster, the launch replays its whole curve in
+    (duration - H) / speed real hours, and nothing it reports ever lies in the real future,
+    so a campaign over [launch, launch + duration] ends (and completes) when the replay does.
+    """
+    duration = dt.timedelta(hours=scenario.get("duration_hours", 72))
+    ago = dt.timedelta(hours=launch_ago_hours)
+    launch = real_now - duration + (duration - ago) / speed
+    return launch, launch + ago
+
+
 def load_scenario(name_or_path: str) -> dict:
     path = Path(name_or_path)
     if not path.suffix:
@@ -206,8 +233,13 @@ def build_world(scenario: dict, seed: int | None = None, launch: dt.datetime | N
 
     important = [_account(rng, 900_000 + i, rng.choice(["vcs", "founders", "c_level"]))
                  for i in range(scenario.get("important_people", 10))]
+    # A real launch reaches far more accounts than the important people follow: `followed_share`
+    # keeps the index (and the alerts) to that share. Absent, no draw is made: older scenarios keep their world.
+    followed_share = scenario.get("followed_share")
     for account in pool:
         if account.category in ("others",) and rng.random() < 0.7:
+            continue
+        if followed_share is not None and rng.random() >= followed_share:
             continue
         followed_by = rng.sample(important, k=rng.randint(0, min(4, len(important))))
         if followed_by:

@@ -25,7 +25,7 @@
     new Chart(accounts, {
       type: "doughnut",
       data: {
-        labels: Object.keys(data.accounts),
+        labels: Object.keys(data.accounts).map((key) => data.category_labels[key] || key),
         datasets: [{ data: Object.values(data.accounts), backgroundColor: palette }],
       },
       options: { plugins: { legend: { position: "right" } } },
@@ -38,7 +38,7 @@
       data: {
         labels: data.hours,
         datasets: Object.entries(data.hourly).map(([category, counts], i) => ({
-          label: category, data: counts, backgroundColor: palette[i % palette.length],
+          label: data.category_labels[category] || category, data: counts, backgroundColor: palette[i % palette.length],
         })),
       },
       options: { scales: { x: { stacked: true, ticks: { maxTicksLimit: 12 } }, y: { stacked: true } } },

@@ -49,7 +49,7 @@
     });
     upsert("accounts", "chart-accounts", {
       type: "doughnut",
-      data: { labels: Object.keys(d.accounts), datasets: [{ data: Object.values(d.accounts), backgroundColor: palette }] },
+      data: { labels: Object.keys(d.accounts).map((key) => d.category_labels[key] || key), datasets: [{ data: Object.values(d.accounts), backgroundColor: palette }] },
       options: { plugins: { legend: { position: window.innerWidth < 600 ? "bottom" : "right" } } },
     });
     const p = d.profiles[granularity.profiles];
@@ -57,7 +57,7 @@
       type: "bar",
       data: {
         labels: p.times.map((t) => label(t, p.granularity)),
-        datasets: Object.entries(p.series).map(([category, values], i) => ({ label: category, data: values, backgroundColor: palette[i % palette.length] })),
+        datasets: Object.entries(p.series).map(([category, values], i) => ({ label: d.category_labels[category] || category, data: values, backgroundColor: palette[i % palette.length] })),
       },
       options: { scales: { x: { stacked: true, ticks: { maxTicksLimit: 10 } }, y: { stacked: true } } },
     });

@@ -83,6 +83,9 @@ def test_one_account_on_three_tweets_is_one_batched_message(sinks):
     mail = sinks.messages()["email"]
     assert len(mail) == 1 and set(mail[0]["to"]) == {"client@example.com", "ops@example.com"}
     assert "engaged with 3 tweets" in mail[0]["html"] and "/socap/campaigns/" in mail[0]["text"]
+    # The details line names the category as people read it, in Slack and in the email.
+    assert "followers · Investors/VCs · " in slack[0]["text"] and " vcs " not in slack[0]["text"]
+    assert "Investors/VCs" in mail[0]["html"] and "· vcs ·" not in mail[0]["text"]
     assert AlertHistory.objects.filter(status="sent").count() == 6  # 3 actions x 2 channels
 
 

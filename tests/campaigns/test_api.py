@@ -1,9 +1,11 @@
 import copy
+import datetime as dt
 import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from rest_framework.authtoken.models import Token
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from campaigns.models import Campaign, TrackedTweet
@@ -53,6 +55,105 @@ def nothing_stored():
             mongo.collection(mongo.WORKER_STATE).count_documents({})) == (0, 0, 0)
 
 
+# Seed 000 section 1.1's request body exactly: channels slack and email, no webhook field.
+SEED_000_BODY = {
+    "launch_name": "Product Launch Q1 2025",
+    "client_info": {"name": "Client Company", "email": "client@example.com"},
+    "maintweets": [{"url": f"https://twitter.com/user/status/{MAIN}"}],
+    "influencer_twts": [{"url": f"https://twitter.com/user/status/{INFLUENCER}"}],
+    "investor_twts": [{"url": f"https://twitter.com/user/status/{INVESTOR}"}],
+    "monitor_window": {"start_date": "2025-01-01T00:00:00Z", "end_date": "2025-01-04T00:00:00Z"},
+    "alert_preferences": {"importance_threshold": 10, "channels": ["slack", "email"],
+                          "frequency_window_minutes": 30, "alert_spacing_minutes": 20},
+}
+
+
+def _queue_important_engagement(campaign, user_id, hours_ago=0):
+    from alerts.queueing import queue_for_run
+    from tests.factories import engagement_doc
+
+    tweet = campaign.tweets.get(category="main_twt")
+    doc = engagement_doc(campaign, tweet, user_id, "retweet", importance=50, username=f"vip{user_id}",
+                         category="vcs")
+    mongo.collection(mongo.ENGAGEMENTS).insert_one(doc)
+    assert queue_for_run(campaign, [doc], f"run-{user_id}") == 1
+    if hours_ago:
+        mongo.collection(mongo.ALERT_QUEUE).update_one(
+            {"user_id": user_id}, {"$set": {"created_at": timezone.now() - dt.timedelta(hours=hours_ago)}})
+    mongo.collection(mongo.ALERT_QUEUE).update_many({}, {"$set": {"scheduled_send_time": timezone.now()}})
+
+
+def test_the_seed_body_exactly_is_accepted_and_slack_waits_for_a_webhook(api, sinks, settings):
+    from alerts.models import AlertHistory
+    from alerts.sender import send_due
+
+    settings.SITE_URL = "https://socap.example.com"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "internal-web"]
+    response = api.post("/socap/campaigns", SEED_000_BODY, format="json", HTTP_HOST="internal-web:8000")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["alert_preferences"]["channels"] == ["slack", "email"]
+    assert data["alert_preferences"]["slack_status"] == "waiting_for_webhook"
+    assert [w["code"] for w in data["warnings"]] == ["slack_waiting_for_webhook"]
+    assert data["warnings"][0]["field"] == "alert_preferences.slack_webhook_url"
+    assert "Email alerts go out meanwhile" in data["warnings"][0]["message"]
+    # The share link uses the configured public address, not the Host the request came in on.
+    assert data["share_url"] == f"https://socap.example.com/socap/c/{Campaign.objects.get().share_token}/"
+
+    campaign = Campaign.objects.get()
+    _queue_important_engagement(campaign, "1")
+    _queue_important_engagement(campaign, "2", hours_ago=30)  # too old to be news once Slack is set
+    report = send_due()
+    assert (report.sent, report.waiting) == (2, 0)
+    assert len(sinks.messages()["email"]) == 2 and sinks.messages()["slack"] == []
+    held = list(mongo.collection(mongo.ALERT_QUEUE).find())
+    assert all(item["status"] == "sent" and item["waiting_channels"] == ["slack"] for item in held)
+    assert api.get(f"/socap/campaigns/{campaign.pk}").json()["warnings"][0]["code"] == "slack_waiting_for_webhook"
+
+    patched = api.patch(f"/socap/campaigns/{campaign.pk}",
+                        {"alert_preferences": {"slack_webhook_url": sinks.webhook}}, format="json").json()
+    assert patched["warnings"] == [] and patched["alert_preferences"]["slack_status"] == "webhook"
+    mongo.collection(mongo.ALERT_QUEUE).update_many({"status": "pending"},
+                                                    {"$set": {"scheduled_send_time": timezone.now()}})
+    report = send_due()
+    assert report.sent == 1
+    slack = sinks.messages()["slack"]
+    assert len(slack) == 1 and slack[0]["text"].startswith("Investor @vip1 ")
+    assert len(sinks.messages()["email"]) == 2  # email is not sent a second time
+    old = mongo.collection(mongo.ALERT_QUEUE).find_one({"user_id": "2"})
+    assert old["waiting_channels"] == [] and "more than 24 h old" in old["slack_skip_reason"]
+    assert set(AlertHistory.objects.values_list("channel", "user_id")) == {
+        ("email", "1"), ("email", "2"), ("slack", "1")}
+
+
+def test_slack_only_campaign_holds_alerts_until_the_default_webhook_is_configured(api, sinks, settings):
+    from alerts.sender import send_due
+    from campaigns.services import CampaignChanges, update_campaign
+
+    created = api.post("/socap/campaigns", {**SEED_000_BODY, "alert_preferences": {"channels": ["slack"]}},
+                       format="json").json()
+    campaign = Campaign.objects.get(pk=created["id"])
+    _queue_important_engagement(campaign, "3")
+    assert send_due().waiting == 1
+    assert mongo.collection(mongo.ALERT_QUEUE).find_one()["status"] == "waiting"
+    settings.SOCAP_DEFAULT_SLACK_WEBHOOK_URL = sinks.webhook
+    assert api.get(f"/socap/campaigns/{campaign.pk}").json()["alert_preferences"]["slack_status"] == \
+        "default_webhook"
+    update_campaign(campaign, CampaignChanges(alerts={"alert_spacing_minutes": 1}))  # e.g. saved in the admin
+    mongo.collection(mongo.ALERT_QUEUE).update_many({}, {"$set": {"scheduled_send_time": timezone.now()}})
+    assert send_due().sent == 1
+    assert len(sinks.messages()["slack"]) == 1
+
+
+def test_default_webhook_from_settings(api, settings):
+    settings.SOCAP_DEFAULT_SLACK_WEBHOOK_URL = "https://hooks.slack.com/services/T/B/DEFAULT"
+    data = api.post("/socap/campaigns", SEED_000_BODY, format="json").json()
+    assert data["alert_preferences"]["slack_status"] == "default_webhook"
+    assert [w["code"] for w in data["warnings"]] == ["slack_default_webhook"]
+    assert "DEFAULT" not in json.dumps(data)
+    assert Campaign.objects.get().slack_webhook() == settings.SOCAP_DEFAULT_SLACK_WEBHOOK_URL
+
+
 def test_create_with_the_seed_body(api):
     response = api.post("/socap/campaigns", SEED_BODY, format="json")
     assert response.status_code == 201, response.json()
@@ -86,8 +187,29 @@ BAD = [
     ("negative threshold", body(alert_preferences={"importance_threshold": -1}),
      "alert_preferences.importance_threshold"),
     ("unknown channel", body(alert_preferences={"channels": ["sms"]}), "alert_preferences.channels"),
-    ("slack without webhook", body(alert_preferences={"channels": ["slack"]}),
+    ("bad webhook url", body(alert_preferences={"channels": ["slack"], "slack_webhook_url": "hooks/x"}),
      "alert_preferences.slack_webhook_url"),
+    # Type strictness: the documented JSON type or a 400, never a silent conversion.
+    ("integer launch name", body(launch_name=5), "launch_name"),
+    ("boolean launch name", body(launch_name=True), "launch_name"),
+    ("integer client name", body(client_info={"name": 7, "email": "client@example.com"}), "client_info.name"),
+    ("integer url", body(maintweets=[{"url": 1900000000000000101}]), "maintweets.0.url"),
+    ("string threshold", body(alert_preferences={"importance_threshold": "10"}),
+     "alert_preferences.importance_threshold"),
+    ("boolean threshold", body(alert_preferences={"importance_threshold": True}),
+     "alert_preferences.importance_threshold"),
+    ("string category threshold", body(alert_preferences={"category_thresholds": {"main_twt": "5"}}),
+     "alert_preferences.category_thresholds.main_twt"),
+    ("string window minutes", body(alert_preferences={"frequency_window_minutes": "30"}),
+     "alert_preferences.frequency_window_minutes"),
+    ("fractional spacing", body(alert_preferences={"alert_spacing_minutes": 2.5}),
+     "alert_preferences.alert_spacing_minutes"),
+    ("boolean spacing", body(alert_preferences={"alert_spacing_minutes": False}),
+     "alert_preferences.alert_spacing_minutes"),
+    ("integer channel", body(alert_preferences={"channels": [1]}), "alert_preferences.channels.0"),
+    ("integer recipient", body(alert_preferences={"extra_recipients": [5]}), "alert_preferences.extra_recipients.0"),
+    ("string cpm", body(cpm_usd="6.5"), "cpm_usd"),
+    ("integer date", body(monitor_window__start_date=1735689600), "monitor_window.start_date"),
     ("invalid email", body(client_info={"name": "C", "email": "nope"}), "client_info.email"),
     ("protected tweet", body(influencer_twts=[{"url": f"https://x.com/a/status/{PROTECTED}"}]),
      "influencer_twts[0].url"),
@@ -217,3 +339,42 @@ def test_generated_payloads_never_500_and_rejections_store_nothing(api, mutation
 
         assert stored_counts()[0] == before[0] + 1
         delete_campaign(Campaign.objects.get(pk=response.json()["id"]))
+
+
+# Every scalar the API documents, with its JSON type: a value of any other JSON type is a 400 naming it.
+TYPED_FIELDS = [
+    (("launch_name",), str), (("client_info", "name"), str), (("client_info", "email"), str),
+    (("maintweets", 0, "url"), str), (("monitor_window", "start_date"), str),
+    (("alert_preferences", "importance_threshold"), float), (("alert_preferences", "slack_webhook_url"), str),
+    (("alert_preferences", "frequency_window_minutes"), int), (("alert_preferences", "alert_spacing_minutes"), int),
+    (("alert_preferences", "channels", 0), str), (("cpm_usd",), float),
+]
+WRONG_TYPED = {
+    str: (st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.booleans()
+          | st.lists(st.text(), max_size=2)),
+    float: st.text(max_size=6) | st.booleans() | st.lists(st.integers(), max_size=2),
+    int: st.text(max_size=6) | st.booleans() | st.floats(allow_nan=False, allow_infinity=False).filter(
+        lambda x: x != int(x)),
+}
+
+
+@st.composite
+def wrongly_typed(draw):
+    path, kind = draw(st.sampled_from(TYPED_FIELDS))
+    return path, draw(WRONG_TYPED[kind])
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=wrongly_typed())
+def test_a_value_of_the_wrong_json_type_is_a_400_naming_the_field(api, case):
+    path, value = case
+    payload = copy.deepcopy(SEED_000_BODY)
+    target = payload
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    response = api.post("/socap/campaigns", payload, format="json")
+    assert response.status_code == 400, (payload, response.content)
+    dotted = ".".join(map(str, path))
+    assert any(key == dotted for key in response.json()["errors"]), (dotted, response.json())
+    assert stored_counts() == (0, 0, 0)

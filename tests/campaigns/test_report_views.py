@@ -71,3 +71,18 @@ def test_pdf_renders_with_the_campaign_name(campaign):
     pdf = b"".join(response.streaming_content)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Orbit Launch" in text and "Earned media value" in text
+    # People read labels, not the classifier's keys.
+    assert "Investors/VCs" in text and "Founders" in text
+    assert "vcs" not in text and "founders" not in text
+
+
+def test_report_page_shows_category_labels_and_csv_keeps_keys(campaign):
+    client = Client()
+    html = client.get(f"/socap/c/{campaign.share_token}/report").content.decode()
+    table = html[html.index("Top accounts by importance"):html.index("<h2>Tweets</h2>")]
+    assert "<td>Investors/VCs</td>" in table and "<td>Founders</td>" in table and "<td>Other</td>" in table
+    assert "<td>vcs</td>" not in table and "<td>others</td>" not in table
+    # The chart script maps keys to the same labels.
+    assert '"category_labels": {"founders": "Founders", "vcs": "Investors/VCs"' in html
+    csv = b"".join(client.get(f"/socap/c/{campaign.share_token}/report.csv?table=hourly").streaming_content)
+    assert ",vcs," in csv.decode() and "Investors/VCs" not in csv.decode()

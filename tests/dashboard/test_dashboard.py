@@ -172,6 +172,22 @@ def test_client_link_isolation_and_no_secrets(data):
     assert client.get(f"/socap/c/{old}/engagements.csv").status_code == 404
 
 
+def test_client_page_shows_category_labels_and_the_api_keeps_keys(data):
+    campaign, docs = data
+    client = Client()
+    engagers = client.get(f"/socap/c/{campaign.share_token}/?part=engagers").content.decode()
+    rows = engagers[engagers.index("<tbody>"):engagers.index("</tbody>")]
+    cell = '<td data-label="Category">{}</td>'.format
+    assert cell("Investors/VCs") in rows and cell("Founders") in rows and cell("Other") in rows
+    assert cell("vcs") not in rows and cell("others") not in rows
+    assert '<option value="c_level" >C-level</option>' in engagers
+    assert '<option value="ai_creators" >AI creators</option>' in engagers
+    charts = client.get(f"/socap/c/{campaign.share_token}/?part=charts").content.decode()
+    assert '"yc_alumni": "YC alumni"' in charts
+    csv = b"".join(client.get(f"/socap/c/{campaign.share_token}/engagements.csv").streaming_content).decode()
+    assert ",vcs," in csv and "Investors/VCs" not in csv
+
+
 def test_staff_page_shows_worker_problems_and_csv_streams(data, django_user_model):
     campaign, docs = data
     tweet = campaign.tweets.first()
@@ -249,3 +265,74 @@ def test_rebuild_counters_numbers_older_engagements(db, mongo_db, redis_conn):
     call_command("socap_rebuild_counters", "--campaign", str(campaign.pk))  # a rerun changes nothing
     assert sorted(d["seq"] for d in mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": campaign.mongo_id})) \
         == list(range(1, 31))
+
+
+# Every table against its card and the page: nothing may stick out at phone width.
+OVERFLOW_CHECK = """(() => {
+  const page = document.documentElement.scrollWidth - window.innerWidth;
+  const tables = [...document.querySelectorAll("table")].map((table) => {
+    const card = table.closest(".card").getBoundingClientRect();
+    const box = table.getBoundingClientRect();
+    const cells = [...table.querySelectorAll("td")].filter((td) => {
+      const r = td.getBoundingClientRect();
+      return r.width > 0 && (r.right > card.right + 1 || r.left < card.left - 1);
+    }).length;
+    return {cls: table.className, overflow: Math.max(box.right - card.right, table.scrollWidth - table.parentElement.clientWidth),
+            cellsOutside: cells, rows: table.querySelectorAll("tbody tr").length};
+  });
+  return {page, width: window.innerWidth, tables,
+          labels: [...new Set([...document.querySelectorAll("td[data-label]")].map((td) => getComputedStyle(td, "::before").content))]};
+})()"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed")
+def test_tables_fit_a_390px_phone(data, live_server, django_user_model, tmp_log_dir):
+    from django.conf import settings as django_settings
+
+    from tests.support.browser import Page
+
+    campaign, _ = data
+    staff = Client()
+    staff.force_login(django_user_model.objects.create_user("phone", password="pw", is_staff=True))
+    mongo.collection(mongo.WORKER_STATE).insert_one({"campaign_id": campaign.mongo_id,
+                                                     "tweet_id": campaign.tweets.first().tweet_id,
+                                                     "job_type": "retweets", "last_error": "RateLimited: 429"})
+    shots = Path(tmp_log_dir) / "screenshots"
+    shots.mkdir(exist_ok=True)
+    pages = {"client": f"{live_server.url}/socap/c/{campaign.share_token}/",
+             "staff": f"{live_server.url}/socap/campaigns/{campaign.pk}/"}
+    for width in (390, 1366):
+        with Page("about:blank", width, 900) as browser:
+            browser.set_cookie(django_settings.SESSION_COOKIE_NAME,
+                               staff.cookies[django_settings.SESSION_COOKIE_NAME].value, live_server.url)
+            for name, url in pages.items():
+                browser.navigate(url)
+                browser.wait_until("document.querySelectorAll('table.engagers tbody tr').length > 1")
+                result = browser.evaluate(OVERFLOW_CHECK)
+                browser.screenshot(shots / f"tables-{name}-{width}.png")
+                assert result["width"] == width
+                assert result["page"] <= 0, (name, width, result)
+                assert len(result["tables"]) == 2
+                for table in result["tables"]:
+                    assert table["rows"] > 1 and table["overflow"] <= 1 and table["cellsOutside"] == 0, (
+                        name, width, table)
+                if width == 390:  # stacked: each value says which column it belongs to
+                    assert '"Retweets reported / collected: "' in result["labels"]
+                    assert '"Importance: "' in result["labels"]
+
+
+def test_pages_say_when_the_demo_clock_is_accelerated(data, settings, django_user_model):
+    campaign, _ = data
+    staff = Client()
+    staff.force_login(django_user_model.objects.create_user("clock", password="pw", is_staff=True))
+    pages = (lambda: Client().get(f"/socap/c/{campaign.share_token}/"),
+             lambda: staff.get(f"/socap/campaigns/{campaign.pk}/"), lambda: staff.get("/socap/create"))
+    for page in pages:
+        assert "Demo clock" not in page().content.decode()
+    settings.SOCAP_DEMO_CLOCK_FACTOR = 30
+    for page in pages:
+        html = page().content.decode()
+        assert "Demo clock ×30" in html and "one real minute is\n    30 simulated minutes" in html
+    settings.X_API_USES_SIMULATOR = False  # a real X API: the factor means nothing
+    assert "Demo clock" not in pages[0]().content.decode()

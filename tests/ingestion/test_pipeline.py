@@ -94,3 +94,45 @@ def test_rate_limit_blocks_the_job_and_keeps_the_baseline(env):
     assert "RateLimited" in state["last_error"] and state["retry_count"] == 1
     assert TrackedTweet.objects.get(campaign=campaign, tweet_id=MAIN).metrics == baseline
     assert set(run_metrics(campaign.pk).skipped) == set(TINY)  # still blocked: no request
+
+
+def test_accelerated_demo_clock_stamps_readings_and_sightings_in_simulated_time(mongo_db, redis_conn, settings,
+                                                                              tmp_log_dir):
+    import time
+
+    from django.utils import timezone
+
+    from ingestion import clock
+    from tests.ingestion.helpers import stored_keys
+    from tests.support.simulator import SimulatorProcess
+
+    # 600x: one real second is ten simulated minutes; the launch is five simulated hours old.
+    sim = SimulatorProcess(tmp_log_dir, scenario="tiny",
+                           extra=["--clock", "realtime", "--speed", "600", "--launch-ago-hours", "5"]).start()
+    try:
+        settings.X_API_BASE_URL, settings.X_API_KEY, settings.SOCAP_DEMO_CLOCK_FACTOR = sim.base_url, "test-key", 600
+        campaign = tiny_campaign()
+        before = clock.observed_now()
+        assert timezone.now() - before > dt.timedelta(hours=60)  # the simulated clock lags, it never leads
+        assert abs(before - sim.now()) < dt.timedelta(minutes=15)
+        poll_cycle(campaign)
+        time.sleep(1.5)  # 15 simulated minutes
+        poll_cycle(campaign)
+        after = sim.now()
+
+        snapshots = list(mongo.collection(mongo.METRIC_SNAPSHOTS).find({"campaign_id": campaign.mongo_id}))
+        assert snapshots and all(before - dt.timedelta(hours=1) <= s["snapshot_time"] <= after for s in snapshots)
+        docs = list(mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": campaign.mongo_id}))
+        assert docs
+        # First sightings (and so retweet times) are simulated times, beside the replies' own times.
+        assert all(before <= d["created_at"] <= after for d in docs)
+        assert all(d["timestamp"] <= after for d in docs)
+        retweets = [d for d in docs if d["action_type"] == "retweet"]
+        assert retweets and all(d["timestamp"] >= before for d in retweets)
+        # Delta detection works on the one clock: nothing twice, nothing that had not happened.
+        assert max(stored_keys(campaign).values()) == 1
+        assert set(stored_keys(campaign)) <= truth_keys(sim.ground_truth())
+        tweet = TrackedTweet.objects.get(campaign=campaign, tweet_id=MAIN)
+        assert before <= dt.datetime.fromisoformat(tweet.metrics["last_updated"]) <= after
+    finally:
+        sim.stop()

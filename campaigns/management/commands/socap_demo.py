@@ -27,6 +27,7 @@ class Command(BaseCommand):
         base = settings.X_API_BASE_URL
         try:
             scenario = requests.get(f"{base}/_sim/scenario", timeout=10).json()
+            clock = requests.get(f"{base}/_sim/clock", timeout=10).json()
             index_lines = requests.get(f"{base}/_sim/following_index", timeout=30).text.splitlines()
         except requests.RequestException as exc:
             raise CommandError(f"The simulator at {base} does not answer: {exc}") from exc
@@ -38,8 +39,14 @@ class Command(BaseCommand):
         self.stdout.write(f"  following index: {len(entries)} accounts from the simulator")
 
         campaign = Campaign.objects.filter(launch_name=DEMO_NAME).first()
+        launch = dt.datetime.fromisoformat(scenario["launch"])
+        if campaign is not None and campaign.start_date != launch:
+            # Each simulator start replays a new launch (anchored to now): the old campaign's data
+            # belongs to another timeline and would sit beside the new one on the same charts.
+            services.delete_campaign(campaign)
+            self.stdout.write("  removed the demo campaign of an earlier simulated launch")
+            campaign = None
         if campaign is None:
-            launch = dt.datetime.fromisoformat(scenario["launch"])
             tweets = [
                 TweetInput(url=t["url"], category=t["category"], path=f"{CATEGORY_KEYS[t['category']]}[{i}].url")
                 for i, t in enumerate(scenario["tweets"]) if not t["protected"]
@@ -64,6 +71,10 @@ class Command(BaseCommand):
         elif campaign.status == Campaign.Status.ACTIVE and campaign.end_date < timezone.now():
             self.stdout.write("  the demo campaign's window is over; it will be completed by Beat")
         enqueue_metrics([campaign.pk])
+        if settings.SOCAP_DEMO_CLOCK_FACTOR > 1:
+            self.stdout.write(f"  demo clock: x{settings.SOCAP_DEMO_CLOCK_FACTOR:g} (simulated now "
+                              f"{dt.datetime.fromisoformat(clock['now']):%b %d %H:%M} UTC; the launch ends, and the "
+                              f"campaign completes, at {launch + dt.timedelta(days=3):%b %d %H:%M} UTC real time)")
         site = settings.SITE_URL
         self.stdout.write(f"  dashboard (staff): {site}/socap/campaigns/{campaign.pk}/")
         self.stdout.write(f"  client link:       {site}/socap/c/{campaign.share_token}/")

@@ -1,0 +1,39 @@
+"""Reads about one campaign that several entry points show (API, admin, staff pages)."""
+
+from __future__ import annotations
+
+from campaigns.models import Campaign
+
+SLACK_WAITING_MESSAGE = (
+    "Slack alerts are waiting for a webhook: no slack_webhook_url was given and no deployment default "
+    "(SOCAP_DEFAULT_SLACK_WEBHOOK_URL) is set. Email alerts go out meanwhile; Slack alerts are held and "
+    "delivered once a webhook is set (PATCH alert_preferences.slack_webhook_url, the admin or the create page)."
+)
+
+
+def slack_status(campaign: Campaign) -> str:
+    """not_used | waiting_for_webhook | disabled | default_webhook | webhook."""
+    if "slack" not in campaign.channels:
+        return "not_used"
+    if campaign.slack_waiting:
+        return "waiting_for_webhook"
+    if "slack" in campaign.disabled_channels:
+        return "disabled"
+    return "webhook" if campaign.slack_webhook_url else "default_webhook"
+
+
+def alert_warnings(campaign: Campaign) -> list[dict]:
+    """What a client of the API should know about how its alerts will be delivered."""
+    status = slack_status(campaign)
+    if status == "waiting_for_webhook":
+        return [{"field": "alert_preferences.slack_webhook_url", "code": "slack_waiting_for_webhook",
+                 "message": SLACK_WAITING_MESSAGE}]
+    if status == "default_webhook":
+        return [{"field": "alert_preferences.slack_webhook_url", "code": "slack_default_webhook",
+                 "message": "No slack_webhook_url was given: Slack alerts go to this deployment's default "
+                            "webhook until the campaign gets its own."}]
+    if status == "disabled":
+        return [{"field": "alert_preferences.slack_webhook_url", "code": "slack_disabled",
+                 "message": f"Slack is disabled after a permanent failure ({campaign.disabled_channels['slack']}); "
+                            "setting a new webhook enables it again."}]
+    return []
