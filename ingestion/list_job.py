@@ -58,7 +58,6 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
         log.info("%s %s/%s: another runner holds the lease", job_type, cid, tweet_id)
         return run
     started = timezone.now()
-    observed_start = clock.observed_now()  # same clock as the `now` stamped on what this run stores
     run_batch = started.isoformat()
     outcome: dict = {}
     failed = False
