@@ -1,24 +1,15 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from campaigns.archive import resolve_target, verify_archive
-from campaigns.s3 import S3Error
+from campaigns.archive import verify_archive
+from campaigns.management.archive_command import ArchiveCommand
 
 
-class Command(BaseCommand):
+class Command(ArchiveCommand):
     help = ("Check a campaign archive: checksums, counts, and every document against MongoDB. "
             "A campaign id reads from the configured target (S3 when SOCAP_ARCHIVE_S3_BUCKET is set).")
 
-    def add_arguments(self, parser):
-        parser.add_argument("target", help="campaign id, or a local archive folder")
-
     def handle(self, *args, target: str, **options):
-        try:
-            archive = resolve_target(target)
-            if archive is None:
-                raise CommandError(f"No archive for {target!r}.")
-            result = verify_archive(archive)
-        except S3Error as exc:
-            raise CommandError(f"{exc} ({'permanent' if exc.permanent else 'temporary, try again'})") from exc
+        archive, result = self.on_archive(target, verify_archive)
         for name, count in result.checked.items():
             self.stdout.write(f"  {name}: {count} documents checked")
         if not result.ok:
