@@ -72,7 +72,8 @@ class CampaignAddForm(_UrlListsMixin, forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ("launch_name", "client_name", "client_email", "start_date", "end_date", "cpm_usd", *ALERT_FIELDS)
+        fields = ("launch_name", "client_name", "client_email", "start_date", "end_date", "cpm_usd", "credit_budget",
+                  *ALERT_FIELDS)
 
     def clean(self):
         cleaned = super().clean()
@@ -87,6 +88,7 @@ class CampaignAddForm(_UrlListsMixin, forms.ModelForm):
             tweets=self.tweet_inputs(),
             alerts=AlertPreferencesInput(**{name: cleaned.get(name) for name in ALERT_FIELDS}),
             cpm_usd=cleaned.get("cpm_usd"),
+            credit_budget=cleaned.get("credit_budget"),
         )
         self.prepare(services.prepare_campaign, data)
         return cleaned
@@ -99,7 +101,7 @@ class CampaignChangeForm(_UrlListsMixin, forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ("launch_name", "start_date", "end_date", "cpm_usd", *ALERT_FIELDS)
+        fields = ("launch_name", "start_date", "end_date", "cpm_usd", "credit_budget", *ALERT_FIELDS)
 
     def clean(self):
         cleaned = super().clean()
@@ -112,6 +114,7 @@ class CampaignChangeForm(_UrlListsMixin, forms.ModelForm):
             start_date=cleaned["start_date"],
             end_date=cleaned["end_date"],
             cpm_usd=cleaned.get("cpm_usd"),
+            credit_budget=cleaned.get("credit_budget"),
             add_tweets=self.tweet_inputs(),
         )
         self.prepare(services.prepare_changes, campaign, changes)

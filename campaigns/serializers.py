@@ -66,6 +66,7 @@ class CampaignCreateSerializer(StrictSerializer):
     monitor_window = MonitorWindowSerializer()
     alert_preferences = AlertPreferencesSerializer(required=False)
     cpm_usd = serializers.FloatField(required=False, allow_null=True, default=None)
+    credit_budget = serializers.IntegerField(required=False, allow_null=True, default=None)
     maintweets = _tweet_list()
     influencer_twts = _tweet_list()
     investor_twts = _tweet_list()
@@ -82,6 +83,7 @@ class CampaignCreateSerializer(StrictSerializer):
             tweets=tweet_inputs(data),
             alerts=AlertPreferencesInput(**prefs) if prefs else AlertPreferencesInput(),
             cpm_usd=data.get("cpm_usd"),
+            credit_budget=data.get("credit_budget"),
         )
 
 
@@ -99,6 +101,7 @@ class CampaignPatchSerializer(StrictSerializer):
     alert_preferences = serializers.DictField(required=False)
     monitor_window = serializers.DictField(required=False)
     cpm_usd = serializers.FloatField(required=False)
+    credit_budget = serializers.IntegerField(required=False, allow_null=True)  # null removes the limit
     add_tweets = serializers.DictField(required=False)
     remove_tweet_ids = serializers.ListField(child=serializers.CharField(max_length=32), required=False,
                                              max_length=500)
@@ -150,6 +153,7 @@ def campaign_representation(campaign: Campaign, *, with_tweets: bool = True, req
             "disabled_channels": campaign.disabled_channels,
         },
         "cpm_usd": campaign.effective_cpm(),
+        "credit_budget": campaign.credit_budget,
         "share_url": request.build_absolute_uri(share_path) if request else share_path,
         "created_at": campaign.created_at.isoformat(),
         "updated_at": campaign.updated_at.isoformat(),

@@ -20,6 +20,7 @@ CAMPAIGN_COLLECTIONS = (
     mongo.CAMPAIGN_ACCOUNTS,
     mongo.TWEET_COUNTS,
     mongo.FINAL_REPORTS,
+    "api_spend",  # ingestion.spend.SPEND (counters; the key documents carry no campaign_id)
 )
 
 

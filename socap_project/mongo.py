@@ -123,6 +123,7 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("tweet_id", ASCENDING), ("at", DESCENDING)),
     ),
     FINAL_REPORTS: (_ix(("campaign_id", ASCENDING), unique=True),),
+    "api_spend": (_ix(("campaign_id", ASCENDING)),),  # ingestion.spend: read by _id; this serves deletion
     ENGAGEMENT_ROLLUPS: (
         _ix(("campaign_id", ASCENDING), ("hour", ASCENDING), ("account_category", ASCENDING),
             ("action_type", ASCENDING), ("tweet_category", ASCENDING), unique=True),
