@@ -157,3 +157,24 @@ def test_a_402_blocks_every_campaign_on_the_key_visibly(env, staff):
     for campaign in (first, second):
         assert staff.get(f"/socap/campaigns/{campaign.pk}").json()["spend"]["blocked"]
         assert "API key out of credits" in staff.get(f"/socap/campaigns/{campaign.pk}/").content.decode()
+
+
+def test_budget_is_set_on_the_create_page_and_checked_in_the_admin(env, staff):
+    from campaigns.models import Campaign
+    from campaigns.validation import CREDIT_BUDGET_MESSAGE
+    from tests.campaigns.test_pages import MAIN, form_data
+
+    response = staff.post("/socap/create", form_data(credit_budget="250000"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Campaign.objects.get().credit_budget == 250_000
+    admin_data = {
+        "launch_name": "Admin launch", "client_name": "Orbit", "client_email": "team@orbit.example",
+        "start_date_0": "2025-03-15", "start_date_1": "15:00:00", "end_date_0": "2025-03-18",
+        "end_date_1": "15:00:00", "importance_threshold": "10", "category_thresholds": "{}",
+        "action_thresholds": "{}", "channels": '["email"]', "extra_recipients": "[]",
+        "frequency_window_minutes": "30", "alert_spacing_minutes": "20", "credit_budget": "0",
+        "main_tweet_urls": f"https://x.com/a/status/{MAIN}", "influencer_tweet_urls": "", "investor_tweet_urls": "",
+    }
+    response = staff.post("/admin/campaigns/campaign/add/", admin_data)
+    assert response.status_code == 200 and CREDIT_BUDGET_MESSAGE.split(" ($")[0] in response.content.decode()
+    assert Campaign.objects.count() == 1
