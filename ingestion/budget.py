@@ -38,6 +38,7 @@ class Standing:
     budget: int | None
     key_reason: str | None
     key_until: dt.datetime | None
+    alerted: frozenset = frozenset()  # "<level>_<budget>" alerts already claimed
 
     @property
     def used_percent(self) -> float | None:
@@ -65,7 +66,8 @@ def standing(campaign, now: dt.datetime | None = None) -> Standing:
         until = until.replace(tzinfo=dt.UTC)
     blocked = until is not None and until > now
     return Standing(spent=int(total.get("credits_total", 0)), budget=campaign.credit_budget,
-                    key_reason=key.get("blocked_reason") if blocked else None, key_until=until if blocked else None)
+                    key_reason=key.get("blocked_reason") if blocked else None, key_until=until if blocked else None,
+                    alerted=frozenset(total.get("alerts") or {}))
 
 
 def blocked_reason(campaign, now: dt.datetime | None = None) -> str | None:
@@ -74,8 +76,8 @@ def blocked_reason(campaign, now: dt.datetime | None = None) -> str | None:
     state = standing(campaign, now)
     if state.budget:
         for level in (settings.SOCAP_BUDGET_WARN_PERCENT, 100):
-            if state.spent * 100 >= state.budget * level and spend.claim_alert(campaign.mongo_id, level,
-                                                                              state.budget, now):
+            crossed = state.spent * 100 >= state.budget * level and f"{level}_{state.budget}" not in state.alerted
+            if crossed and spend.claim_alert(campaign.mongo_id, level, state.budget, now):
                 from alerts.tasks import send_budget_alert
 
                 send_budget_alert.delay(campaign.pk, level, state.budget, state.spent)
