@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from alerts.channels import ChannelError
 from ingestion.tasks import RETRY
 
 
@@ -9,3 +10,11 @@ def send_due_alerts() -> dict:
 
     report = run()
     return {"sent": report.sent, "skipped": report.skipped, "waiting": report.waiting, "failed": report.failed}
+
+
+@shared_task(name="socap.alerts.send_budget_alert", ignore_result=True, autoretry_for=(*RETRY["autoretry_for"],
+             ChannelError), retry_backoff=5, retry_backoff_max=120, max_retries=8)
+def send_budget_alert(campaign_id: int, level: int, budget: int, spent: int) -> list[str]:
+    from alerts.budget import send_budget_alert as run
+
+    return run(campaign_id, level, budget, spent)

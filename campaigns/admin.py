@@ -9,6 +9,7 @@ from alerts.holding import held_counts
 from campaigns.models import Campaign, TrackedTweet
 from campaigns.selectors import slack_status
 from ingestion import parking, worker_state
+from ingestion.spend_selectors import campaign_spend
 
 
 class TrackedTweetInline(admin.TabularInline):
@@ -43,7 +44,7 @@ class CampaignAdmin(admin.ModelAdmin):
     date_hierarchy = "start_date"
     actions = ["pause", "resume", "complete_now", "rotate_share_link", "recheck_parked"]
     inlines = [TrackedTweetInline]
-    readonly_fields = ("status", "share_link", "slack_state", "disabled_channels_display", "worker_state_table",
+    readonly_fields = ("status", "share_link", "slack_state", "disabled_channels_display", "api_spend", "worker_state_table",
                        "created_at", "updated_at", "completed_at")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -53,7 +54,7 @@ class CampaignAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         launch = ("launch_name", "client_name", "client_email") if obj is None else ("launch_name",)
         fieldsets = [
-            ("Launch", {"fields": (*launch, ("start_date", "end_date"), "cpm_usd")}),
+            ("Launch", {"fields": (*launch, ("start_date", "end_date"), "cpm_usd", "credit_budget")}),
             ("Tweets" if obj is None else "Add tweets",
              {"fields": ("main_tweet_urls", "influencer_tweet_urls", "investor_tweet_urls")}),
             ("Alerts", {"fields": ("importance_threshold", "channels", "slack_webhook_url", "extra_recipients",
@@ -68,7 +69,7 @@ class CampaignAdmin(admin.ModelAdmin):
                                "empty = not overridden."}),
         ]
         if obj is not None:
-            fieldsets.insert(0, ("State", {"fields": ("status", "share_link", "slack_state", "disabled_channels_display",
+            fieldsets.insert(0, ("State", {"fields": ("status", "api_spend", "share_link", "slack_state", "disabled_channels_display",
                                                       ("created_at", "updated_at", "completed_at"))}))
             fieldsets.append(("Worker state (MongoDB)", {"fields": ("worker_state_table",),
                                                          "classes": ("collapse",)}))
@@ -153,6 +154,24 @@ class CampaignAdmin(admin.ModelAdmin):
         if not obj.disabled_channels:
             return "None"
         return format_html_join(format_html("<br>"), "<b>{}</b>: {}", obj.disabled_channels.items())
+
+    @admin.display(description="X API spend")
+    def api_spend(self, obj):
+        try:
+            spend = campaign_spend(obj)
+        except Exception as exc:  # noqa: BLE001 - the page must render while Mongo is down
+            return f"MongoDB unavailable: {exc}"
+        budget = spend["budget"]
+        used = (f" of a {budget['credits']:,}-credit budget ({budget['used_percent']}%)" if budget["credits"]
+                else " (no budget)")
+        return format_html(
+            "{}{} credits (${}) in {} requests; {} credits (${}) projected by the end of the window.{}",
+            format_html('<strong style="color:#c0392b">Polling blocked: {}</strong><br>', spend["blocked_reason"])
+            if spend["blocked"] else "",
+            f"{spend['credits']:,}{used}", f"{spend['usd']:.2f}", f"{spend['requests']:,}",
+            f"{spend['projection']['credits_at_end']:,}", f"{spend['projection']['usd_at_end']:.2f}",
+            format_html('<br><a href="/socap/campaigns/{}/">Details on the dashboard</a>', obj.pk),
+        )
 
     @admin.display(description="Worker state per tweet")
     def worker_state_table(self, obj):

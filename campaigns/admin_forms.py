@@ -131,7 +131,7 @@ class CampaignAddForm(_UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ("launch_name", "client_name", "client_email", "start_date", "end_date", "cpm_usd",
+        fields = ("launch_name", "client_name", "client_email", "start_date", "end_date", "cpm_usd", "credit_budget",
                   *MODEL_ALERT_FIELDS)
 
     def clean(self):
@@ -147,6 +147,7 @@ class CampaignAddForm(_UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
             tweets=self.tweet_inputs(),
             alerts=AlertPreferencesInput(**self.alert_values()),
             cpm_usd=cleaned.get("cpm_usd"),
+            credit_budget=cleaned.get("credit_budget"),
         )
         self.prepare(services.prepare_campaign, data)
         return cleaned
@@ -159,7 +160,7 @@ class CampaignChangeForm(_UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ("launch_name", "start_date", "end_date", "cpm_usd", *MODEL_ALERT_FIELDS)
+        fields = ("launch_name", "start_date", "end_date", "cpm_usd", "credit_budget", *MODEL_ALERT_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,6 +177,7 @@ class CampaignChangeForm(_UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
             start_date=cleaned["start_date"],
             end_date=cleaned["end_date"],
             cpm_usd=cleaned.get("cpm_usd"),
+            credit_budget=cleaned.get("credit_budget"),
             add_tweets=self.tweet_inputs(),
         )
         self.prepare(services.prepare_changes, campaign, changes)

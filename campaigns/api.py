@@ -15,6 +15,7 @@ from campaigns.serializers import (
     campaign_representation,
     tweet_inputs,
 )
+from ingestion.spend_selectors import campaign_spend
 from socap_project.api import body_too_large, errors_response
 
 MAX_PAGE_SIZE = 100
@@ -71,7 +72,9 @@ class CampaignListView(APIView):
 class CampaignDetailView(APIView):
     def get(self, request, campaign_id: int):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
-        return Response(campaign_representation(campaign))
+        body = campaign_representation(campaign)
+        body["spend"] = campaign_spend(campaign)  # staff/integrators only: the client page never shows it
+        return Response(body)
 
     def patch(self, request, campaign_id: int):
         if (too_large := body_too_large(request)) is not None:
@@ -82,7 +85,7 @@ class CampaignDetailView(APIView):
         data = serializer.validated_data
         if not data:
             return errors_response({"body": ["Nothing to change: send status, alert_preferences, "
-                                             "monitor_window, launch_name, cpm_usd, add_tweets or remove_tweet_ids."]})
+                                             "monitor_window, launch_name, cpm_usd, credit_budget, add_tweets or remove_tweet_ids."]})
         window = data.get("monitor_window") or {}
         changes = services.CampaignChanges(
             launch_name=data.get("launch_name"),
@@ -90,6 +93,7 @@ class CampaignDetailView(APIView):
             start_date=window.get("start_date"),
             end_date=window.get("end_date"),
             cpm_usd=data.get("cpm_usd"),
+            credit_budget=data["credit_budget"] if "credit_budget" in data else services.UNCHANGED,
             status=data.get("status"),
             add_tweets=tweet_inputs(data.get("add_tweets") or {}),
             remove_tweet_ids=data.get("remove_tweet_ids") or [],

@@ -16,6 +16,7 @@ from campaigns.inputs import (
     CampaignInput,
     TweetInput,
 )
+from campaigns.validation import validate_credit_budget
 
 CATEGORY_LABELS = {"main_twt": "Main tweets", "influencer_twt": "Influencer tweets", "investor_twt": "Investor tweets"}
 _RECIPIENT_SEPARATORS = re.compile(r"[,\n;]+")
@@ -48,6 +49,10 @@ class CampaignForm(forms.Form):
     frequency_window_minutes = forms.IntegerField(initial=30, min_value=1, max_value=1440)
     alert_spacing_minutes = forms.IntegerField(initial=20, min_value=1, max_value=1440)
     cpm_usd = forms.FloatField(required=False, min_value=0, label="CPM (USD)", help_text="Empty: the default CPM")
+    credit_budget = forms.IntegerField(
+        required=False, label="API credit budget", validators=[validate_credit_budget],
+        help_text="X API credits ($1 = 100,000); polling stops at 100 %, staff are warned at 80 %. Empty: no limit",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,6 +99,7 @@ class CampaignForm(forms.Form):
                 alert_spacing_minutes=data["alert_spacing_minutes"],
             ),
             cpm_usd=data.get("cpm_usd"),
+            credit_budget=data.get("credit_budget"),
         )
 
     def tweet_errors(self, errors: dict[str, list[str]]) -> dict[str, dict[int, list[str]]]:

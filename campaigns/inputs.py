@@ -51,6 +51,7 @@ class CampaignInput:
     tweets: list[TweetInput]
     alerts: AlertPreferencesInput = field(default_factory=AlertPreferencesInput)
     cpm_usd: float | None = None
+    credit_budget: int | None = None  # X API credits; None = no limit
 
 
 class CampaignInputError(Exception):
@@ -87,4 +88,5 @@ FIELD_OF_PATH = {
     "alert_preferences.frequency_window_minutes": "frequency_window_minutes",
     "alert_preferences.alert_spacing_minutes": "alert_spacing_minutes",
     "cpm_usd": "cpm_usd",
+    "credit_budget": "credit_budget",
 }

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from campaigns.validation import validate_credit_budget
+
 
 def new_share_token() -> str:
     return secrets.token_urlsafe(24)
@@ -50,6 +52,11 @@ class Campaign(models.Model):
     action_values = models.JSONField(
         default=dict, blank=True,
         help_text='USD value per engagement for the engagement-based figure, e.g. {"retweet": 0.5, "reply": 1, "quote": 2}',
+    )
+    # Credits this campaign may spend on the X data API ($1 = 100,000 credits); empty = no limit.
+    # At 100 % polling stops (ingestion/budget.py) until staff raise it.
+    credit_budget = models.BigIntegerField(
+        null=True, blank=True, validators=[validate_credit_budget], help_text="X API credits this campaign may spend ($1 = 100,000); empty = no limit."
     )
     share_token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
 

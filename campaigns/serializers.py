@@ -97,6 +97,7 @@ class CampaignCreateSerializer(StrictSerializer):
     monitor_window = MonitorWindowSerializer()
     alert_preferences = AlertPreferencesSerializer(required=False)
     cpm_usd = StrictFloatField(required=False, allow_null=True, default=None)
+    credit_budget = StrictIntegerField(required=False, allow_null=True, default=None)
     maintweets = _tweet_list()
     influencer_twts = _tweet_list()
     investor_twts = _tweet_list()
@@ -113,6 +114,7 @@ class CampaignCreateSerializer(StrictSerializer):
             tweets=tweet_inputs(data),
             alerts=AlertPreferencesInput(**prefs) if prefs else AlertPreferencesInput(),
             cpm_usd=data.get("cpm_usd"),
+            credit_budget=data.get("credit_budget"),
         )
 
 
@@ -130,6 +132,7 @@ class CampaignPatchSerializer(StrictSerializer):
     alert_preferences = serializers.DictField(required=False)
     monitor_window = serializers.DictField(required=False)
     cpm_usd = StrictFloatField(required=False)
+    credit_budget = StrictIntegerField(required=False, allow_null=True)  # null removes the limit
     add_tweets = serializers.DictField(required=False)
     remove_tweet_ids = serializers.ListField(child=StrictCharField(max_length=32), required=False,
                                              max_length=500)
@@ -182,6 +185,7 @@ def campaign_representation(campaign: Campaign, *, with_tweets: bool = True) -> 
             "disabled_channels": campaign.disabled_channels,
         },
         "cpm_usd": campaign.effective_cpm(),
+        "credit_budget": campaign.credit_budget,
         # The configured public address: the request's Host may be an internal name or a proxy's.
         "share_url": f"{settings.SITE_URL}{share_path}",
         "created_at": campaign.created_at.isoformat(),

@@ -23,7 +23,14 @@ from django.utils import timezone
 from campaigns.inputs import AlertPreferencesInput, CampaignInput, CampaignInputError, TweetInput
 from campaigns.models import Campaign, TrackedTweet
 from campaigns.resolution import ResolvedTweet, resolve_tweets
-from campaigns.validation import Errors, check_alert_preferences, check_campaign, check_tweet_urls, check_window
+from campaigns.validation import (
+    Errors,
+    check_alert_preferences,
+    check_campaign,
+    check_credit_budget,
+    check_tweet_urls,
+    check_window,
+)
 from ingestion import worker_state
 
 log = logging.getLogger(__name__)
@@ -124,6 +131,7 @@ def store_campaign(prepared: PreparedCampaign) -> Campaign:
                 start_date=data.start_date,
                 end_date=data.end_date,
                 cpm_usd=data.cpm_usd,
+                credit_budget=data.credit_budget,
                 status=Campaign.Status.ACTIVE,
             )
             _apply_alerts(campaign, data.alerts)
@@ -138,6 +146,9 @@ def create_campaign(data: CampaignInput) -> Campaign:
     return store_campaign(prepare_campaign(data))
 
 
+UNCHANGED = object()
+
+
 @dataclass
 class CampaignChanges:
     """A partial update; None / empty means "leave as it is"."""
@@ -147,6 +158,8 @@ class CampaignChanges:
     start_date: dt.datetime | None = None
     end_date: dt.datetime | None = None
     cpm_usd: float | None = None
+    # None is a value here (no limit): UNCHANGED leaves the budget as it is.
+    credit_budget: int | None | object = UNCHANGED
     status: str | None = None
     add_tweets: list[TweetInput] = field(default_factory=list)
     remove_tweet_ids: list[str] = field(default_factory=list)
@@ -163,6 +176,8 @@ def _check_changes(campaign: Campaign, changes: CampaignChanges, errors: Errors)
         check_window(changes.start_date or campaign.start_date, changes.end_date or campaign.end_date, errors)
     if changes.cpm_usd is not None and changes.cpm_usd < 0:
         errors.add("cpm_usd", "Must be zero or more.")
+    if changes.credit_budget is not UNCHANGED:
+        check_credit_budget(changes.credit_budget, errors)
     if changes.status is not None:
         allowed = {Campaign.Status.ACTIVE, Campaign.Status.PAUSED}
         if changes.status not in allowed:
@@ -211,6 +226,8 @@ def apply_changes(campaign: Campaign, prepared: PreparedChanges) -> Campaign:
             for name in ("start_date", "end_date", "cpm_usd", "status"):
                 if getattr(changes, name) is not None:
                     setattr(campaign, name, getattr(changes, name))
+            if changes.credit_budget is not UNCHANGED:
+                campaign.credit_budget = changes.credit_budget  # a raised budget resumes polling next cycle
             campaign.save()
             if changes.remove_tweet_ids:
                 campaign.tweets.filter(tweet_id__in=changes.remove_tweet_ids).delete()

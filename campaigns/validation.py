@@ -20,6 +20,24 @@ from campaigns.inputs import (
 from ingestion.xapi.urls import InvalidTweetUrl, parse_tweet_url
 
 
+MAX_CREDIT_BUDGET = 10_000_000_000  # $100,000 at 100,000 credits per dollar
+CREDIT_BUDGET_MESSAGE = (f"A whole number of credits from 1 to {MAX_CREDIT_BUDGET:,} ($1 = 100,000 credits); "
+                         "leave empty for no limit.")
+
+
+def validate_credit_budget(value) -> None:
+    """Form-field validator with the service's message, so every entry point says the same thing."""
+    if value is not None and not 1 <= value <= MAX_CREDIT_BUDGET:
+        raise ValidationError(CREDIT_BUDGET_MESSAGE)
+
+
+def check_credit_budget(value, errors: Errors) -> None:
+    try:
+        validate_credit_budget(value)
+    except ValidationError:
+        errors.add("credit_budget", CREDIT_BUDGET_MESSAGE)
+
+
 class Errors:
     def __init__(self):
         self.by_path: dict[str, list[str]] = defaultdict(list)
@@ -124,6 +142,7 @@ def check_campaign(data: CampaignInput, errors: Errors) -> list[tuple[str, objec
     check_alert_preferences(data.alerts, errors)
     if data.cpm_usd is not None and data.cpm_usd < 0:
         errors.add("cpm_usd", "Must be zero or more.")
+    check_credit_budget(data.credit_budget, errors)
     if not data.tweets:
         errors.add("tweets", "Add at least one tweet URL (maintweets, influencer_twts or investor_twts).")
     elif len(data.tweets) > MAX_TWEETS_PER_CAMPAIGN:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.report import frozen_report
 from dashboard import selectors
+from ingestion import spend_selectors
 from ingestion.classifier import CATEGORY_LABELS
 
 TEMPLATE = "dashboard/page.html"
@@ -54,6 +55,9 @@ def _dashboard(request, campaign: Campaign, *, base: str, staff: bool):
         context["tweets"] = cache(partial(selectors.tweet_rows, campaign, include_state=staff))
         context["data_version"] = selectors.current_version(campaign.mongo_id)
         context["report_ready"] = campaign.status == Campaign.Status.COMPLETED and frozen_report(campaign) is not None
+        if staff:  # what polling costs is for staff only, never on the client's page
+            context["spend"] = spend_selectors.campaign_spend(campaign)
+            context["cadences"] = cache(partial(spend_selectors.cadences, campaign))
     if part in (None, "charts"):
         context["chart_data"] = {
             "metrics": {g: selectors.metrics_series(campaign, g) for g in ("hour", "day")},

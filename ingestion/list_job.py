@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import TrackedTweet
-from ingestion import clock, engagements, events, leases, parking
+from ingestion import budget, clock, engagements, events, leases, parking
 from ingestion.metrics_job import _block_seconds
 from ingestion.provider import fetch_page
 from ingestion.xapi.errors import CreditsExhausted, CursorExpired, RateLimited, XApiError
@@ -34,7 +34,7 @@ class ListRun:
     requests: int = 0
     pages: int = 0
     new: int = 0
-    skipped: str | None = None  # leased | blocked | unchanged
+    skipped: str | None = None  # leased | blocked | unchanged | budget
     error: str | None = None
     backfill: bool = False
 
@@ -70,6 +70,10 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
         if state.get("backfill_done") and reported is not None and state.get("last_count") == reported:
             run.skipped = "unchanged"
             return run
+        if reason := budget.blocked_reason(campaign, started):
+            run.skipped = "budget"
+            log.warning("%s %s/%s: no request: %s", job_type, cid, tweet_id, reason)
+            return run
         run.backfill = not state.get("backfill_done")
         cursor = state.get("cursor") if run.backfill else None
         seen: set = set()
@@ -78,6 +82,8 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
         seqs = engagements.SeqBlock(cid, expected=(reported or 0) - (state.get("last_count") or 0))
         reset = False
         while run.pages < settings.SOCAP_MAX_PAGES_PER_RUN:
+            if run.requests:
+                budget.guard(campaign)  # a long run may use up the budget midway
             try:
                 run.requests += 1
                 page = fetch_page(job_type, tweet_id, cursor, cid)

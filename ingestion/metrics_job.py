@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Campaign, TrackedTweet
-from ingestion import clock, events, leases, parking
+from ingestion import budget, cadence, clock, events, leases, parking
 from ingestion.provider import METRIC_FIELDS, fetch_metrics
+from ingestion.scheduler import interval_start
 from ingestion.xapi.errors import CreditsExhausted, RateLimited, Unauthorized, XApiError
 from socap_project import mongo
 
@@ -32,8 +33,11 @@ class MetricsRun:
     polled: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # leased elsewhere or blocked
+    resting: list[str] = field(default_factory=list)  # quiet tweets not due this cycle (ingestion/cadence.py)
+    due: list[str] = field(default_factory=list)  # every tweet this cycle covers: its list jobs follow
     requests: int = 0
     error: str | None = None
+    budget_blocked: str | None = None  # why no request was made (budget or key out of credits)
 
 
 def _block_seconds(exc: XApiError) -> int:
@@ -84,15 +88,27 @@ def write_snapshot(campaign: Campaign, now: dt.datetime) -> None:
     )
 
 
-def run_metrics(campaign_id: int) -> MetricsRun:
+def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None) -> MetricsRun:
+    """`cycle_at` (a fan-out's interval start) lets quiet tweets rest; None polls every tweet (manual, final)."""
     campaign = Campaign.objects.get(pk=campaign_id)
     now = timezone.now()
     observed = clock.observed_now()  # the readings' time; `now` (real) for leases and blocks
     owner = leases.new_owner()
     run = MetricsRun()
+    run.budget_blocked = budget.blocked_reason(campaign, now)
+    if run.budget_blocked:
+        log.warning("metrics %s: no request: %s", campaign.mongo_id, run.budget_blocked)
+        return run
+    rest = cadence.resting(campaign, cycle_at) if cycle_at is not None else set()
+    cycle_at = cycle_at or interval_start(now)
     held: list[TrackedTweet] = []
+    states: dict[str, dict] = {}
     for tweet in campaign.tweets.all():
-        state = leases.acquire(campaign.mongo_id, tweet.tweet_id, "metrics", owner)
+        if tweet.tweet_id in rest:
+            run.resting.append(tweet.tweet_id)
+            continue
+        run.due.append(tweet.tweet_id)
+        state = states[tweet.tweet_id] = leases.acquire(campaign.mongo_id, tweet.tweet_id, "metrics", owner)
         if state is None:
             run.skipped.append(tweet.tweet_id)
         elif state.get("blocked_until") and state["blocked_until"] > now:
@@ -104,6 +120,8 @@ def run_metrics(campaign_id: int) -> MetricsRun:
         for start in range(0, len(held), BATCH):
             chunk = held[start : start + BATCH]
             try:
+                if start:
+                    budget.guard(campaign)  # the previous batch may have used up the budget
                 run.requests += 1
                 readings = fetch_metrics([t.tweet_id for t in chunk], campaign.mongo_id)
             except (RateLimited, CreditsExhausted) as exc:
@@ -132,9 +150,12 @@ def run_metrics(campaign_id: int) -> MetricsRun:
                     leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner,
                                    parking.park_tweet(campaign.mongo_id, tweet.tweet_id, parking.NOT_IN_BATCH))
                     continue
+                pace = cadence.after_reading(campaign, states[tweet.tweet_id], tweet.metrics or {},
+                                             readings[tweet.tweet_id], cycle_at)
                 record_reading(campaign, tweet, readings[tweet.tweet_id], observed)
                 leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner,
-                               {"last_success": now, "last_error": None, "retry_count": 0, "blocked_until": None})
+                               {"last_success": now, "last_error": None, "retry_count": 0, "blocked_until": None,
+                                **pace})
                 run.polled.append(tweet.tweet_id)
     finally:
         for tweet in held:  # anything not yet released (an unexpected error)

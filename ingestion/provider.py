@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.utils import timezone
+
+from ingestion import spend
 from ingestion.engagements import Engager
 from ingestion.xapi import get_client
+from ingestion.xapi.errors import CreditsExhausted
 
 METRIC_FIELDS = {
     "likes": "likeCount",
@@ -41,9 +46,20 @@ def metric_values(tweet) -> dict[str, int]:
     }
 
 
+@contextmanager
+def _key_state():
+    """A 402 means the key itself is out of credits: mark it, so every campaign on it stops visibly."""
+    try:
+        yield
+    except CreditsExhausted as exc:
+        spend.block_key(str(exc), timezone.now())
+        raise
+
+
 def fetch_metrics(tweet_ids: list[str], campaign_id: str) -> dict[str, dict[str, int]]:
     """Current metrics of many tweets in one call; absent ids were not found or are protected."""
-    found = get_client().get_tweets(tweet_ids, usage=_usage(campaign_id))
+    with _key_state():
+        found = get_client().get_tweets(tweet_ids, usage=_usage(campaign_id))
     return {tweet_id: metric_values(tweet) for tweet_id, tweet in found.items()}
 
 
@@ -64,11 +80,13 @@ def fetch_page(job_type: str, tweet_id: str, cursor: str | None, campaign_id: st
     client = get_client()
     usage = _usage(campaign_id, tweet_id)
     if job_type == "retweets":
-        page = client.get_retweeters_page(tweet_id, cursor=cursor, usage=usage)
+        with _key_state():
+            page = client.get_retweeters_page(tweet_id, cursor=cursor, usage=usage)
         engagers = [_from_user(user) for user in page.users]
     else:
         fetch = client.get_replies_page if job_type == "replies" else client.get_quotes_page
-        page = fetch(tweet_id, cursor=cursor, usage=usage)
+        with _key_state():
+            page = fetch(tweet_id, cursor=cursor, usage=usage)
         engagers = [
             _from_user(t.author, timestamp=t.created_at, text=t.text, engagement_tweet_id=str(t.id))
             for t in page.tweets

@@ -15,6 +15,7 @@ from campaigns.models import Campaign, TrackedTweet
 
 LIST_JOBS = ("retweets", "replies", "quotes")
 PRIORITY = {"metrics": 0, "retweets": 2, "replies": 3, "quotes": 3}
+PUBLISH_CHUNK = 500  # messages per broker round trip
 
 
 @dataclass
@@ -35,17 +36,42 @@ def _claim_interval(now) -> bool:
     return bool(get_redis().set(f"socap:fanout:{slot}", now.isoformat(), nx=True, ex=interval))
 
 
+def interval_start(now):
+    """The start of the poll interval `now` falls in: the cycle's time for adaptive cadence."""
+    import datetime as dt
+
+    from django.conf import settings
+
+    interval = settings.SOCAP_POLL_INTERVAL_SECONDS
+    return dt.datetime.fromtimestamp(int(now.timestamp()) // interval * interval, tz=dt.UTC)
+
+
 def pollable_campaigns(now=None):
     now = now or timezone.now()
     return Campaign.objects.filter(status=Campaign.Status.ACTIVE, start_date__lte=now, end_date__gt=now)
 
 
-def enqueue_metrics(campaign_ids: list[int]) -> int:
+def publish(messages: list[tuple]) -> int:
+    """Send (task, args, priority) messages on one producer connection, pipelined in chunks.
+
+    A bare apply_async per message opens a Redis client and waits for one LPUSH
+    round trip each (about 0.5 ms, so 1.8 s for a 400-tweet campaign); kombu's
+    producer batch buffers the LPUSHes and sends each chunk in one round trip.
+    """
+    from socap_project.celery import app
+
+    with app.producer_or_acquire() as producer, producer.batch(max_size=PUBLISH_CHUNK):
+        for task, args, priority in messages:
+            task.apply_async(args=args, priority=priority, producer=producer)
+    return len(messages)
+
+
+def enqueue_metrics(campaign_ids: list[int], cycle_at=None) -> int:
+    """`cycle_at` (the fan-out's interval start) lets quiet tweets skip cycles; without it every tweet is polled."""
     from ingestion.tasks import poll_metrics
 
-    for campaign_id in campaign_ids:
-        poll_metrics.apply_async(args=[campaign_id], priority=PRIORITY["metrics"])
-    return len(campaign_ids)
+    args = (lambda cid: [cid, True, cycle_at.isoformat()]) if cycle_at is not None else (lambda cid: [cid])
+    return publish([(poll_metrics, args(cid), PRIORITY["metrics"]) for cid in campaign_ids])
 
 
 def enqueue_lists(campaign_id: int, tweet_ids: list[str] | None = None, job_types=LIST_JOBS) -> int:
@@ -53,12 +79,8 @@ def enqueue_lists(campaign_id: int, tweet_ids: list[str] | None = None, job_type
 
     if tweet_ids is None:
         tweet_ids = list(TrackedTweet.objects.filter(campaign_id=campaign_id).values_list("tweet_id", flat=True))
-    count = 0
-    for tweet_id in tweet_ids:
-        for job_type in job_types:
-            poll_list.apply_async(args=[campaign_id, tweet_id, job_type], priority=PRIORITY[job_type])
-            count += 1
-    return count
+    return publish([(poll_list, [campaign_id, tweet_id, job_type], PRIORITY[job_type])
+                    for tweet_id in tweet_ids for job_type in job_types])
 
 
 def enqueue_tweet_now(campaign_id: int, tweet_id: str) -> int:
@@ -79,6 +101,6 @@ def fan_out(now=None) -> FanOut:
         return FanOut(skipped=True)
     ids = list(pollable_campaigns(now).values_list("pk", flat=True))
     tweets = TrackedTweet.objects.filter(campaign_id__in=ids).count()
-    enqueue_metrics(ids)
+    enqueue_metrics(ids, cycle_at=interval_start(now))
     # Each metrics job enqueues the tweets' three list jobs when it finishes.
     return FanOut(campaigns=len(ids), jobs=len(ids) + tweets * len(LIST_JOBS))

@@ -23,13 +23,15 @@ def fan_out() -> dict:
 
 
 @shared_task(name="socap.ingestion.poll_metrics", ignore_result=True, **RETRY)
-def poll_metrics(campaign_id: int, then_lists: bool = True) -> None:
+def poll_metrics(campaign_id: int, then_lists: bool = True, cycle_at: str | None = None) -> None:
+    from django.utils.dateparse import parse_datetime
+
     from ingestion import scheduler
     from ingestion.metrics_job import run_metrics
 
-    run_metrics(campaign_id)
-    if then_lists:
-        scheduler.enqueue_lists(campaign_id)
+    run = run_metrics(campaign_id, parse_datetime(cycle_at) if cycle_at else None)
+    if then_lists and not run.budget_blocked:
+        scheduler.enqueue_lists(campaign_id, run.due)  # resting tweets have nothing new to list
 
 
 @shared_task(name="socap.ingestion.poll_list", ignore_result=True, **RETRY)

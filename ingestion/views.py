@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
-from ingestion import scheduler, selectors
+from ingestion import scheduler, selectors, spend_selectors
 from socap_project.api import errors_response
 
 TRIGGER_HEADER = "X-SOCAP-Trigger-Secret"
@@ -64,7 +64,9 @@ class RunView(APIView):
 class StatusView(APIView):
     def get(self, request):
         campaign_id = request.query_params.get("campaign_id")
-        return Response(selectors.worker_status(campaign_id))
+        body = selectors.worker_status(campaign_id)
+        body["blocked"] = spend_selectors.blocked_campaigns()  # budget used up, or the key out of credits
+        return Response(body)
 
 
 class QueueView(APIView):

@@ -20,6 +20,7 @@ CAMPAIGN_COLLECTIONS = (
     mongo.CAMPAIGN_ACCOUNTS,
     mongo.TWEET_COUNTS,
     mongo.FINAL_REPORTS,
+    "api_spend",  # ingestion.spend.SPEND (counters; the key documents carry no campaign_id)
 )
 
 
@@ -63,11 +64,18 @@ def delete_tweet_documents(campaign_id: str, tweet_ids: list[str]) -> None:
         mongo.collection(name).delete_many({"campaign_id": campaign_id, "tweet_id": {"$in": tweet_ids}})
 
 
+# One document per campaign, keyed by the campaign id itself.
+CAMPAIGN_KEYED = (mongo.COUNTERS, mongo.CAMPAIGN_STATS)
+
+
 def delete_campaign_documents(campaign_id: str) -> dict[str, int]:
-    return {
+    removed = {
         name: mongo.collection(name).delete_many({"campaign_id": campaign_id}).deleted_count
         for name in CAMPAIGN_COLLECTIONS
     }
+    for name in CAMPAIGN_KEYED:
+        removed[name] = mongo.collection(name).delete_one({"_id": campaign_id}).deleted_count
+    return removed
 
 
 def states_for_campaign(campaign_id: str) -> list[dict]:

@@ -134,6 +134,7 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("tweet_id", ASCENDING), ("at", DESCENDING)),
     ),
     FINAL_REPORTS: (_ix(("campaign_id", ASCENDING), unique=True),),
+    "api_spend": (_ix(("campaign_id", ASCENDING)),),  # ingestion.spend: read by _id; this serves deletion
     ENGAGEMENT_ROLLUPS: (_ix(("campaign_id", ASCENDING), ("hour", ASCENDING), unique=True),),
     TWEET_COUNTS: (
         _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("action_type", ASCENDING), unique=True),

@@ -96,6 +96,7 @@ SCHEMAS = {
             "monitor_window": MONITOR_WINDOW,
             "alert_preferences": ALERT_PREFERENCES,
             "cpm_usd": {"type": "number", "nullable": True},
+            "credit_budget": {"type": "integer", "nullable": True},
             "maintweets": TWEET_LIST, "influencer_twts": TWEET_LIST, "investor_twts": TWEET_LIST,
         },
     },
@@ -107,6 +108,7 @@ SCHEMAS = {
             "alert_preferences": ALERT_PREFERENCES,
             "monitor_window": ANY_OBJECT,
             "cpm_usd": {"type": "number"},
+            "credit_budget": {"type": "integer", "nullable": True},
             "add_tweets": {"type": "object", "additionalProperties": False, "properties": {
                 "maintweets": TWEET_LIST, "influencer_twts": TWEET_LIST, "investor_twts": TWEET_LIST}},
             "remove_tweet_ids": {"type": "array", "items": {"type": "string", "maxLength": 32}},

@@ -259,6 +259,19 @@ SOCAP_RATE_LIMIT_BLOCK_SECONDS = env_int("SOCAP_RATE_LIMIT_BLOCK_SECONDS", 60)
 SOCAP_CREDITS_BLOCK_SECONDS = env_int("SOCAP_CREDITS_BLOCK_SECONDS", 15 * 60)
 SOCAP_MAX_PAGES_PER_RUN = env_int("SOCAP_MAX_PAGES_PER_RUN", 500)
 
+# --- API spend: budget alerts go to staff (never the client), adaptive cadence.
+SOCAP_BUDGET_WARN_PERCENT = env_int("SOCAP_BUDGET_WARN_PERCENT", 80)
+SOCAP_STAFF_ALERT_EMAILS = env_list("SOCAP_STAFF_ALERT_EMAILS", [])
+SOCAP_STAFF_SLACK_WEBHOOK_URL = env_str("SOCAP_STAFF_SLACK_WEBHOOK_URL", "")
+# A tweet whose retweet/reply/quote counters stayed put for SOCAP_CADENCE_QUIET_POLLS polls
+# is polled every 2, then up to SOCAP_CADENCE_MAX_FACTOR intervals; any move brings it back to
+# every interval. The first SOCAP_CADENCE_LAUNCH_HOURS of a campaign stay at every interval,
+# and until SOCAP_CADENCE_FIRST_DAY_HOURS the stretch is capped at 2 intervals.
+SOCAP_CADENCE_QUIET_POLLS = env_int("SOCAP_CADENCE_QUIET_POLLS", 2)
+SOCAP_CADENCE_MAX_FACTOR = env_int("SOCAP_CADENCE_MAX_FACTOR", 4)
+SOCAP_CADENCE_LAUNCH_HOURS = env_float("SOCAP_CADENCE_LAUNCH_HOURS", 2)
+SOCAP_CADENCE_FIRST_DAY_HOURS = env_float("SOCAP_CADENCE_FIRST_DAY_HOURS", 24)
+
 # --- Completion: final report and archive of raw events.
 SOCAP_ARCHIVE_DIR = Path(env_str("SOCAP_ARCHIVE_DIR", str(VAR_DIR / "archives")))
 # With a bucket set, archives go to that S3-compatible store instead of SOCAP_ARCHIVE_DIR.

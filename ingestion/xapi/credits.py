@@ -29,7 +29,10 @@ def cost(tweets: int = 0, profiles: int = 0) -> int:
 
 def record(endpoint: str, usage: UsageContext | None, *, tweets: int = 0, profiles: int = 0,
            status: int = 200) -> int:
+    from ingestion import spend
+
     credits = cost(tweets, profiles) if status == 200 else 0
+    now = timezone.now()
     mongo.collection(mongo.API_USAGE).insert_one({
         "campaign_id": usage.campaign_id if usage else None,
         "tweet_id": usage.tweet_id if usage else None,
@@ -37,6 +40,9 @@ def record(endpoint: str, usage: UsageContext | None, *, tweets: int = 0, profil
         "items": tweets + profiles,
         "status": status,
         "credits": credits,
-        "at": timezone.now(),
+        "at": now,
     })
+    if usage and usage.campaign_id:
+        # Live spend and the budget read counters, never this per-call log.
+        spend.record(usage.campaign_id, endpoint, credits, now)
     return credits

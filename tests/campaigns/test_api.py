@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from campaigns.models import Campaign, TrackedTweet
+from ingestion.engagements import reserve_seq
 from socap_project import mongo
 from tests.support.processes import mongo_process, mongo_uri
 
@@ -301,10 +302,15 @@ def test_list_detail_patch_delete(api):
 
     mongo.collection(mongo.ENGAGEMENTS).insert_one({"campaign_id": str(campaign_id), "tweet_id": MAIN,
                                                    "user_id": "u", "action_type": "retweet"})
+    reserve_seq(str(campaign_id), 1)
+    mongo.collection(mongo.CAMPAIGN_STATS).update_one({"_id": str(campaign_id)}, {"$inc": {"engagements": 1}},
+                                                      upsert=True)
     deleted = api.delete(f"/socap/campaigns/{campaign_id}").json()
     assert deleted["mongo_documents_removed"]["engagements"] == 1
     assert not Campaign.objects.filter(pk=campaign_id).exists()
     assert mongo.collection(mongo.WORKER_STATE).count_documents({"campaign_id": str(campaign_id)}) == 0
+    for keyed_by_campaign in (mongo.COUNTERS, mongo.CAMPAIGN_STATS):  # documents whose _id is the campaign
+        assert mongo.collection(keyed_by_campaign).find_one({"_id": str(campaign_id)}) is None
     assert api.get(f"/socap/campaigns/{campaign_id}").status_code == 404
 
 
