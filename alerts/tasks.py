@@ -9,3 +9,18 @@ def send_due_alerts() -> dict:
 
     report = run()
     return {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}
+
+
+@shared_task(name="socap.alerts.plan_cycle", ignore_result=True, **RETRY)
+def plan_alert_cycle(cycle_id: str) -> dict:
+    from alerts.services import plan_cycle
+
+    plan = plan_cycle(cycle_id)
+    return {"state": plan.state, "found": plan.found, "queued": plan.queued, "spike": plan.spike}
+
+
+@shared_task(name="socap.alerts.plan_due_cycles", ignore_result=True, **RETRY)
+def plan_due_cycles() -> int:
+    from alerts.services import plan_due_cycles as run
+
+    return len(run())

@@ -23,7 +23,8 @@ URL_FIELDS = {
 }
 ALERT_FIELDS = (
     "importance_threshold", "category_thresholds", "action_thresholds", "channels", "slack_webhook_url",
-    "extra_recipients", "frequency_window_minutes", "alert_spacing_minutes",
+    "extra_recipients", "frequency_window_minutes", "alert_spacing_minutes", "spike_factor",
+    "spike_min_engagements",
 )
 
 
