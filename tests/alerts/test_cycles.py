@@ -118,7 +118,7 @@ def test_bounded_wait_plans_a_cycle_whose_job_never_reports(mongo_db, redis_conn
     stored([engagement_doc(campaign, campaign.tweets.first(), "1", importance=50)])
     cycle_id = open_with_jobs(campaign, timezone.now() - dt.timedelta(seconds=settings.SOCAP_ALERT_PLAN_WAIT_SECONDS + 1))
     finish(cycle_id, jobs=2)  # the third job is stuck
-    fresh = open_with_jobs(campaign)
+    fresh = open_with_jobs(campaign, kind=cycles.MANUAL)  # still inside its wait
     assert cycles.due() == [cycle_id]
     assert [p.state for p in planning.plan_due()] == ["planned"]
     assert cycles.get(fresh)["state"] == cycles.RUNNING and len(queue()) == 1
