@@ -28,7 +28,23 @@ def engagement_link(item: dict, engagement: dict) -> str:
     return f"https://x.com/{item['username']}"
 
 
+def spike_headline(item: dict) -> str:
+    spike = item["spike"]
+    mean = spike["trailing_mean"]
+    ratio = f"{spike['fresh'] / mean:.1f}× the" if mean else "against an"
+    line = (f"Engagement spike: {spike['fresh']} new engagements in the last poll cycle, {ratio} average of "
+            f"{mean:g} over the previous {spike['trailing_cycles']} cycles")
+    if spike["top"]:
+        line += ". Top accounts: " + ", ".join(
+            f"{CATEGORY_NOUNS.get(a['account_category'], 'Account')} @{a['username']} "
+            f"({VERB[a['action_type']]} {TWEET.get(a['tweet_category'], 'tracked')}, importance {a['importance_score']:g})"
+            for a in spike["top"])
+    return line
+
+
 def headline(item: dict) -> str:
+    if item.get("kind") == "spike":
+        return spike_headline(item)
     who = f"{CATEGORY_NOUNS.get(item['account_category'], 'Account')} @{item['username']}"
     score = f"(importance: {item['importance_score']:g})"
     engagements = item["engagements"]
@@ -46,8 +62,12 @@ def headline(item: dict) -> str:
 def build(item: dict, campaign) -> Message:
     dashboard = f"{settings.SITE_URL}/socap/campaigns/{campaign.pk}/"
     line = headline(item)
-    details = f"{item['followers']:,} followers · {category_label(item['account_category'])} · {item.get('name', '')}"
-    links = [engagement_link(item, e) for e in item["engagements"]]
+    if item.get("kind") == "spike":
+        details = f"spike factor {item['spike']['factor']:g} · campaign {campaign.launch_name}"
+        links = [f"https://x.com/{a['username']}" for a in item["spike"]["top"]] or [dashboard]
+    else:
+        details = f"{item['followers']:,} followers · {category_label(item['account_category'])} · {item.get('name', '')}"
+        links = [engagement_link(item, e) for e in item["engagements"]]
     text = f"{line}\n{details}\n" + "\n".join(links) + f"\nDashboard: {dashboard}"
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{line}*"}},

@@ -1,7 +1,7 @@
 """Putting a run's important engagements on the alert queue (seed section 13.2).
 
-One queue item per account per run: an account that engaged several tweets in
-the run gets one batched message. Items are unique per (campaign, account,
+A run is a poll cycle (alerts/planning.py). One queue item per account per
+run: an account that engaged several tweets in the run gets one batched message. Items are unique per (campaign, account,
 run), so a run handed over twice queues nothing new. Dedupe happens here and
 again before sending.
 """
@@ -62,7 +62,16 @@ def _item(campaign: Campaign, engagements: list[dict], run_batch: str, send_at: 
     }
 
 
-def queue_for_run(campaign: Campaign, new_engagements: list[dict], run_batch: str) -> int:
+def spacing_minutes(campaign: Campaign, now: dt.datetime, send_by: dt.datetime | None) -> float:
+    """The campaign's spacing window, shortened when the run's alerts must be out before `send_by`."""
+    if send_by is None:
+        return float(campaign.alert_spacing_minutes)
+    left = max(0.0, (send_by - now).total_seconds() / 60)
+    return min(float(campaign.alert_spacing_minutes), left)
+
+
+def queue_for_run(campaign: Campaign, new_engagements: list[dict], run_batch: str,
+                  send_by: dt.datetime | None = None) -> int:
     now = timezone.now()
     by_account: dict[str, list[dict]] = {}
     for engagement in new_engagements:
@@ -74,7 +83,7 @@ def queue_for_run(campaign: Campaign, new_engagements: list[dict], run_batch: st
     if not by_account:
         return 0
     ordered = sorted(by_account.values(), key=lambda items: -max(e.get("importance_score") or 0 for e in items))
-    times = rules.spread(len(ordered), now, campaign.alert_spacing_minutes)
+    times = rules.spread(len(ordered), now, spacing_minutes(campaign, now, send_by))
     ops = [
         mongo.UpdateOne(
             {"campaign_id": campaign.mongo_id, "user_id": items[0]["user_id"], "run_batch": run_batch},

@@ -10,13 +10,34 @@ from django.template.loader import render_to_string
 from alerts.channels import ChannelError, email
 from alerts.queueing import queue_for_run
 from alerts.sender import SendReport, deliver, disable_channel, recipients_for, send_due
-from alerts import messages
+from alerts import messages, planning
 from campaigns.models import Campaign
+from socap_project import mongo
 
 
-def queue_alerts_for_run(campaign: Campaign, new_engagements: list[dict], run_batch: str) -> int:
-    """Hook called by ingestion with the engagements one run stored; returns how many alerts were queued."""
-    return queue_for_run(campaign, new_engagements, run_batch)
+def queue_late_alerts(campaign: Campaign, new_engagements: list[dict], run_batch: str) -> int:
+    """Hook called by ingestion with each page it stored; returns how many alerts were queued.
+
+    A page's engagements normally wait for their poll cycle's plan (alerts/planning.py). Only
+    those numbered inside a window already planned (stored by a job that outlived its cycle's
+    bounded wait, or handed off late after a crash) are queued here, so none is left out.
+    """
+    planned_through = alert_seq(campaign.mongo_id)
+    late = [doc for doc in new_engagements if doc["seq"] <= planned_through]
+    return queue_for_run(campaign, late, run_batch) if late else 0
+
+
+def alert_seq(campaign_id: str) -> int:
+    counter = mongo.collection(mongo.COUNTERS).find_one({"_id": campaign_id}, {"alert_seq": 1}) or {}
+    return int(counter.get("alert_seq") or 0)
+
+
+def plan_cycle(cycle_id: str) -> planning.CyclePlan:
+    return planning.plan_cycle(cycle_id)
+
+
+def plan_due_cycles() -> list[planning.CyclePlan]:
+    return planning.plan_due()
 
 
 def send_due_alerts() -> SendReport:

@@ -18,3 +18,18 @@ def send_budget_alert(campaign_id: int, level: int, budget: int, spent: int) -> 
     from alerts.budget import send_budget_alert as run
 
     return run(campaign_id, level, budget, spent)
+
+
+@shared_task(name="socap.alerts.plan_cycle", ignore_result=True, **RETRY)
+def plan_alert_cycle(cycle_id: str) -> dict:
+    from alerts.services import plan_cycle
+
+    plan = plan_cycle(cycle_id)
+    return {"state": plan.state, "found": plan.found, "queued": plan.queued, "spike": plan.spike}
+
+
+@shared_task(name="socap.alerts.plan_due_cycles", ignore_result=True, **RETRY)
+def plan_due_cycles() -> int:
+    from alerts.services import plan_due_cycles as run
+
+    return len(run())

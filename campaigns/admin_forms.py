@@ -27,7 +27,7 @@ URL_FIELDS = {
 # The alert preferences the model stores as plain fields; thresholds, channels and recipients
 # have their own widgets below (staff never type JSON).
 MODEL_ALERT_FIELDS = ("importance_threshold", "slack_webhook_url", "frequency_window_minutes",
-                      "alert_spacing_minutes")
+                      "alert_spacing_minutes", "spike_factor", "spike_min_engagements")
 CATEGORY_THRESHOLD_FIELDS = {category: f"threshold_{category}" for category in CATEGORY_KEYS}
 ACTION_THRESHOLD_FIELDS = {action: f"threshold_{action}" for action in ACTION_TYPES}
 THRESHOLD_LABELS = {"main_twt": "Main tweets", "influencer_twt": "Influencer tweets",

@@ -48,6 +48,10 @@ class CampaignForm(forms.Form):
     extra_recipients = forms.CharField(required=False, help_text="Comma-separated or one per line")
     frequency_window_minutes = forms.IntegerField(initial=30, min_value=1, max_value=1440)
     alert_spacing_minutes = forms.IntegerField(initial=20, min_value=1, max_value=1440)
+    spike_factor = forms.FloatField(initial=3.0, min_value=1.5, max_value=100,
+                                    help_text="Spike alert: a poll cycle this many times the trailing mean")
+    spike_min_engagements = forms.IntegerField(initial=10, min_value=1, max_value=1_000_000,
+                                               help_text="Spike alert: fewest new engagements in one cycle")
     cpm_usd = forms.FloatField(required=False, min_value=0, label="CPM (USD)", help_text="Empty: the default CPM")
     credit_budget = forms.IntegerField(
         required=False, label="API credit budget", validators=[validate_credit_budget],
@@ -97,6 +101,8 @@ class CampaignForm(forms.Form):
                 extra_recipients=recipients,
                 frequency_window_minutes=data["frequency_window_minutes"],
                 alert_spacing_minutes=data["alert_spacing_minutes"],
+                spike_factor=data["spike_factor"],
+                spike_min_engagements=data["spike_min_engagements"],
             ),
             cpm_usd=data.get("cpm_usd"),
             credit_budget=data.get("credit_budget"),

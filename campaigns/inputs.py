@@ -39,6 +39,8 @@ class AlertPreferencesInput:
     extra_recipients: list[str] = field(default_factory=list)
     frequency_window_minutes: int = 30
     alert_spacing_minutes: int = 20
+    spike_factor: float = 3.0
+    spike_min_engagements: int = 10
 
 
 @dataclass
@@ -87,6 +89,8 @@ FIELD_OF_PATH = {
     "alert_preferences.extra_recipients": "extra_recipients",
     "alert_preferences.frequency_window_minutes": "frequency_window_minutes",
     "alert_preferences.alert_spacing_minutes": "alert_spacing_minutes",
+    "alert_preferences.spike_factor": "spike_factor",
+    "alert_preferences.spike_min_engagements": "spike_min_engagements",
     "cpm_usd": "cpm_usd",
     "credit_budget": "credit_budget",
 }

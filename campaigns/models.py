@@ -45,6 +45,11 @@ class Campaign(models.Model):
     extra_recipients = models.JSONField(default=list, blank=True, help_text="More email addresses for alerts.")
     frequency_window_minutes = models.PositiveIntegerField(default=30)
     alert_spacing_minutes = models.PositiveIntegerField(default=20)
+    # Spike alert: a poll cycle with at least spike_min_engagements new engagements and
+    # spike_factor times the mean of the previous cycles (alerts/spikes.py).
+    spike_factor = models.FloatField(default=3.0, help_text="A cycle this many times the trailing mean is a spike.")
+    spike_min_engagements = models.PositiveIntegerField(
+        default=10, help_text="Fewest new engagements in one poll cycle that can be a spike.")
     # channel -> reason, set when a channel failed permanently (e.g. webhook 404).
     disabled_channels = models.JSONField(default=dict, blank=True)
 

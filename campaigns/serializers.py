@@ -82,6 +82,8 @@ class AlertPreferencesSerializer(StrictSerializer):
                                              default=list, max_length=50)
     frequency_window_minutes = StrictIntegerField(required=False, default=30)
     alert_spacing_minutes = StrictIntegerField(required=False, default=20)
+    spike_factor = StrictFloatField(required=False, default=3.0)
+    spike_min_engagements = StrictIntegerField(required=False, default=10)
 
     def to_input(self) -> AlertPreferencesInput:
         return AlertPreferencesInput(**self.validated_data)
@@ -182,6 +184,8 @@ def campaign_representation(campaign: Campaign, *, with_tweets: bool = True) -> 
             "extra_recipients": campaign.extra_recipients,
             "frequency_window_minutes": campaign.frequency_window_minutes,
             "alert_spacing_minutes": campaign.alert_spacing_minutes,
+            "spike_factor": campaign.spike_factor,
+            "spike_min_engagements": campaign.spike_min_engagements,
             "disabled_channels": campaign.disabled_channels,
         },
         "cpm_usd": campaign.effective_cpm(),

@@ -87,6 +87,8 @@ def _apply_alerts(campaign: Campaign, prefs: AlertPreferencesInput) -> None:
     campaign.extra_recipients = prefs.extra_recipients
     campaign.frequency_window_minutes = prefs.frequency_window_minutes
     campaign.alert_spacing_minutes = prefs.alert_spacing_minutes
+    campaign.spike_factor = prefs.spike_factor
+    campaign.spike_min_engagements = prefs.spike_min_engagements
 
 
 def alert_preferences_of(campaign: Campaign) -> AlertPreferencesInput:
@@ -99,6 +101,8 @@ def alert_preferences_of(campaign: Campaign) -> AlertPreferencesInput:
         extra_recipients=list(campaign.extra_recipients),
         frequency_window_minutes=campaign.frequency_window_minutes,
         alert_spacing_minutes=campaign.alert_spacing_minutes,
+        spike_factor=campaign.spike_factor,
+        spike_min_engagements=campaign.spike_min_engagements,
     )
 
 

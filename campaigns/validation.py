@@ -106,6 +106,10 @@ def check_alert_preferences(prefs: AlertPreferencesInput, errors: Errors, prefix
         errors.add(f"{prefix}.frequency_window_minutes", "Must be between 1 and 1440 minutes.")
     if not 1 <= prefs.alert_spacing_minutes <= 24 * 60:
         errors.add(f"{prefix}.alert_spacing_minutes", "Must be between 1 and 1440 minutes.")
+    if not (isinstance(prefs.spike_factor, int | float) and 1.5 <= prefs.spike_factor <= 100):
+        errors.add(f"{prefix}.spike_factor", "Must be a number between 1.5 and 100.")
+    if not 1 <= prefs.spike_min_engagements <= 1_000_000:
+        errors.add(f"{prefix}.spike_min_engagements", "Must be between 1 and 1000000.")
 
 
 def check_tweet_urls(tweets, errors: Errors, existing_ids: set[str] | None = None) -> list[tuple[str, object]]:

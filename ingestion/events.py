@@ -1,4 +1,7 @@
-"""Hand newly stored engagements to the alert rules and the dashboard rollups.
+"""Hand newly stored engagements to the dashboard rollups (and, when late, to the alert rules).
+
+Alerts are planned per poll cycle from the cycle's window of sequence numbers
+(alerts/planning.py); a page only queues what falls in a window already planned.
 
 Documents are inserted with `dispatched: false` and flipped after the hand-off,
 so engagements stored by a run that crashed before its hand-off are handed off
@@ -8,7 +11,7 @@ over the documents a page just inserted, as built in memory: no re-read.
 
 from __future__ import annotations
 
-from alerts.services import queue_alerts_for_run
+from alerts.services import queue_late_alerts
 from campaigns.models import Campaign
 from dashboard.services import bump_version, record_engagements
 from socap_project import mongo
@@ -18,7 +21,7 @@ def hand_off(campaign: Campaign, docs: list[dict], run_batch: str) -> int:
     if not docs:
         return 0
     record_engagements(campaign.mongo_id, docs)
-    queue_alerts_for_run(campaign, docs, run_batch)
+    queue_late_alerts(campaign, docs, run_batch)
     mongo.collection(mongo.ENGAGEMENTS).update_many(
         {"_id": {"$in": [doc["_id"] for doc in docs]}}, {"$set": {"dispatched": True}}
     )

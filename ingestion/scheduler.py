@@ -3,6 +3,8 @@
 Metrics come first (priority 0) as one batched job per campaign; when it is
 done it enqueues the list jobs of every tweet, so their count gating sees the
 fresh counters. Paused, completed and out-of-window campaigns get nothing.
+Every poll belongs to a cycle (ingestion/cycles.py) whose alerts are planned
+once its list jobs are done.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from campaigns.models import Campaign, TrackedTweet
+from ingestion import cycles
 
 LIST_JOBS = ("retweets", "replies", "quotes")
 PRIORITY = {"metrics": 0, "retweets": 2, "replies": 3, "quotes": 3}
@@ -52,7 +55,7 @@ def pollable_campaigns(now=None):
 
 
 def publish(messages: list[tuple]) -> int:
-    """Send (task, args, priority) messages on one producer connection, pipelined in chunks.
+    """Send (task, args, kwargs, priority) messages on one producer connection, pipelined in chunks.
 
     A bare apply_async per message opens a Redis client and waits for one LPUSH
     round trip each (about 0.5 ms, so 1.8 s for a 400-tweet campaign); kombu's
@@ -61,26 +64,44 @@ def publish(messages: list[tuple]) -> int:
     from socap_project.celery import app
 
     with app.producer_or_acquire() as producer, producer.batch(max_size=PUBLISH_CHUNK):
-        for task, args, priority in messages:
-            task.apply_async(args=args, priority=priority, producer=producer)
+        for task, args, kwargs, priority in messages:
+            task.apply_async(args=args, kwargs=kwargs, priority=priority, producer=producer)
     return len(messages)
 
 
-def enqueue_metrics(campaign_ids: list[int], cycle_at=None) -> int:
-    """`cycle_at` (the fan-out's interval start) lets quiet tweets skip cycles; without it every tweet is polled."""
+def enqueue_metrics(campaign_ids: list[int], now=None, kind: str = cycles.MANUAL, cycle_at=None) -> int:
+    """One metrics job per campaign, each in a cycle of its own (alert planning).
+
+    `cycle_at` (the fan-out's interval start) lets quiet tweets skip cycles; without it every tweet is polled.
+    """
     from ingestion.tasks import poll_metrics
 
-    args = (lambda cid: [cid, True, cycle_at.isoformat()]) if cycle_at is not None else (lambda cid: [cid])
-    return publish([(poll_metrics, args(cid), PRIORITY["metrics"]) for cid in campaign_ids])
+    now = now or timezone.now()
+    messages = []
+    for campaign_id in campaign_ids:
+        kwargs = {"cycle_id": cycles.open_cycle(campaign_id, now, kind=kind)}
+        if cycle_at is not None:
+            kwargs["cycle_at"] = cycle_at.isoformat()
+        messages.append((poll_metrics, [campaign_id], kwargs, PRIORITY["metrics"]))
+    return publish(messages)
 
 
-def enqueue_lists(campaign_id: int, tweet_ids: list[str] | None = None, job_types=LIST_JOBS) -> int:
+def enqueue_lists(campaign_id: int, tweet_ids: list[str] | None = None, cycle_id: str | None = None,
+                  job_types=LIST_JOBS) -> int:
     from ingestion.tasks import poll_list
 
     if tweet_ids is None:
         tweet_ids = list(TrackedTweet.objects.filter(campaign_id=campaign_id).values_list("tweet_id", flat=True))
-    return publish([(poll_list, [campaign_id, tweet_id, job_type], PRIORITY[job_type])
-                    for tweet_id in tweet_ids for job_type in job_types])
+    jobs = [(tweet_id, job_type) for tweet_id in tweet_ids for job_type in job_types]
+    if cycle_id:
+        # Before any job can report done, so the last one to finish knows it is the last.
+        cycles.expect_jobs(cycle_id, len(jobs))
+        if not jobs:  # nothing to list this cycle: its alerts (late ones, a spike check) are planned now
+            from alerts.tasks import plan_alert_cycle
+
+            plan_alert_cycle.apply_async(args=[cycle_id], priority=PRIORITY["metrics"])
+    return publish([(poll_list, [campaign_id, tweet_id, job_type], {"cycle_id": cycle_id}, PRIORITY[job_type])
+                    for tweet_id, job_type in jobs])
 
 
 def enqueue_tweet_now(campaign_id: int, tweet_id: str) -> int:
@@ -89,10 +110,23 @@ def enqueue_tweet_now(campaign_id: int, tweet_id: str) -> int:
 
     from ingestion.tasks import poll_list, poll_metrics
 
+    cycle_id = cycles.open_cycle(campaign_id, kind=cycles.MANUAL)
+    cycles.expect_jobs(cycle_id, len(LIST_JOBS))
     steps = [poll_metrics.si(campaign_id, False).set(priority=PRIORITY["metrics"])]
-    steps += [poll_list.si(campaign_id, tweet_id, job).set(priority=PRIORITY[job]) for job in LIST_JOBS]
+    steps += [poll_list.si(campaign_id, tweet_id, job, cycle_id=cycle_id).set(priority=PRIORITY[job])
+              for job in LIST_JOBS]
     chain(*steps).apply_async()
     return len(steps)
+
+
+def finish_job(cycle_id: str | None, tweet_id: str, job_type: str, fresh: int = 0) -> bool:
+    """Report a list job of a cycle done; the last one asks for the cycle's alert planning."""
+    from alerts.tasks import plan_alert_cycle
+
+    if not cycle_id or not cycles.job_done(cycle_id, f"{tweet_id}:{job_type}", fresh):
+        return False
+    plan_alert_cycle.apply_async(args=[cycle_id], priority=PRIORITY["metrics"])
+    return True
 
 
 def fan_out(now=None) -> FanOut:
@@ -101,6 +135,6 @@ def fan_out(now=None) -> FanOut:
         return FanOut(skipped=True)
     ids = list(pollable_campaigns(now).values_list("pk", flat=True))
     tweets = TrackedTweet.objects.filter(campaign_id__in=ids).count()
-    enqueue_metrics(ids, cycle_at=interval_start(now))
+    enqueue_metrics(ids, now, kind=cycles.POLL, cycle_at=interval_start(now))
     # Each metrics job enqueues the tweets' three list jobs when it finishes.
     return FanOut(campaigns=len(ids), jobs=len(ids) + tweets * len(LIST_JOBS))

@@ -23,7 +23,8 @@ def fan_out() -> dict:
 
 
 @shared_task(name="socap.ingestion.poll_metrics", ignore_result=True, **RETRY)
-def poll_metrics(campaign_id: int, then_lists: bool = True, cycle_at: str | None = None) -> None:
+def poll_metrics(campaign_id: int, then_lists: bool = True, cycle_at: str | None = None,
+                 cycle_id: str | None = None) -> None:
     from django.utils.dateparse import parse_datetime
 
     from ingestion import scheduler
@@ -31,16 +32,22 @@ def poll_metrics(campaign_id: int, then_lists: bool = True, cycle_at: str | None
 
     run = run_metrics(campaign_id, parse_datetime(cycle_at) if cycle_at else None)
     if then_lists and not run.budget_blocked:
-        scheduler.enqueue_lists(campaign_id, run.due)  # resting tweets have nothing new to list
+        scheduler.enqueue_lists(campaign_id, run.due, cycle_id)  # resting tweets have nothing new to list
 
 
 @shared_task(name="socap.ingestion.poll_list", ignore_result=True, **RETRY)
-def poll_list(campaign_id: int, tweet_id: str, job_type: str) -> None:
+def poll_list(campaign_id: int, tweet_id: str, job_type: str, cycle_id: str | None = None) -> None:
     from campaigns.models import TrackedTweet
+    from ingestion import scheduler
     from ingestion.list_job import run_list_job
 
-    if not TrackedTweet.objects.filter(campaign_id=campaign_id, tweet_id=tweet_id).exists():
+    fresh = 0
+    if TrackedTweet.objects.filter(campaign_id=campaign_id, tweet_id=tweet_id).exists():
+        run = run_list_job(campaign_id, tweet_id, job_type)
+        fresh = 0 if run.backfill else run.new
+    else:
         log.info("skip %s of tweet %s: not tracked by campaign %s (removed after queueing)",
                  job_type, tweet_id, campaign_id)
-        return
-    run_list_job(campaign_id, tweet_id, job_type)
+    # Done either way (a failed run too: what it stored is in the seq window all the same), so
+    # the cycle's alerts are planned as soon as its last job ends, not at the bounded wait.
+    scheduler.finish_job(cycle_id, tweet_id, job_type, fresh)

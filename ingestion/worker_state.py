@@ -15,6 +15,7 @@ CAMPAIGN_COLLECTIONS = (
     mongo.METRIC_SNAPSHOTS,
     mongo.METRIC_DELTAS,
     mongo.ALERT_QUEUE,
+    mongo.POLL_CYCLES,
     mongo.API_USAGE,
     mongo.ENGAGEMENT_ROLLUPS,
     mongo.CAMPAIGN_ACCOUNTS,

@@ -37,6 +37,7 @@ __all__ = [
     "TWEET_COUNTS",
     "COUNTERS",
     "CAMPAIGN_STATS",
+    "POLL_CYCLES",
     "to_json_line",
     "from_json_line",
     "ENGAGEMENTS",
@@ -68,6 +69,7 @@ CAMPAIGN_ACCOUNTS = "campaign_accounts"
 TWEET_COUNTS = "tweet_engagement_counts"
 COUNTERS = "counters"  # per-campaign engagement sequence number, `_id` = campaign id
 CAMPAIGN_STATS = "campaign_stats"  # per-campaign counters kept at write time, `_id` = campaign id
+POLL_CYCLES = "poll_cycles"  # one per campaign per poll cycle: its jobs, alert planning window, counts
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,11 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         # One message per account per run (its engagements are batched): queueing twice is a no-op.
         _ix(("campaign_id", ASCENDING), ("user_id", ASCENDING), ("run_batch", ASCENDING), unique=True),
         _ix(("campaign_id", ASCENDING), ("user_id", ASCENDING), ("created_at", DESCENDING)),
+    ),
+    POLL_CYCLES: (
+        # Cycles not planned yet (few: the ones in flight), found by state and deadline.
+        _ix(("state", ASCENDING), ("plan_by", ASCENDING)),
+        _ix(("campaign_id", ASCENDING), ("started_at", DESCENDING)),
     ),
     METRIC_SNAPSHOTS: (
         _ix(("campaign_id", ASCENDING), ("snapshot_time", ASCENDING), unique=True),

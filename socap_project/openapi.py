@@ -75,6 +75,8 @@ ALERT_PREFERENCES = {
         "extra_recipients": {"type": "array", "items": {"type": "string", "maxLength": 254}},
         "frequency_window_minutes": {"type": "integer"},
         "alert_spacing_minutes": {"type": "integer"},
+        "spike_factor": {"type": "number"},
+        "spike_min_engagements": {"type": "integer"},
     },
 }
 MONITOR_WINDOW = {

@@ -39,6 +39,15 @@ def schedules() -> list[Schedule]:
             fixed=True,
         ),
         Schedule(
+            name="socap: plan alerts of poll cycles past their wait",
+            task="socap.alerts.plan_due_cycles",
+            # Ticks with the fan-out check, so the bounded wait is kept to within a tick.
+            every_seconds=fan_out_tick_seconds(settings.SOCAP_POLL_INTERVAL_SECONDS),
+            description="A poll cycle's alerts are planned when its last job ends; this plans the cycles "
+                        "whose jobs did not all report back within SOCAP_ALERT_PLAN_WAIT_MINUTES.",
+            fixed=True,
+        ),
+        Schedule(
             name="socap: send due alerts",
             task="socap.alerts.send_due",
             every_seconds=60,

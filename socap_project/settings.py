@@ -160,6 +160,13 @@ CELERY_TASK_ALWAYS_EAGER = False
 # One fan-out per interval, whoever asks; Beat only ticks often enough never to miss one.
 SOCAP_POLL_INTERVAL_MINUTES = env_float("SOCAP_POLL_INTERVAL_MINUTES", 30)
 SOCAP_POLL_INTERVAL_SECONDS = max(1, round(SOCAP_POLL_INTERVAL_MINUTES * 60))
+# A poll cycle's alerts are planned when its last job ends, or at the latest this long after its
+# fan-out (a stuck job must not hold them back); then spread over the spacing window, cut short
+# so that all are sent before the next cycle.
+SOCAP_ALERT_PLAN_WAIT_SECONDS = max(1, round(env_float("SOCAP_ALERT_PLAN_WAIT_MINUTES",
+                                                       SOCAP_POLL_INTERVAL_MINUTES / 3) * 60))
+# Spike alert: a cycle is compared with the mean of this many previous poll cycles.
+SOCAP_SPIKE_TRAILING_CYCLES = env_int("SOCAP_SPIKE_TRAILING_CYCLES", 6)
 
 # --- Static files (htmx and Chart.js are vendored under static/vendor).
 STATIC_URL = "/static/"

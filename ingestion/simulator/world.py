@@ -277,5 +277,30 @@ def build_world(scenario: dict, seed: int | None = None, launch: dt.datetime | N
                     later = at + dt.timedelta(minutes=rng.randint(5, 240))
                     world.events.append(Event(tweet.id, account.id, action, later, rng.choice(REPLIES),
                                               str(next(event_ids))))
+    _add_bursts(world, scenario, seed, event_ids)
     world.events.sort(key=lambda e: (e.at, e.tweet_id, e.user_id, e.event_tweet_id or ""))
     return world
+
+
+def _add_bursts(world: World, scenario: dict, seed: int, event_ids) -> None:
+    """The launch takes off again (say, a famous account shares it): within a few minutes, many
+    well-connected accounts engage several tweets each. Drawn from a generator of its own, so a
+    scenario's other engagements stay exactly what they were without the burst."""
+    rng = random.Random(seed * 7919 + 1)
+    weight = {user_id: sum(f["weight"] for f in followers) for user_id, followers in world.following_index.items()}
+    for burst in scenario.get("bursts", []):
+        start = world.launch + dt.timedelta(minutes=burst["at_minutes"])
+        span = burst.get("span_minutes", 3) * 60
+        taken = {(e.tweet_id, e.user_id, e.action) for e in world.events}
+        candidates = sorted(weight, key=lambda user_id: (-weight[user_id], user_id))[: burst["accounts"] * 2]
+        for user_id in rng.sample(candidates, k=min(burst["accounts"], len(candidates))):
+            for tweet_id, action in burst["engagements"]:
+                if (tweet_id, user_id, action) in taken:
+                    continue
+                at = start + dt.timedelta(seconds=rng.randint(0, span))
+                if action == "retweet":
+                    world.events.append(Event(tweet_id, user_id, action, at))
+                    continue
+                texts = REPLIES if action == "reply" else QUOTES
+                text = rng.choice(texts).format(**{k: rng.choice(v) for k, v in FILL.items()})
+                world.events.append(Event(tweet_id, user_id, action, at, text, str(next(event_ids))))

@@ -22,7 +22,7 @@ def form_data(**overrides):
         "launch_name": "Orbit launch", "client_name": "Orbit", "client_email": "team@orbit.example",
         "start_date": "2025-03-15T15:00", "end_date": "2025-03-18T15:00", "importance_threshold": "10",
         "channels": ["email"], "slack_webhook_url": "", "extra_recipients": "",
-        "frequency_window_minutes": "30", "alert_spacing_minutes": "20", "cpm_usd": "",
+        "frequency_window_minutes": "30", "alert_spacing_minutes": "20", "spike_factor": "3", "spike_min_engagements": "10", "cpm_usd": "",
         "tweets_main_twt": [f"https://x.com/orbitlabs/status/{MAIN}"],
         "tweets_influencer_twt": [f"https://x.com/a/status/{INFLUENCER}", ""],
         "tweets_investor_twt": [""],
@@ -77,7 +77,8 @@ def test_admin_add_form_resolves_urls_per_line(staff):
         "launch_name": "Admin launch", "client_name": "Orbit", "client_email": "team@orbit.example",
         "start_date_0": "2025-03-15", "start_date_1": "15:00:00", "end_date_0": "2025-03-18",
         "end_date_1": "15:00:00", "importance_threshold": "10", "channels": ["email"], "extra_recipients": "",
-        "frequency_window_minutes": "30", "alert_spacing_minutes": "20",
+        "frequency_window_minutes": "30", "alert_spacing_minutes": "20", "spike_factor": "3",
+        "spike_min_engagements": "10",
         "main_tweet_urls": f"https://x.com/a/status/{MAIN}\nhttps://x.com/a/status/{PROTECTED}",
         "influencer_tweet_urls": "", "investor_tweet_urls": "",
     }

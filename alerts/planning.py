@@ -1,0 +1,130 @@
+"""Planning one poll cycle's alerts, once (DESIGN.md "Algorithms" → Alerts, seed 13.2).
+
+A cycle's new engagements are the closed window of sequence numbers
+(seq_from, seq_to]: seq_from is where the campaign's previous plan stopped
+(`alert_seq` on its counter document), seq_to the last number handed out when
+this plan fixed its window. Windows are contiguous, so every engagement falls
+in exactly one cycle, and reading one costs what the cycle found.
+
+One planner per campaign at a time: a claim (conditional update with expiry)
+on the campaign's counter document. The claim records the cycle being
+planned, and the window is written on the cycle before `alert_seq` moves past
+it, so a planner killed at any point leaves either nothing done or a fixed
+window that the next claimer plans first. Planning twice is harmless: queue
+items are unique per (campaign, account, cycle) and the spike per (campaign,
+cycle).
+
+An engagement can be stored into a window after the window was read (its
+number was reserved earlier by a job still running when the bounded wait ran
+out); its own hand-off sees `alert_seq` past it and queues it at once
+(`alerts.services.queue_late_alerts`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from alerts import spikes
+from alerts.queueing import queue_for_run
+from campaigns.models import Campaign
+from ingestion import cycles
+from socap_project import mongo
+
+log = logging.getLogger(__name__)
+# What planning needs of an engagement (rules, message, spike).
+FIELDS = {"campaign_id": 1, "user_id": 1, "tweet_id": 1, "tweet_category": 1, "action_type": 1, "text": 1,
+          "engagement_tweet_id": 1, "hour": 1, "timestamp": 1, "importance_score": 1, "account_category": 1,
+          "account_profile": 1, "seq": 1, "time_precision": 1}
+
+
+@dataclass
+class CyclePlan:
+    state: str  # planned | busy | already_planned | missing
+    found: int = 0
+    queued: int = 0
+    spike: bool = False
+
+
+def _counters():
+    return mongo.collection(mongo.COUNTERS)
+
+
+def send_by(cycle: dict) -> dt.datetime:
+    """Alerts of a cycle go out before the next fan-out, with one sender tick to spare."""
+    margin = min(60.0, settings.SOCAP_POLL_INTERVAL_SECONDS / 5)
+    return cycle["next_at"] - dt.timedelta(seconds=margin)
+
+
+def _claim(campaign_id: str, owner: str, now: dt.datetime) -> dict | None:
+    _counters().update_one({"_id": campaign_id}, {"$setOnInsert": {"seq": 0}}, upsert=True)
+    return _counters().find_one_and_update(
+        {"_id": campaign_id, "$or": [{"planner_until": None}, {"planner_until": {"$lt": now}}]},
+        {"$set": {"planner_owner": owner,
+                  "planner_until": now + dt.timedelta(seconds=settings.SOCAP_ALERT_CLAIM_SECONDS)}},
+        return_document=mongo.ReturnDocument.AFTER,
+    )
+
+
+def _fix_window(cycle: dict, owner: str) -> tuple[int, int]:
+    if cycle["seq_to"] is not None:
+        return cycle["seq_from"], cycle["seq_to"]  # fixed by a planner that died: the same window again
+    campaign_id = cycle["campaign_id"]
+    counter = _counters().find_one({"_id": campaign_id}) or {}
+    start = int(counter.get("alert_seq") or 0)
+    end = max(start, int(counter.get("seq") or 0))
+    mongo.collection(mongo.POLL_CYCLES).update_one({"_id": cycle["_id"]},
+                                                   {"$set": {"seq_from": start, "seq_to": end}})
+    _counters().update_one({"_id": campaign_id, "planner_owner": owner}, {"$max": {"alert_seq": end}})
+    return start, end
+
+
+def _plan_one(campaign: Campaign, cycle_id: str, owner: str) -> CyclePlan:
+    cycle = cycles.get(cycle_id)
+    if cycle is None or cycle["state"] == cycles.PLANNED:
+        return CyclePlan("already_planned")
+    _counters().update_one({"_id": campaign.mongo_id, "planner_owner": owner}, {"$set": {"planner_cycle": cycle_id}})
+    start, end = _fix_window(cycle, owner)
+    docs = list(mongo.collection(mongo.ENGAGEMENTS).find(
+        {"campaign_id": campaign.mongo_id, "seq": {"$gt": start, "$lte": end}}, FIELDS))
+    queued = queue_for_run(campaign, docs, cycle_id, send_by=send_by(cycle))
+    spike = spikes.evaluate(campaign, cycle, docs)
+    cycles.mark_planned(cycle_id, found=len(docs), spike=spike is not None)
+    _counters().update_one({"_id": campaign.mongo_id, "planner_owner": owner, "planner_cycle": cycle_id},
+                           {"$unset": {"planner_cycle": ""}})
+    log.info("cycle %s: %d new engagements (seq %d..%d], %d alerts queued%s", cycle_id, len(docs), start, end,
+             queued, ", spike" if spike else "")
+    return CyclePlan("planned", found=len(docs), queued=queued, spike=spike is not None)
+
+
+def plan_cycle(cycle_id: str) -> CyclePlan:
+    cycle = cycles.get(cycle_id)
+    if cycle is None:
+        return CyclePlan("missing")
+    if cycle["state"] == cycles.PLANNED:
+        return CyclePlan("already_planned")
+    campaign = Campaign.objects.filter(pk=int(cycle["campaign_id"])).first()
+    if campaign is None:
+        return CyclePlan("missing")
+    owner = uuid.uuid4().hex
+    counter = _claim(campaign.mongo_id, owner, timezone.now())
+    if counter is None:
+        return CyclePlan("busy")  # another planner of this campaign; the sweep comes back for this one
+    try:
+        unfinished = counter.get("planner_cycle")
+        if unfinished and unfinished != cycle_id:
+            _plan_one(campaign, unfinished, owner)  # its window may be fixed: it goes first
+        return _plan_one(campaign, cycle_id, owner)
+    finally:
+        _counters().update_one({"_id": campaign.mongo_id, "planner_owner": owner},
+                               {"$set": {"planner_owner": None, "planner_until": None}})
+
+
+def plan_due() -> list[CyclePlan]:
+    """The bounded wait: plan every cycle whose wait ran out (a stuck, lost or killed job)."""
+    return [plan_cycle(cycle_id) for cycle_id in cycles.due()]

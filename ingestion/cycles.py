@@ -1,0 +1,85 @@
+"""Poll cycles: the "run" of the alert rules (DESIGN.md "Algorithms" → Alerts).
+
+A cycle is one campaign's share of one fan-out interval (or of a poll asked
+for by hand or by completion). The fan-out opens it; the metrics job says how
+many list jobs it enqueued; each list job reports itself done once. When all
+are done, or when the cycle's bounded wait runs out (a stuck or lost job must
+not hold alerts back), its alerts are planned once (alerts/planning.py).
+
+A job reports by pushing its key onto the cycle with a `$ne` guard, so a
+redelivered job cannot count twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from socap_project import mongo
+
+RUNNING, PLANNED = "running", "planned"
+POLL, MANUAL = "poll", "manual"  # only poll cycles are interval-long, so only they feed the spike rate
+
+
+def _coll():
+    return mongo.collection(mongo.POLL_CYCLES)
+
+
+def slot_of(now: dt.datetime) -> int:
+    return int(now.timestamp()) // settings.SOCAP_POLL_INTERVAL_SECONDS
+
+
+def next_fan_out(now: dt.datetime) -> dt.datetime:
+    """When the next interval's fan-out can start: a cycle's alerts must be sent by then."""
+    interval = settings.SOCAP_POLL_INTERVAL_SECONDS
+    return dt.datetime.fromtimestamp((slot_of(now) + 1) * interval, dt.UTC)
+
+
+def open_cycle(campaign_id: int, now: dt.datetime | None = None, *, kind: str = POLL) -> str:
+    """Open (once) the cycle of this campaign for now's interval, or a manual one; return its id."""
+    now = now or timezone.now()
+    key = str(slot_of(now)) if kind == POLL else f"{kind}-{now.timestamp():.6f}"
+    cycle_id = f"{campaign_id}:{key}"
+    wait = dt.timedelta(seconds=settings.SOCAP_ALERT_PLAN_WAIT_SECONDS)
+    _coll().update_one({"_id": cycle_id}, {"$setOnInsert": {
+        "campaign_id": str(campaign_id), "kind": kind, "started_at": now, "plan_by": now + wait,
+        "next_at": next_fan_out(now), "jobs_expected": None, "jobs_done": [], "finished": 0, "fresh": 0,
+        "state": RUNNING, "seq_from": None, "seq_to": None,
+    }}, upsert=True)
+    return cycle_id
+
+
+def expect_jobs(cycle_id: str, count: int) -> None:
+    _coll().update_one({"_id": cycle_id}, {"$set": {"jobs_expected": count}})
+
+
+def job_done(cycle_id: str, job_key: str, fresh: int = 0) -> bool:
+    """Count a job of the cycle once; True when that was the last one and the cycle awaits planning.
+
+    `fresh` is what the job found outside a backfill: new activity, the spike rate's measure
+    (a backfill finds what happened before monitoring, not in this cycle).
+    """
+    doc = _coll().find_one_and_update(
+        {"_id": cycle_id, "jobs_done": {"$ne": job_key}},
+        {"$push": {"jobs_done": job_key}, "$inc": {"finished": 1, "fresh": fresh}},
+        projection={"jobs_done": 0}, return_document=mongo.ReturnDocument.AFTER,
+    )
+    return bool(doc and doc["state"] == RUNNING and doc["jobs_expected"] is not None
+                and doc["finished"] >= doc["jobs_expected"])
+
+
+def get(cycle_id: str) -> dict | None:
+    return _coll().find_one({"_id": cycle_id}, {"jobs_done": 0})
+
+
+def due(now: dt.datetime | None = None) -> list[str]:
+    """Unplanned cycles whose bounded wait is over (few: only cycles in flight are unplanned)."""
+    now = now or timezone.now()
+    return [doc["_id"] for doc in _coll().find({"state": RUNNING, "plan_by": {"$lte": now}}, {"_id": 1})]
+
+
+def mark_planned(cycle_id: str, *, found: int, spike: bool) -> None:
+    _coll().update_one({"_id": cycle_id}, {"$set": {"state": PLANNED, "planned_at": timezone.now(),
+                                                    "found": found, "spike": spike}})
