@@ -123,7 +123,8 @@ def admin_add_data(**overrides):
         "end_date_1": "15:00:00", "importance_threshold": "10", "channels": ["slack", "email"],
         "slack_webhook_url": "https://hooks.slack.com/services/T/B/WIDGET",
         "extra_recipients": "ops@example.com, cmo@example.com\nboard@example.com",
-        "frequency_window_minutes": "30", "alert_spacing_minutes": "20",
+        "frequency_window_minutes": "30", "alert_spacing_minutes": "20", "spike_factor": "3",
+        "spike_min_engagements": "10",
         "main_tweet_urls": f"https://x.com/a/status/{MAIN}", "influencer_tweet_urls": "", "investor_tweet_urls": "",
         **{name: "" for name in THRESHOLD_WIDGETS},
     }
