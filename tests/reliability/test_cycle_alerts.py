@@ -44,7 +44,7 @@ HANDLE = re.compile(r"@(\w+)")
 
 @pytest.fixture
 def demo_sim(tmp_log_dir, settings, mongo_db, redis_conn):
-    sim = SimulatorProcess(tmp_log_dir, scenario="demo",
+    sim = SimulatorProcess(tmp_log_dir, scenario="burst",
                            extra=["--start", "2025-03-15T19:45:00Z", "--scale", "0.3"]).start()
     settings.X_API_BASE_URL, settings.X_API_KEY, settings.X_API_RATE_LIMIT_RPS = sim.base_url, "test-key", 200
     yield sim
