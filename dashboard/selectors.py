@@ -13,6 +13,7 @@ from campaigns.models import Campaign, TrackedTweet
 from dashboard import paging
 from dashboard.services import current_version
 from ingestion.engagements import last_seq, reply_count
+from ingestion.sentiment import LABELS as SENTIMENTS
 from socap_project import mongo
 
 METRICS = ("likes", "retweets", "quotes", "replies", "views", "bookmarks")
@@ -166,9 +167,9 @@ class BadParameter(ValueError):
 
 SORTS = {"timestamp": "seq", "time": "seq", "seq": "seq", "importance_score": "importance_score",
          "importance": "importance_score"}
-FILTER_FIELDS = ("account_category", "action_type", "tweet_category")
+FILTER_FIELDS = ("account_category", "action_type", "tweet_category", "sentiment")
 COUNT_OF_FILTER = {"account_category": "by_account_category", "action_type": "by_action",
-                   "tweet_category": "by_tweet_category"}
+                   "tweet_category": "by_tweet_category", "sentiment": "by_sentiment"}
 
 
 def _encode_cursor(doc: dict, sort: str) -> str:
@@ -190,7 +191,7 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
 
 def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25, cursor: str | None = None,
                 category: str | None = None, action_type: str | None = None,
-                tweet_category: str | None = None) -> dict:
+                tweet_category: str | None = None, sentiment: str | None = None) -> dict:
     """Newest collected (or most important) first, keyset-paginated in closed windows (dashboard/paging.py).
 
     "Newest" is the order SOCAP stored engagements in (the per-campaign seq),
@@ -207,8 +208,11 @@ def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25,
         raise BadParameter("action_type", "One of: retweet, reply, quote.")
     if tweet_category and tweet_category not in TWEET_CATEGORIES:
         raise BadParameter("tweet_category", f"One of: {', '.join(TWEET_CATEGORIES)}.")
+    if sentiment and sentiment not in SENTIMENTS:
+        raise BadParameter("sentiment", f"One of: {', '.join(SENTIMENTS)} (replies and quotes only).")
     after = _decode_cursor(cursor, order) if cursor else None
-    filters = {field: value for field, value in zip(FILTER_FIELDS, (category, action_type, tweet_category)) if value}
+    filters = {field: value for field, value in zip(FILTER_FIELDS, (category, action_type, tweet_category, sentiment))
+               if value}
     stats = campaign_stats(campaign)
     top = last_seq(campaign.mongo_id)
     # Matching share of the sequence numbers, assuming the filters independent.
@@ -266,6 +270,8 @@ def public_engagement(doc: dict) -> dict:
         "action_type": doc["action_type"], "timestamp": doc["timestamp"].isoformat(), "time_precision": doc.get("time_precision", "exact"),
         "text": doc.get("text"),
         "reply_count": reply_count(doc), "engagement_tweet_id": doc.get("engagement_tweet_id"),
+        "sentiment": doc.get("sentiment"), "sentiment_score": doc.get("sentiment_score"),
+        "followed_by": doc.get("followed_by") or [],
     }
 
 

@@ -134,6 +134,7 @@ class World:
         engagements = [
             {"tweet_id": e.tweet_id, "user_id": e.user_id, "action_type": e.action, "timestamp": _iso(e.at),
              "text": e.text, "engagement_tweet_id": e.event_tweet_id,
+             "followers": self.accounts[e.user_id].followers,
              "visible": e.removed_at is None or e.removed_at > at,
              "removed_at": _iso(e.removed_at) if e.removed_at and e.removed_at <= at else None}
             for e in self.events if e.at <= at
