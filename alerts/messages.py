@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from ingestion import importance
+
 CATEGORY_LABEL = {"vcs": "Investor", "founders": "Founder", "ai_creators": "AI creator", "media": "Media",
                   "developers": "Developer", "c_level": "Executive", "yc_alumni": "YC founder", "others": "Account"}
 VERB = {"retweet": "retweeted", "reply": "replied to", "quote": "quote-tweeted"}
@@ -28,25 +30,43 @@ def engagement_link(item: dict, engagement: dict) -> str:
     return f"https://x.com/{item['username']}"
 
 
+def _sentiment(e: dict) -> str:
+    return f"sentiment {e['sentiment_score']:+.2f}" if e.get("strongly_negative") else ""
+
+
 def headline(item: dict) -> str:
     who = f"{CATEGORY_LABEL.get(item['account_category'], 'Account')} @{item['username']}"
     score = f"(importance: {item['importance_score']:g})"
+    # The negative-reply rule: said first, with the lexicon score that triggered it.
+    flag = "Strongly negative: " if item.get("strongly_negative") else ""
     engagements = item["engagements"]
     if len(engagements) == 1:
         e = engagements[0]
-        line = f"{who} {score} {VERB[e['action_type']]} your {TWEET.get(e['tweet_category'], 'tracked')} tweet"
+        line = f"{flag}{who} {score} {VERB[e['action_type']]} your {TWEET.get(e['tweet_category'], 'tracked')} tweet"
         if e.get("text"):
             snippet = e["text"][:SNIPPET] + ("…" if len(e["text"]) > SNIPPET else "")
             line += f": “{snippet}”"
+        if _sentiment(e):
+            line += f" ({_sentiment(e)}, VADER lexicon score)"
         return line
-    parts = ", ".join(f"{TWEET.get(e['tweet_category'], 'tracked')} ({e['action_type']})" for e in engagements)
-    return f"{who} {score} engaged with {len(engagements)} tweets: {parts}"
+    parts = ", ".join(f"{TWEET.get(e['tweet_category'], 'tracked')} ({', '.join(filter(None, [e['action_type'], _sentiment(e)]))})"
+                      for e in engagements)
+    return f"{flag}{who} {score} engaged with {len(engagements)} tweets: {parts}"
+
+
+def why_important(item: dict) -> str:
+    """"followed by @a (10), @b (8)": the important people whose weights make up the score."""
+    followers = item.get("followed_by")
+    if followers is None and item.get("user_id"):
+        followers = importance.followed_by(item["user_id"])  # queued before engagements carried it
+    return "followed by " + ", ".join(f"@{f['username']} ({f['weight']:g})" for f in followers) if followers else ""
 
 
 def build(item: dict, campaign) -> Message:
     dashboard = f"{settings.SITE_URL}/socap/campaigns/{campaign.pk}/"
     line = headline(item)
-    details = f"{item['followers']:,} followers · {item['account_category']} · {item.get('name', '')}"
+    details = " · ".join(filter(None, [f"{item['followers']:,} followers", item["account_category"],
+                                        item.get("name", ""), why_important(item)]))
     links = [engagement_link(item, e) for e in item["engagements"]]
     text = f"{line}\n{details}\n" + "\n".join(links) + f"\nDashboard: {dashboard}"
     blocks = [

@@ -56,7 +56,7 @@ class CampaignAdmin(admin.ModelAdmin):
              {"fields": ("main_tweet_urls", "influencer_tweet_urls", "investor_tweet_urls")}),
             ("Alerts", {"fields": ("importance_threshold", "category_thresholds", "action_thresholds", "channels",
                                    "slack_webhook_url", "extra_recipients", "frequency_window_minutes",
-                                   "alert_spacing_minutes")}),
+                                   "alert_spacing_minutes", "negative_sentiment_threshold")}),
         ]
         if obj is not None:
             fieldsets.insert(0, ("State", {"fields": ("status", "share_link", "disabled_channels_display",

@@ -23,7 +23,7 @@ URL_FIELDS = {
 }
 ALERT_FIELDS = (
     "importance_threshold", "category_thresholds", "action_thresholds", "channels", "slack_webhook_url",
-    "extra_recipients", "frequency_window_minutes", "alert_spacing_minutes",
+    "extra_recipients", "frequency_window_minutes", "alert_spacing_minutes", "negative_sentiment_threshold",
 )
 
 
@@ -65,7 +65,19 @@ class _UrlListsMixin:
                 self.add_error(field if field in self.fields else None, message)
 
 
-class CampaignAddForm(_UrlListsMixin, forms.ModelForm):
+class _DefaultSentimentThreshold:
+    """The negative-sentiment threshold may be left empty (or be missing from a scripted post): the default."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["negative_sentiment_threshold"].required = False
+
+    def clean_negative_sentiment_threshold(self):
+        value = self.cleaned_data.get("negative_sentiment_threshold")
+        return Campaign._meta.get_field("negative_sentiment_threshold").default if value is None else value
+
+
+class CampaignAddForm(_DefaultSentimentThreshold, _UrlListsMixin, forms.ModelForm):
     main_tweet_urls = _url_field("Main tweets")
     influencer_tweet_urls = _url_field("Influencer tweets")
     investor_tweet_urls = _url_field("Investor tweets")
@@ -92,7 +104,7 @@ class CampaignAddForm(_UrlListsMixin, forms.ModelForm):
         return cleaned
 
 
-class CampaignChangeForm(_UrlListsMixin, forms.ModelForm):
+class CampaignChangeForm(_DefaultSentimentThreshold, _UrlListsMixin, forms.ModelForm):
     main_tweet_urls = _url_field("Add main tweets")
     influencer_tweet_urls = _url_field("Add influencer tweets")
     investor_tweet_urls = _url_field("Add investor tweets")

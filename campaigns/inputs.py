@@ -39,6 +39,7 @@ class AlertPreferencesInput:
     extra_recipients: list[str] = field(default_factory=list)
     frequency_window_minutes: int = 30
     alert_spacing_minutes: int = 20
+    negative_sentiment_threshold: float = -0.5
 
 
 @dataclass
@@ -86,5 +87,6 @@ FIELD_OF_PATH = {
     "alert_preferences.extra_recipients": "extra_recipients",
     "alert_preferences.frequency_window_minutes": "frequency_window_minutes",
     "alert_preferences.alert_spacing_minutes": "alert_spacing_minutes",
+    "alert_preferences.negative_sentiment_threshold": "negative_sentiment_threshold",
     "cpm_usd": "cpm_usd",
 }

@@ -43,6 +43,11 @@ class Campaign(models.Model):
     extra_recipients = models.JSONField(default=list, blank=True, help_text="More email addresses for alerts.")
     frequency_window_minutes = models.PositiveIntegerField(default=30)
     alert_spacing_minutes = models.PositiveIntegerField(default=20)
+    # A reply or quote whose VADER compound score is at or below this, from an account at or above the
+    # importance threshold, alerts as "strongly negative" (and goes out first in its run).
+    negative_sentiment_threshold = models.FloatField(
+        default=-0.5, help_text="VADER compound score (−1 … 0) at or below which an important account's reply "
+                                "or quote alerts as strongly negative.")
     # channel -> reason, set when a channel failed permanently (e.g. webhook 404).
     disabled_channels = models.JSONField(default=dict, blank=True)
 

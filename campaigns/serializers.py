@@ -51,6 +51,7 @@ class AlertPreferencesSerializer(StrictSerializer):
                                              default=list, max_length=50)
     frequency_window_minutes = serializers.IntegerField(required=False, default=30)
     alert_spacing_minutes = serializers.IntegerField(required=False, default=20)
+    negative_sentiment_threshold = serializers.FloatField(required=False, default=-0.5)
 
     def to_input(self) -> AlertPreferencesInput:
         return AlertPreferencesInput(**self.validated_data)
@@ -147,6 +148,7 @@ def campaign_representation(campaign: Campaign, *, with_tweets: bool = True, req
             "extra_recipients": campaign.extra_recipients,
             "frequency_window_minutes": campaign.frequency_window_minutes,
             "alert_spacing_minutes": campaign.alert_spacing_minutes,
+            "negative_sentiment_threshold": campaign.negative_sentiment_threshold,
             "disabled_channels": campaign.disabled_channels,
         },
         "cpm_usd": campaign.effective_cpm(),

@@ -80,6 +80,7 @@ def _apply_alerts(campaign: Campaign, prefs: AlertPreferencesInput) -> None:
     campaign.extra_recipients = prefs.extra_recipients
     campaign.frequency_window_minutes = prefs.frequency_window_minutes
     campaign.alert_spacing_minutes = prefs.alert_spacing_minutes
+    campaign.negative_sentiment_threshold = prefs.negative_sentiment_threshold
 
 
 def alert_preferences_of(campaign: Campaign) -> AlertPreferencesInput:
@@ -92,6 +93,7 @@ def alert_preferences_of(campaign: Campaign) -> AlertPreferencesInput:
         extra_recipients=list(campaign.extra_recipients),
         frequency_window_minutes=campaign.frequency_window_minutes,
         alert_spacing_minutes=campaign.alert_spacing_minutes,
+        negative_sentiment_threshold=campaign.negative_sentiment_threshold,
     )
 
 

@@ -90,6 +90,8 @@ def check_alert_preferences(prefs: AlertPreferencesInput, errors: Errors, prefix
         errors.add(f"{prefix}.frequency_window_minutes", "Must be between 1 and 1440 minutes.")
     if not 1 <= prefs.alert_spacing_minutes <= 24 * 60:
         errors.add(f"{prefix}.alert_spacing_minutes", "Must be between 1 and 1440 minutes.")
+    if not -1 <= prefs.negative_sentiment_threshold <= 0:
+        errors.add(f"{prefix}.negative_sentiment_threshold", "A VADER compound score between -1 and 0.")
 
 
 def check_tweet_urls(tweets, errors: Errors, existing_ids: set[str] | None = None) -> list[tuple[str, object]]:

@@ -74,6 +74,7 @@ ALERT_PREFERENCES = {
         "extra_recipients": {"type": "array", "items": {"type": "string", "maxLength": 254}},
         "frequency_window_minutes": {"type": "integer"},
         "alert_spacing_minutes": {"type": "integer"},
+        "negative_sentiment_threshold": {"type": "number"},
     },
 }
 MONITOR_WINDOW = {
