@@ -19,6 +19,14 @@ from socap_project import mongo
 
 TOP = 25
 RANKINGS = ("important", "reach", "engaged", "first_movers", "texts")
+RANKING_DEFINITIONS = {
+    "important": "Highest importance score (Σ weights of the important people who follow the account)",
+    "reach": "Most followers (as seen at the account's first engagement)",
+    "engaged": "Touched the most of the campaign's tweets (distinct tweets, any action)",
+    "first_movers": "Earliest engagers of the main tweets (retweets found by the first poll have no known time "
+                    "and are left out)",
+    "texts": "Replies and quotes from the most important accounts (then most followers), one per account",
+}
 REACH_FORMULA = "Σ followers of each unique account that engaged (counted once)"
 IMPRESSIONS_FORMULA = "Σ over engagements of the engager's followers (an account engaging 3 times counts 3 times)"
 SENTIMENT_NOTE = ("VADER lexicon score of the reply or quote text (−1 … +1; ≥ 0.05 positive, ≤ −0.05 negative): "
@@ -138,3 +146,11 @@ def ranking(campaign: Campaign, name: str, limit: int = TOP) -> list[dict]:
 def all_rankings(campaign: Campaign, limit: int = TOP) -> dict[str, list[dict]]:
     return {name: ranking(campaign, name, limit) for name in RANKINGS}
 
+
+
+def followed_by(timeline: list[dict]) -> list[dict]:
+    """Why the account is important, from its latest engagement (or the index, for older documents)."""
+    latest = max(timeline, key=lambda doc: doc.get("last_seen_at") or doc["timestamp"])
+    if "followed_by" in latest:
+        return latest["followed_by"]
+    return importance.followed_by(latest["user_id"])

@@ -137,6 +137,8 @@ def tweet_rows(campaign: Campaign, include_state: bool) -> list[dict]:
     collected: dict[str, dict[str, int]] = defaultdict(dict)
     for row in mongo.collection(mongo.TWEET_COUNTS).find({"campaign_id": campaign.mongo_id}):
         collected[row["tweet_id"]][row["action_type"]] = row["count"]
+    stats = campaign_stats(campaign)
+    reach, impressions = stats.get("reach_by_tweet") or {}, stats.get("impressions_by_tweet") or {}
     states: dict[str, dict] = defaultdict(dict)
     for state in mongo.collection(mongo.WORKER_STATE).find({"campaign_id": campaign.mongo_id}):
         states[state["tweet_id"]][state["job_type"]] = state
@@ -150,6 +152,7 @@ def tweet_rows(campaign: Campaign, include_state: bool) -> list[dict]:
             "reported": {a: int(metrics.get(SOURCE[m], 0) or 0) for a, m in
                          (("retweet", "retweets"), ("reply", "replies"), ("quote", "quotes"))},
             "collected": {a: collected[tweet.tweet_id].get(a, 0) for a in ACTIONS},
+            "reach": reach.get(tweet.tweet_id, 0), "impressions": impressions.get(tweet.tweet_id, 0),
             "last_polled": max(polled) if polled else None,
             "problems": [f"{job}: {s['last_error']}" for job, s in job_states.items() if s.get("last_error")]
             if include_state else [],

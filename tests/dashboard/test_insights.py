@@ -122,3 +122,55 @@ def test_a_rebuild_gives_the_same_figures(polled):
                         ("texts", "importance")):
         assert [r[field] for r in after["rankings"][name]] == [r[field] for r in before["rankings"][name]]
 
+
+
+def test_pages_api_and_report_show_reach_rankings_and_sentiment(polled, django_user_model):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    campaign, _ = polled
+    figures = insight_selectors.reach(campaign)
+    page = Client().get(f"/socap/c/{campaign.share_token}/").content.decode()
+    assert f"{figures['reach']:,}" in page and f"{figures['impressions']:,}" in page
+    assert insight_selectors.REACH_FORMULA in page and "Lexicon score, not a reader" in page
+    top = insight_selectors.ranking(campaign, "important")[0]
+    assert f"@{top['username']}" in page and f"@{top['followed_by'][0]['username']}" in page
+    negative = Client().get(f"/socap/c/{campaign.share_token}/?part=engagers&sentiment=negative")
+    assert negative.status_code in (200,) and "positive 0." not in negative.content.decode()
+    assert Client().get(f"/socap/c/{campaign.share_token}/?part=engagers&sentiment=angry").status_code == 400
+    timeline = Client().get(f"/socap/c/{campaign.share_token}/?part=timeline&user_id={top['user_id']}")
+    assert f"followed by @{top['followed_by'][0]['username']}" in timeline.content.decode()
+
+    api = APIClient()
+    user = django_user_model.objects.create_user("api", "api@example.com", "pw")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    base = f"/socap/campaigns/{campaign.pk}"
+    body = api.get(f"{base}/reach?granularity=day").json()
+    assert (body["reach"], body["impressions"]) == (figures["reach"], figures["impressions"])
+    assert body["series"]["cumulative_reach"][-1] == figures["reach"]
+    rankings = api.get(f"{base}/rankings?ranking=engaged&limit=3").json()["rankings"]
+    assert list(rankings) == ["engaged"] and len(rankings["engaged"]) == 3
+    assert api.get(f"{base}/rankings").json()["rankings"].keys() == set(insight_selectors.RANKINGS)
+    for query, field in (("rankings?ranking=loudest", "ranking"), ("rankings?limit=26", "limit"),
+                         ("rankings?limit=x", "limit"), ("sentiment?granularity=week", "granularity"),
+                         ("reach?granularity=minute", "granularity"), ("engagements?sentiment=meh", "sentiment")):
+        response = api.get(f"{base}/{query}")
+        assert response.status_code == 400 and field in response.json()["errors"], query
+    mood = api.get(f"{base}/sentiment").json()
+    assert sum(mood["totals"].values()) == sum(1 for _ in mongo_replies_and_quotes(campaign))
+    timeline = api.get(f"{base}/accounts/{top['user_id']}/timeline").json()
+    assert timeline["followed_by"] == top["followed_by"]
+
+    report = Client().get(f"/socap/c/{campaign.share_token}/report").content.decode()
+    assert "Potential reach and impressions" in report and "First movers" in report and "VADER" in report
+    for table, header in (("reach", "potential_reach"), ("rankings", "followed_by"), ("sentiment", "negative")):
+        csv = b"".join(Client().get(f"/socap/c/{campaign.share_token}/report.csv?table={table}").streaming_content)
+        assert header in csv.decode().splitlines()[0] and len(csv.decode().splitlines()) > 2
+
+
+def mongo_replies_and_quotes(campaign):
+    from socap_project import mongo
+
+    return mongo.collection(mongo.ENGAGEMENTS).find(
+        {"campaign_id": campaign.mongo_id, "action_type": {"$in": ["reply", "quote"]}}, {"_id": 1})
