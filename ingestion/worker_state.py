@@ -20,6 +20,8 @@ CAMPAIGN_COLLECTIONS = (
     mongo.CAMPAIGN_ACCOUNTS,
     mongo.TWEET_COUNTS,
     mongo.FINAL_REPORTS,
+    mongo.CAMPAIGN_HOURS,
+    mongo.ACCOUNT_SCOPES,
 )
 
 
@@ -64,10 +66,13 @@ def delete_tweet_documents(campaign_id: str, tweet_ids: list[str]) -> None:
 
 
 def delete_campaign_documents(campaign_id: str) -> dict[str, int]:
-    return {
+    removed = {
         name: mongo.collection(name).delete_many({"campaign_id": campaign_id}).deleted_count
         for name in CAMPAIGN_COLLECTIONS
     }
+    # Keyed by the campaign id itself (no campaign_id field).
+    removed[mongo.RANKINGS] = mongo.collection(mongo.RANKINGS).delete_one({"_id": campaign_id}).deleted_count
+    return removed
 
 
 def states_for_campaign(campaign_id: str) -> list[dict]:
