@@ -71,24 +71,26 @@ def _claim_scopes(campaign_id: str, first: dict[tuple[str, str], dict]) -> list[
 def _engaged_tweets(campaign_id: str, new_tweets: dict[str, list[str]], new_accounts: set[str]) -> Counter:
     """Add newly touched tweets to the account rows; return the moves in the distinct-tweets histogram."""
     stats: Counter = Counter()
+    if not new_tweets:
+        return stats
     accounts = mongo.collection(mongo.CAMPAIGN_ACCOUNTS)
-    fresh = []
+    # Known accounts on a new tweet move up in the histogram: their current counts in one `$in` lookup
+    # (a point lookup each on the unique index) instead of a round trip per account. A concurrent
+    # hand-off adding a tweet to the same account in between leaves it one bucket off: paging then
+    # reads a little more, never misses a row (dashboard/paging.py).
+    known = [user_id for user_id in new_tweets if user_id not in new_accounts]
+    before = {row["user_id"]: int(row.get("distinct_tweets") or 0) for row in accounts.find(
+        {"campaign_id": campaign_id, "user_id": {"$in": known}}, {"user_id": 1, "distinct_tweets": 1})} \
+        if known else {}
+    ops = []
     for user_id, tweets in new_tweets.items():
-        update = {"$inc": {"distinct_tweets": len(tweets)}, "$addToSet": {"tweets": {"$each": tweets}}}
-        if user_id in new_accounts:
-            # First engagement in the campaign: nothing counted before, so no read needed.
-            fresh.append(mongo.UpdateOne({"campaign_id": campaign_id, "user_id": user_id}, update))
-            stats[f"engaged_hist.{paging.score_key(len(tweets))}"] += 1
-            continue
-        # A known account on a new tweet (at most once per tweet it touches): move it in the histogram.
-        before = accounts.find_one_and_update({"campaign_id": campaign_id, "user_id": user_id}, update,
-                                              projection={"distinct_tweets": 1})
-        old = int((before or {}).get("distinct_tweets", 0) or 0)
+        old = before.get(user_id, 0)
         if old:
             stats[f"engaged_hist.{paging.score_key(old)}"] -= 1
         stats[f"engaged_hist.{paging.score_key(old + len(tweets))}"] += 1
-    if fresh:
-        accounts.bulk_write(fresh, ordered=False)
+        ops.append(mongo.UpdateOne({"campaign_id": campaign_id, "user_id": user_id},
+                                   {"$inc": {"distinct_tweets": len(tweets)}, "$addToSet": {"tweets": {"$each": tweets}}}))
+    accounts.bulk_write(ops, ordered=False)
     return stats
 
 
@@ -105,9 +107,24 @@ def _push_once(campaign_id: str, field: str, entry: dict, sort: dict) -> mongo.U
                            {"$push": {field: {"$each": [entry], "$sort": sort, "$slice": TOP}}})
 
 
-def _ranking_ops(campaign_id: str, docs: list[dict], new_accounts: list[dict]) -> list[mongo.UpdateOne]:
+def _last(lists: dict | None, field: str) -> dict | None:
+    """The 25th entry of a full list: what a newcomer has to beat (None while the list has room)."""
+    entries = (lists or {}).get(field) or []
+    return entries[-1] if len(entries) >= TOP else None
+
+
+def _ranking_ops(campaign_id: str, docs: list[dict], new_accounts: list[dict],
+                 lists: dict | None) -> list[mongo.UpdateOne]:
+    """Updates of the rankings document, skipping entries that cannot beat a full list's last one.
+
+    `lists` was read before this hand-off; a concurrent one can only have raised the bar since, so a
+    stale read lets through more candidates (the `$slice` drops them), never fewer.
+    """
     # The campaign's one rankings document exists first; the conditional ops below must not upsert.
-    ops = [mongo.UpdateOne({"_id": campaign_id}, {"$setOnInsert": dict.fromkeys(RANKING_LISTS, [])}, upsert=True)]
+    ops = [] if lists else [
+        mongo.UpdateOne({"_id": campaign_id}, {"$setOnInsert": dict.fromkeys(RANKING_LISTS, [])}, upsert=True)]
+    bar = _last(lists, "widest_reach")
+    new_accounts = [doc for doc in new_accounts if bar is None or _followers(doc) > bar["followers"]]
     if new_accounts:
         # Each account is new exactly once (its scope row), so no entry can repeat.
         ops.append(mongo.UpdateOne({"_id": campaign_id}, {"$push": {"widest_reach": {
@@ -118,6 +135,9 @@ def _ranking_ops(campaign_id: str, docs: list[dict], new_accounts: list[dict]) -
         if doc["tweet_category"] == MAIN and doc.get("time_precision") != TIME_BEFORE:
             earliest.setdefault(doc["user_id"], doc)
     by_time = {"at": 1, "seq": 1}
+    bar = _last(lists, "first_movers")
+    earliest = {user_id: doc for user_id, doc in earliest.items()
+                if bar is None or (doc["timestamp"], doc.get("seq", 0)) < (bar["at"], bar["seq"])}
     for doc in earliest.values():
         entry = {**_entry(doc), "at": doc["timestamp"], "seq": doc.get("seq", 0), "action_type": doc["action_type"],
                  "tweet_id": doc["tweet_id"], "time_precision": doc.get("time_precision", "exact")}
@@ -129,8 +149,11 @@ def _ranking_ops(campaign_id: str, docs: list[dict], new_accounts: list[dict]) -
     if earliest:
         ops.append(mongo.UpdateOne({"_id": campaign_id}, {"$push": {"first_movers": {"$each": [], "$sort": by_time, "$slice": TOP}}}))
     texts: dict[str, dict] = {}
+    bar = _last(lists, "top_texts")
     for doc in docs:
-        if doc.get("text") and doc["action_type"] in ("reply", "quote"):
+        rank = (float(doc.get("importance_score") or 0), _followers(doc))
+        if doc.get("text") and doc["action_type"] in ("reply", "quote") and (
+                bar is None or rank > (bar["importance"], bar["followers"])):
             texts.setdefault(doc["user_id"], doc)
     for doc in texts.values():
         entry = {**_entry(doc), "text": doc["text"], "action_type": doc["action_type"],
@@ -177,6 +200,9 @@ def record(campaign_id: str, docs: list[dict]) -> Counter:
     mongo.collection(mongo.CAMPAIGN_HOURS).bulk_write([
         mongo.UpdateOne({"campaign_id": campaign_id, "hour": hour}, {"$inc": dict(counts)}, upsert=True)
         for hour, counts in hours.items()], ordered=False)
-    # Ordered: the document exists before the conditional pushes, and a move precedes the re-sort.
-    mongo.collection(mongo.RANKINGS).bulk_write(_ranking_ops(campaign_id, docs, new_accounts), ordered=True)
+    rankings = mongo.collection(mongo.RANKINGS)
+    ops = _ranking_ops(campaign_id, docs, new_accounts, rankings.find_one({"_id": campaign_id}))
+    if ops:
+        # Ordered: the document exists before the conditional pushes, and a move precedes the re-sort.
+        rankings.bulk_write(ops, ordered=True)
     return stats
