@@ -49,8 +49,9 @@ def headline(item: dict) -> str:
         if _sentiment(e):
             line += f" ({_sentiment(e)}, VADER lexicon score)"
         return line
-    parts = ", ".join(f"{TWEET.get(e['tweet_category'], 'tracked')} ({', '.join(filter(None, [e['action_type'], _sentiment(e)]))})"
-                      for e in engagements)
+    parts = ", ".join(
+        f"{TWEET.get(e['tweet_category'], 'tracked')} ({', '.join(filter(None, [e['action_type'], _sentiment(e)]))})"
+        for e in engagements)
     return f"{flag}{who} {score} engaged with {len(engagements)} tweets: {parts}"
 
 

@@ -29,8 +29,8 @@ RANKING_DEFINITIONS = {
 }
 REACH_FORMULA = "Σ followers of each unique account that engaged (counted once)"
 IMPRESSIONS_FORMULA = "Σ over engagements of the engager's followers (an account engaging 3 times counts 3 times)"
-SENTIMENT_NOTE = ("VADER lexicon score of the reply or quote text (−1 … +1; ≥ 0.05 positive, ≤ −0.05 negative): "
-                  "word lists, not a reader — sarcasm and slang are often misread.")
+SENTIMENT_NOTE = ("VADER lexicon score of the reply or quote text (−1 … +1; ≥ 0.05 positive, "
+                  "≤ −0.05 negative): word lists, not a reader — sarcasm and slang are often misread.")
 
 
 def reach(campaign: Campaign) -> dict:

@@ -89,7 +89,8 @@ def _engaged_tweets(campaign_id: str, new_tweets: dict[str, list[str]], new_acco
             stats[f"engaged_hist.{paging.score_key(old)}"] -= 1
         stats[f"engaged_hist.{paging.score_key(old + len(tweets))}"] += 1
         ops.append(mongo.UpdateOne({"campaign_id": campaign_id, "user_id": user_id},
-                                   {"$inc": {"distinct_tweets": len(tweets)}, "$addToSet": {"tweets": {"$each": tweets}}}))
+                                   {"$inc": {"distinct_tweets": len(tweets)},
+                                    "$addToSet": {"tweets": {"$each": tweets}}}))
     accounts.bulk_write(ops, ordered=False)
     return stats
 
@@ -147,7 +148,8 @@ def _ranking_ops(campaign_id: str, docs: list[dict], new_accounts: list[dict],
                                                                      "at": {"$gt": doc["timestamp"]}}}},
                                    {"$set": {"first_movers.$": entry}}))
     if earliest:
-        ops.append(mongo.UpdateOne({"_id": campaign_id}, {"$push": {"first_movers": {"$each": [], "$sort": by_time, "$slice": TOP}}}))
+        ops.append(mongo.UpdateOne({"_id": campaign_id},
+                                   {"$push": {"first_movers": {"$each": [], "$sort": by_time, "$slice": TOP}}}))
     texts: dict[str, dict] = {}
     bar = _last(lists, "top_texts")
     for doc in docs:

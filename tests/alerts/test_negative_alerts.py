@@ -1,4 +1,5 @@
-"""The strongly-negative reply/quote rule: scored by VADER at write time, flagged, sent first, once per account and hour."""
+"""The strongly-negative reply/quote rule: scored by VADER at write time, flagged, sent first, once per account
+and hour."""
 
 import datetime as dt
 

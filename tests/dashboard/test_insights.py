@@ -137,7 +137,7 @@ def test_pages_api_and_report_show_reach_rankings_and_sentiment(polled, django_u
     top = insight_selectors.ranking(campaign, "important")[0]
     assert f"@{top['username']}" in page and f"@{top['followed_by'][0]['username']}" in page
     negative = Client().get(f"/socap/c/{campaign.share_token}/?part=engagers&sentiment=negative")
-    assert negative.status_code in (200,) and "positive 0." not in negative.content.decode()
+    assert negative.status_code == 200 and "positive 0." not in negative.content.decode()
     assert Client().get(f"/socap/c/{campaign.share_token}/?part=engagers&sentiment=angry").status_code == 400
     timeline = Client().get(f"/socap/c/{campaign.share_token}/?part=timeline&user_id={top['user_id']}")
     assert f"followed by @{top['followed_by'][0]['username']}" in timeline.content.decode()
