@@ -75,7 +75,9 @@ def by_score(find: Callable[[dict], list[dict]], *, histogram: dict[str, int], n
         """Scores in [low, high) (or (low, high)), capped at the cursor score."""
         if low > cursor_score or len(found) >= need:
             return
-        upper = {"$lte": min(high, cursor_score)} if high > cursor_score else {"$lt": high}
+        # "<= cursor score" written as "< the next float above it": the embedded engine (SecantusDB 0.7)
+        # drops documents equal to an inclusive upper bound on a non-final field of a compound index.
+        upper = {"$lt": math.nextafter(cursor_score, math.inf)} if high > cursor_score else {"$lt": high}
         docs = find({score_field: {("$gte" if low_inclusive else "$gt"): low, **upper}})
         docs = [d for d in docs if (d[score_field], d[seq_field]) < (cursor_score, cursor_seq)]
         docs.sort(key=order)
