@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from ingestion import importance
 from ingestion.classifier import CATEGORY_NOUNS, category_label
 
 VERB = {"retweet": "retweeted", "reply": "replied to", "quote": "quote-tweeted"}
@@ -42,21 +43,39 @@ def spike_headline(item: dict) -> str:
     return line
 
 
+def _sentiment(e: dict) -> str:
+    return f"sentiment {e['sentiment_score']:+.2f}" if e.get("strongly_negative") else ""
+
+
 def headline(item: dict) -> str:
     if item.get("kind") == "spike":
         return spike_headline(item)
     who = f"{CATEGORY_NOUNS.get(item['account_category'], 'Account')} @{item['username']}"
     score = f"(importance: {item['importance_score']:g})"
+    # The negative-reply rule: said first, with the lexicon score that triggered it.
+    flag = "Strongly negative: " if item.get("strongly_negative") else ""
     engagements = item["engagements"]
     if len(engagements) == 1:
         e = engagements[0]
-        line = f"{who} {score} {VERB[e['action_type']]} your {TWEET.get(e['tweet_category'], 'tracked')} tweet"
+        line = f"{flag}{who} {score} {VERB[e['action_type']]} your {TWEET.get(e['tweet_category'], 'tracked')} tweet"
         if e.get("text"):
             snippet = e["text"][:SNIPPET] + ("…" if len(e["text"]) > SNIPPET else "")
             line += f": “{snippet}”"
+        if _sentiment(e):
+            line += f" ({_sentiment(e)}, VADER lexicon score)"
         return line
-    parts = ", ".join(f"{TWEET.get(e['tweet_category'], 'tracked')} ({e['action_type']})" for e in engagements)
-    return f"{who} {score} engaged with {len(engagements)} tweets: {parts}"
+    parts = ", ".join(
+        f"{TWEET.get(e['tweet_category'], 'tracked')} ({', '.join(filter(None, [e['action_type'], _sentiment(e)]))})"
+        for e in engagements)
+    return f"{flag}{who} {score} engaged with {len(engagements)} tweets: {parts}"
+
+
+def why_important(item: dict) -> str:
+    """"followed by @a (10), @b (8)": the important people whose weights make up the score."""
+    followers = item.get("followed_by")
+    if followers is None and item.get("user_id"):
+        followers = importance.followed_by(item["user_id"])  # queued before engagements carried it
+    return "followed by " + ", ".join(f"@{f['username']} ({f['weight']:g})" for f in followers) if followers else ""
 
 
 def build(item: dict, campaign) -> Message:
@@ -66,7 +85,8 @@ def build(item: dict, campaign) -> Message:
         details = f"spike factor {item['spike']['factor']:g} · campaign {campaign.launch_name}"
         links = [f"https://x.com/{a['username']}" for a in item["spike"]["top"]] or [dashboard]
     else:
-        details = f"{item['followers']:,} followers · {category_label(item['account_category'])} · {item.get('name', '')}"
+        details = " · ".join(filter(None, [f"{item['followers']:,} followers", category_label(item["account_category"]),
+                                            item.get("name", ""), why_important(item)]))
         links = [engagement_link(item, e) for e in item["engagements"]]
     text = f"{line}\n{details}\n" + "\n".join(links) + f"\nDashboard: {dashboard}"
     blocks = [

@@ -44,11 +44,14 @@ def _item(campaign: Campaign, engagements: list[dict], run_batch: str, send_at: 
         "account_category": top.get("account_category") or "others",
         "importance_score": float(top.get("importance_score") or 0),
         "engagement_id": top["_id"],
+        "followed_by": top.get("followed_by") or [],
+        "strongly_negative": any(rules.strongly_negative(campaign, e) for e in engagements),
         "action_type": top["action_type"],
         "engagements": [
             {"engagement_id": e["_id"], "tweet_id": e["tweet_id"], "tweet_category": e["tweet_category"],
              "action_type": e["action_type"], "text": e.get("text"), "engagement_tweet_id": e.get("engagement_tweet_id"),
-             "hour": e["hour"], "timestamp": e["timestamp"]}
+             "hour": e["hour"], "timestamp": e["timestamp"], "sentiment_score": e.get("sentiment_score"),
+             "strongly_negative": rules.strongly_negative(campaign, e)}
             for e in sorted(engagements, key=lambda e: e["timestamp"])
         ],
         "run_batch": run_batch,
@@ -82,7 +85,10 @@ def queue_for_run(campaign: Campaign, new_engagements: list[dict], run_batch: st
         by_account.setdefault(engagement["user_id"], []).append(engagement)
     if not by_account:
         return 0
-    ordered = sorted(by_account.values(), key=lambda items: -max(e.get("importance_score") or 0 for e in items))
+    # Strongly negative replies/quotes first, then the most important accounts.
+    ordered = sorted(by_account.values(), key=lambda items: (
+        not any(rules.strongly_negative(campaign, e) for e in items),
+        -max(e.get("importance_score") or 0 for e in items)))
     times = rules.spread(len(ordered), now, spacing_minutes(campaign, now, send_by))
     ops = [
         mongo.UpdateOne(

@@ -13,6 +13,17 @@ def qualifies(campaign: Campaign, engagement: dict) -> bool:
     return float(engagement.get("importance_score") or 0) >= threshold
 
 
+def strongly_negative(campaign: Campaign, engagement: dict) -> bool:
+    """A reply or quote at or below the campaign's sentiment threshold, from an account that alerts anyway.
+
+    Such an alert is flagged and sent first in its run: a complaint from an
+    important account is the one message a launch team has to answer quickly.
+    """
+    score = engagement.get("sentiment_score")
+    return (engagement["action_type"] in ("reply", "quote") and score is not None
+            and score <= campaign.negative_sentiment_threshold and qualifies(campaign, engagement))
+
+
 def spread(count: int, now: dt.datetime, spacing_minutes: int, rng: random.Random | None = None) -> list[dt.datetime]:
     """`count` send times from now to the end of the window, evenly spaced with a little jitter.
 

@@ -31,6 +31,8 @@ CATEGORIES = ["others"] * 11 + ["founders", "founders", "vcs", "ai_creators", "a
                                 "developers", "c_level", "yc_alumni"]
 ACTIONS = ["retweet"] * 12 + ["reply"] * 5 + ["quote"] * 3
 GOALS = {"uncached": 0.300, "cached": 0.050}
+# Reply/quote texts: one in ten a complaint, so the negative-sentiment filter has ~1% of the campaign to find.
+TEXTS = ["congrats on the launch"] * 6 + ["is there an API?"] * 3 + ["this is a scam, terrible product"]
 STORED: set[tuple] = set()  # (tweet, account, action) already seeded: the duplicate guard would refuse a repeat
 
 
@@ -56,6 +58,7 @@ def make(tweets: int):
 def documents(campaign, rows, start, first: int, count: int, rng: random.Random) -> list[dict]:
     """Engagements shaped like a launch: most accounts unimportant, a few important, several tweets each."""
     from ingestion.engagements import reserve_seq
+    from ingestion.sentiment import score as sentiment_of
     from tests.factories import engagement_doc
 
     last = reserve_seq(campaign.mongo_id, count)
@@ -74,7 +77,9 @@ def documents(campaign, rows, start, first: int, count: int, rng: random.Random)
                                    category=CATEGORIES[int(user.split("-")[0]) % len(CATEGORIES)],
                                    followers=rng.randrange(10, 200_000),
                                    timestamp=start + dt.timedelta(seconds=rng.randrange(70 * 3600)),
-                                   text="congrats on the launch" if action != "retweet" else None))
+                                   text=TEXTS[i % len(TEXTS)] if action != "retweet" else None))
+        if action != "retweet":
+            docs[-1].update(sentiment_of(docs[-1]["text"]))  # as store_page scores it
     return docs
 
 
@@ -176,7 +181,7 @@ def main() -> None:
         print("| engagements | seeding | page of 20 upserts: store_page / raw insert_many (ingestion ÷ raw) "
               "| client page, uncached · cached | JSON dashboard, uncached · cached | engagements page 1 · page 200 "
               "(page 200 ÷ page 1, p95) | by importance, page 1 | account timeline |\n|---|---|---|---|---|---|---|---|")
-        have, first_page_ms = 0, None
+        have, first_page_ms, insight_rows = 0, None, []
         for volume in volumes:
             seconds = seed_to(campaign, rows, start, have, volume, rng)
             rate = (volume - have) / seconds
@@ -197,6 +202,9 @@ def main() -> None:
                 **({"page200": (f"{api}/engagements?limit=25&cursor={cursor}", auth)} if cursor else {}),
                 "importance": (f"{api}/engagements?limit=25&sort=importance_score", auth),
                 "timeline": (f"{api}/accounts/{user}/timeline", auth),
+                "rankings": (f"{api}/rankings", auth),
+                "negative": (f"{api}/engagements?limit=25&sentiment=negative", auth),
+                "reach": (f"{api}/reach?granularity=hour", auth),
             }
             for name, (url, headers) in targets.items():
                 timed(client, url, 2, False, **headers)
@@ -214,6 +222,12 @@ def main() -> None:
                   f"{ms('client')} · {ms('client', 'cached')} | {ms('json')} · {ms('json', 'cached')} | "
                   f"{ms('page1')} · {page_200} | {ms('importance')} | {ms('timeline')} |",
                   flush=True)
+            insight_rows.append(f"| {volume:,} | {ms('rankings')} · {ms('rankings', 'cached')} | "
+                                f"{ms('negative')} | {ms('reach')} · {ms('reach', 'cached')} |")
+        print("\nReach, rankings and sentiment at the same volumes (p50 / p95 in ms)\n\n"
+              "| engagements | rankings, all five top-25 tables: uncached · cached | negative-sentiment engagers, "
+              "page 1 (uncached) | reach + hourly series: uncached · cached |\n|---|---|---|---|")
+        print("\n".join(insight_rows), flush=True)
 
 
 if __name__ == "__main__":

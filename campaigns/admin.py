@@ -59,7 +59,7 @@ class CampaignAdmin(admin.ModelAdmin):
              {"fields": ("main_tweet_urls", "influencer_tweet_urls", "investor_tweet_urls")}),
             ("Alerts", {"fields": ("importance_threshold", "channels", "slack_webhook_url", "extra_recipients",
                                    ("frequency_window_minutes", "alert_spacing_minutes"),
-                                   ("spike_factor", "spike_min_engagements"))}),
+                                   ("spike_factor", "spike_min_engagements"), "negative_sentiment_threshold")}),
             ("Thresholds per tweet category", {
                 "fields": (("threshold_main_twt", "threshold_influencer_twt", "threshold_investor_twt"),),
                 "description": "An engagement on this kind of tweet alerts from this importance on; "

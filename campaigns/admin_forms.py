@@ -27,7 +27,8 @@ URL_FIELDS = {
 # The alert preferences the model stores as plain fields; thresholds, channels and recipients
 # have their own widgets below (staff never type JSON).
 MODEL_ALERT_FIELDS = ("importance_threshold", "slack_webhook_url", "frequency_window_minutes",
-                      "alert_spacing_minutes", "spike_factor", "spike_min_engagements")
+                      "alert_spacing_minutes", "spike_factor", "spike_min_engagements",
+                      "negative_sentiment_threshold")
 CATEGORY_THRESHOLD_FIELDS = {category: f"threshold_{category}" for category in CATEGORY_KEYS}
 ACTION_THRESHOLD_FIELDS = {action: f"threshold_{action}" for action in ACTION_TYPES}
 THRESHOLD_LABELS = {"main_twt": "Main tweets", "influencer_twt": "Influencer tweets",
@@ -124,7 +125,19 @@ class _UrlListsMixin:
                 self.add_error(field if field in self.fields else None, message)
 
 
-class CampaignAddForm(_UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
+class _DefaultSentimentThreshold:
+    """The negative-sentiment threshold may be left empty (or be missing from a scripted post): the default."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["negative_sentiment_threshold"].required = False
+
+    def clean_negative_sentiment_threshold(self):
+        value = self.cleaned_data.get("negative_sentiment_threshold")
+        return Campaign._meta.get_field("negative_sentiment_threshold").default if value is None else value
+
+
+class CampaignAddForm(_DefaultSentimentThreshold, _UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
     main_tweet_urls = _url_field("Main tweets")
     influencer_tweet_urls = _url_field("Influencer tweets")
     investor_tweet_urls = _url_field("Investor tweets")
@@ -153,7 +166,7 @@ class CampaignAddForm(_UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
         return cleaned
 
 
-class CampaignChangeForm(_UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
+class CampaignChangeForm(_DefaultSentimentThreshold, _UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
     main_tweet_urls = _url_field("Add main tweets")
     influencer_tweet_urls = _url_field("Add influencer tweets")
     investor_tweet_urls = _url_field("Add investor tweets")

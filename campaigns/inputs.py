@@ -41,6 +41,7 @@ class AlertPreferencesInput:
     alert_spacing_minutes: int = 20
     spike_factor: float = 3.0
     spike_min_engagements: int = 10
+    negative_sentiment_threshold: float = -0.5
 
 
 @dataclass
@@ -91,6 +92,7 @@ FIELD_OF_PATH = {
     "alert_preferences.alert_spacing_minutes": "alert_spacing_minutes",
     "alert_preferences.spike_factor": "spike_factor",
     "alert_preferences.spike_min_engagements": "spike_min_engagements",
+    "alert_preferences.negative_sentiment_threshold": "negative_sentiment_threshold",
     "cpm_usd": "cpm_usd",
     "credit_budget": "credit_budget",
 }

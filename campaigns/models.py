@@ -50,6 +50,11 @@ class Campaign(models.Model):
     spike_factor = models.FloatField(default=3.0, help_text="A cycle this many times the trailing mean is a spike.")
     spike_min_engagements = models.PositiveIntegerField(
         default=10, help_text="Fewest new engagements in one poll cycle that can be a spike.")
+    # A reply or quote whose VADER compound score is at or below this, from an account at or above the
+    # importance threshold, alerts as "strongly negative" (and goes out first in its run).
+    negative_sentiment_threshold = models.FloatField(
+        default=-0.5, help_text="VADER compound score (−1 … 0) at or below which an important account's reply "
+                                "or quote alerts as strongly negative.")
     # channel -> reason, set when a channel failed permanently (e.g. webhook 404).
     disabled_channels = models.JSONField(default=dict, blank=True)
 

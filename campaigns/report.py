@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from dashboard import paging
+from dashboard import insight_selectors, paging
 from socap_project import mongo
 
 METRICS = ("likes", "retweets", "quotes", "replies", "views", "bookmarks")
@@ -134,6 +134,11 @@ def build_report(campaign: Campaign) -> dict:
         "metric_snapshots": snapshots,
         "tweets": tweets,
         "earned_media": earned_media(campaign, totals, engagement["by_action"]),
+        # Reach, rankings and sentiment: the dashboard's write-time figures, frozen with the rest.
+        "reach": insight_selectors.reach(campaign),
+        "over_time": insight_selectors.over_time(campaign, "hour"),
+        "rankings": insight_selectors.all_rankings(campaign),
+        "ranking_definitions": insight_selectors.RANKING_DEFINITIONS,
         "api_usage": _api_usage(campaign.mongo_id),
     }
 

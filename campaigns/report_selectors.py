@@ -44,9 +44,45 @@ def csv_rows(report: dict, table: str) -> tuple[list[str], list[list]]:
         header = ["hour", "account_category", "engagements"]
         rows = [[r["hour"].isoformat() if r["hour"] else "before monitoring", r["category"], r["count"]]
                 for r in report["engagements"]["hourly_by_account_category"]]
+    elif table in INSIGHT_TABLES:
+        header, rows = INSIGHT_TABLES[table](report)
     else:
         raise KeyError(table)
     return header, rows
 
 
-CSV_TABLES = ("tweets", "top_accounts", "hourly")
+def _reach_rows(report: dict) -> tuple[list[str], list[list]]:
+    reach = report.get("reach") or {"by_tweet_category": {}, "by_tweet": []}
+    header = ["scope", "tweet_id", "category", "author", "potential_reach", "potential_impressions"]
+    rows = [["campaign", "", "", "", reach.get("reach", 0), reach.get("impressions", 0)]]
+    rows += [["tweet_category", "", category, "", row["reach"], row["impressions"]]
+             for category, row in reach["by_tweet_category"].items()]
+    rows += [["tweet", t["tweet_id"], t["category"], t["author_username"], t["reach"], t["impressions"]]
+             for t in reach["by_tweet"]]
+    return header, rows
+
+
+def _ranking_rows(report: dict) -> tuple[list[str], list[list]]:
+    header = ["ranking", "rank", "user_id", "username", "account_category", "followers", "importance",
+              "distinct_tweets", "first_engaged_at", "action_type", "text", "sentiment_score", "followed_by"]
+    rows = []
+    for name, entries in (report.get("rankings") or {}).items():
+        for rank, a in enumerate(entries, start=1):
+            rows.append([name, rank, a["user_id"], a["username"], a["account_category"], a["followers"],
+                         a["importance"], a.get("distinct_tweets", ""),
+                         a["at"].isoformat() if a.get("at") else "", a.get("action_type", ""), a.get("text", ""),
+                         a.get("sentiment_score", ""),
+                         "; ".join(f"@{f['username']} ({f['weight']:g})" for f in a.get("followed_by", []))])
+    return header, rows
+
+
+def _sentiment_rows(report: dict) -> tuple[list[str], list[list]]:
+    over = report.get("over_time") or {"times": [], "series": {}}
+    header = ["hour", "positive", "neutral", "negative", "potential_reach", "potential_impressions"]
+    names = ("positive", "neutral", "negative", "reach", "impressions")
+    return header, [[time, *(over["series"].get(name, [0] * len(over["times"]))[index] for name in names)]
+                    for index, time in enumerate(over["times"])]
+
+
+INSIGHT_TABLES = {"reach": _reach_rows, "rankings": _ranking_rows, "sentiment": _sentiment_rows}
+CSV_TABLES = ("tweets", "top_accounts", "hourly", *INSIGHT_TABLES)

@@ -47,6 +47,8 @@ def _chart_data(report: dict) -> dict:
         "hours": [hour.strftime("%b %d %H:00") if hour else "Before monitoring" for hour in hours],
         "hourly": grid,
         "category_labels": CATEGORY_LABELS,
+        # Reports frozen before reach and sentiment existed have no "over_time".
+        "over_time": report.get("over_time"),
     }
 
 
@@ -60,14 +62,21 @@ def report_context(campaign: Campaign, links: dict | None = None) -> dict:
         ("Replies", _fmt(totals["replies"])), ("Bookmarks", _fmt(totals["bookmarks"])),
         ("Engagements collected", _fmt(engagement["total"])), ("Unique accounts", _fmt(engagement["unique_accounts"])),
     ]
+    if report.get("reach"):
+        kpis += [("Potential reach", _fmt(report["reach"]["reach"])),
+                 ("Potential impressions", _fmt(report["reach"]["impressions"]))]
+    per_tweet = {row["tweet_id"]: row for row in (report.get("reach") or {}).get("by_tweet", [])}
+    tweets = [{**tweet, "reach": per_tweet.get(tweet["tweet_id"])} for tweet in report["tweets"]]
     return {"campaign": campaign, "report": report, "frozen": frozen, "kpis": kpis, "links": links,
-            "chart_data": _chart_data(report)}
+            "chart_data": _chart_data(report), "tweets": tweets}
 
 
 def _links(prefix: str, dashboard: str | None) -> dict:
     return {"pdf": f"{prefix}report.pdf", "csv_tweets": f"{prefix}report.csv?table=tweets",
             "csv_top_accounts": f"{prefix}report.csv?table=top_accounts",
-            "csv_hourly": f"{prefix}report.csv?table=hourly", "dashboard": dashboard}
+            "csv_hourly": f"{prefix}report.csv?table=hourly", "csv_reach": f"{prefix}report.csv?table=reach",
+            "csv_rankings": f"{prefix}report.csv?table=rankings", "csv_sentiment": f"{prefix}report.csv?table=sentiment",
+            "dashboard": dashboard}
 
 
 class _Echo:

@@ -84,6 +84,7 @@ class AlertPreferencesSerializer(StrictSerializer):
     alert_spacing_minutes = StrictIntegerField(required=False, default=20)
     spike_factor = StrictFloatField(required=False, default=3.0)
     spike_min_engagements = StrictIntegerField(required=False, default=10)
+    negative_sentiment_threshold = StrictFloatField(required=False, default=-0.5)
 
     def to_input(self) -> AlertPreferencesInput:
         return AlertPreferencesInput(**self.validated_data)
@@ -186,6 +187,7 @@ def campaign_representation(campaign: Campaign, *, with_tweets: bool = True) -> 
             "alert_spacing_minutes": campaign.alert_spacing_minutes,
             "spike_factor": campaign.spike_factor,
             "spike_min_engagements": campaign.spike_min_engagements,
+            "negative_sentiment_threshold": campaign.negative_sentiment_threshold,
             "disabled_channels": campaign.disabled_channels,
         },
         "cpm_usd": campaign.effective_cpm(),

@@ -89,6 +89,7 @@ def _apply_alerts(campaign: Campaign, prefs: AlertPreferencesInput) -> None:
     campaign.alert_spacing_minutes = prefs.alert_spacing_minutes
     campaign.spike_factor = prefs.spike_factor
     campaign.spike_min_engagements = prefs.spike_min_engagements
+    campaign.negative_sentiment_threshold = prefs.negative_sentiment_threshold
 
 
 def alert_preferences_of(campaign: Campaign) -> AlertPreferencesInput:
@@ -103,6 +104,7 @@ def alert_preferences_of(campaign: Campaign) -> AlertPreferencesInput:
         alert_spacing_minutes=campaign.alert_spacing_minutes,
         spike_factor=campaign.spike_factor,
         spike_min_engagements=campaign.spike_min_engagements,
+        negative_sentiment_threshold=campaign.negative_sentiment_threshold,
     )
 
 

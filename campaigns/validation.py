@@ -110,6 +110,8 @@ def check_alert_preferences(prefs: AlertPreferencesInput, errors: Errors, prefix
         errors.add(f"{prefix}.spike_factor", "Must be a number between 1.5 and 100.")
     if not 1 <= prefs.spike_min_engagements <= 1_000_000:
         errors.add(f"{prefix}.spike_min_engagements", "Must be between 1 and 1000000.")
+    if not -1 <= prefs.negative_sentiment_threshold <= 0:
+        errors.add(f"{prefix}.negative_sentiment_threshold", "A VADER compound score between -1 and 0.")
 
 
 def check_tweet_urls(tweets, errors: Errors, existing_ids: set[str] | None = None) -> list[tuple[str, object]]:

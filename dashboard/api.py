@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
-from dashboard import selectors
+from dashboard import insight_selectors, selectors
 from socap_project.api import errors_response
 
 
@@ -30,6 +30,7 @@ class DashboardView(_CampaignView):
             "campaign_id": campaign.pk, "launch_name": campaign.launch_name, "status": campaign.status,
             "window": {"start_date": campaign.start_date, "end_date": campaign.end_date},
             "summary": selectors.summary(campaign),
+            "reach": {key: value for key, value in insight_selectors.reach(campaign).items() if key != "by_tweet"},
             "accounts_by_category": selectors.accounts_by_category(campaign),
             "latest_engagers": latest,
             "tweets": selectors.cached(campaign, "tweets-json", lambda: [
@@ -72,7 +73,7 @@ class EngagementsView(_CampaignView):
             page = selectors.engagements(
                 campaign, sort=params.get("sort", "timestamp"), limit=limit, cursor=params.get("cursor") or None,
                 category=params.get("category") or None, action_type=params.get("action_type") or None,
-                tweet_category=params.get("tweet_category") or None)
+                tweet_category=params.get("tweet_category") or None, sentiment=params.get("sentiment") or None)
         except selectors.BadParameter as exc:
             return errors_response({exc.field: [str(exc)]})
         return Response({"results": [selectors.public_engagement(d) for d in page["results"]],
@@ -85,4 +86,51 @@ class AccountTimelineView(_CampaignView):
         timeline = selectors.account_timeline(campaign, user_id)
         if not timeline:
             return errors_response({"user_id": ["No engagements by this account in this campaign."]}, 404)
-        return Response({"user_id": user_id, "engagements": [selectors.public_engagement(d) for d in timeline]})
+        return Response({"user_id": user_id, "followed_by": insight_selectors.followed_by(timeline),
+                         "engagements": [selectors.public_engagement(d) for d in timeline]})
+
+
+class ReachView(_CampaignView):
+    """Potential reach and impressions: totals, per tweet category and tweet, and per hour or day."""
+
+    def get(self, request, campaign_id: int):
+        campaign = self.campaign(campaign_id)
+        granularity = _granularity(request)
+        if granularity is None:
+            return errors_response({"granularity": ["Use hour or day."]})
+        series = insight_selectors.over_time(campaign, granularity)
+        return Response({**insight_selectors.reach(campaign), "granularity": granularity, "times": series["times"],
+                         "series": {name: series["series"][name] for name in
+                                    ("reach", "impressions", "cumulative_reach", "cumulative_impressions")}})
+
+
+class SentimentView(_CampaignView):
+    """The sentiment mix of replies and quotes per hour or day (VADER lexicon labels)."""
+
+    def get(self, request, campaign_id: int):
+        campaign = self.campaign(campaign_id)
+        granularity = _granularity(request)
+        if granularity is None:
+            return errors_response({"granularity": ["Use hour or day."]})
+        series = insight_selectors.over_time(campaign, granularity)
+        return Response({"granularity": granularity, "times": series["times"], "totals": series["sentiment_totals"],
+                         "series": {label: series["series"][label] for label in insight_selectors.SENTIMENTS},
+                         "note": series["sentiment_note"]})
+
+
+class RankingsView(_CampaignView):
+    """Top-25 tables, one entry per account: ?ranking=important|reach|engaged|first_movers|texts (default all)."""
+
+    def get(self, request, campaign_id: int):
+        campaign = self.campaign(campaign_id)
+        params = request.query_params
+        try:
+            limit = int(params.get("limit", insight_selectors.TOP))
+        except ValueError:
+            return errors_response({"limit": ["Must be a whole number."]})
+        names = [params["ranking"]] if params.get("ranking") is not None else list(insight_selectors.RANKINGS)
+        try:
+            return Response({"rankings": {name: insight_selectors.ranking(campaign, name, limit) for name in names},
+                             "definitions": insight_selectors.RANKING_DEFINITIONS})
+        except selectors.BadParameter as exc:
+            return errors_response({exc.field: [str(exc)]})

@@ -13,6 +13,7 @@ from campaigns.models import Campaign, TrackedTweet
 from dashboard import paging
 from dashboard.services import current_version
 from ingestion.engagements import last_seq, reply_count
+from ingestion.sentiment import LABELS as SENTIMENTS
 from socap_project import mongo
 
 METRICS = ("likes", "retweets", "quotes", "replies", "views", "bookmarks")
@@ -137,6 +138,8 @@ def tweet_rows(campaign: Campaign, include_state: bool) -> list[dict]:
     collected: dict[str, dict[str, int]] = defaultdict(dict)
     for row in mongo.collection(mongo.TWEET_COUNTS).find({"campaign_id": campaign.mongo_id}):
         collected[row["tweet_id"]][row["action_type"]] = row["count"]
+    stats = campaign_stats(campaign)
+    reach, impressions = stats.get("reach_by_tweet") or {}, stats.get("impressions_by_tweet") or {}
     states: dict[str, dict] = defaultdict(dict)
     for state in mongo.collection(mongo.WORKER_STATE).find({"campaign_id": campaign.mongo_id}):
         states[state["tweet_id"]][state["job_type"]] = state
@@ -150,6 +153,7 @@ def tweet_rows(campaign: Campaign, include_state: bool) -> list[dict]:
             "reported": {a: int(metrics.get(SOURCE[m], 0) or 0) for a, m in
                          (("retweet", "retweets"), ("reply", "replies"), ("quote", "quotes"))},
             "collected": {a: collected[tweet.tweet_id].get(a, 0) for a in ACTIONS},
+            "reach": reach.get(tweet.tweet_id, 0), "impressions": impressions.get(tweet.tweet_id, 0),
             "last_polled": max(polled) if polled else None,
             "problems": [f"{job}: {s['last_error']}" for job, s in job_states.items() if s.get("last_error")]
             if include_state else [],
@@ -167,9 +171,9 @@ class BadParameter(ValueError):
 
 SORTS = {"timestamp": "seq", "time": "seq", "seq": "seq", "importance_score": "importance_score",
          "importance": "importance_score"}
-FILTER_FIELDS = ("account_category", "action_type", "tweet_category")
+FILTER_FIELDS = ("account_category", "action_type", "tweet_category", "sentiment")
 COUNT_OF_FILTER = {"account_category": "by_account_category", "action_type": "by_action",
-                   "tweet_category": "by_tweet_category"}
+                   "tweet_category": "by_tweet_category", "sentiment": "by_sentiment"}
 
 
 def _encode_cursor(doc: dict, sort: str) -> str:
@@ -191,7 +195,7 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
 
 def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25, cursor: str | None = None,
                 category: str | None = None, action_type: str | None = None,
-                tweet_category: str | None = None) -> dict:
+                tweet_category: str | None = None, sentiment: str | None = None) -> dict:
     """Newest collected (or most important) first, keyset-paginated in closed windows (dashboard/paging.py).
 
     "Newest" is the order SOCAP stored engagements in (the per-campaign seq),
@@ -208,8 +212,11 @@ def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25,
         raise BadParameter("action_type", "One of: retweet, reply, quote.")
     if tweet_category and tweet_category not in TWEET_CATEGORIES:
         raise BadParameter("tweet_category", f"One of: {', '.join(TWEET_CATEGORIES)}.")
+    if sentiment and sentiment not in SENTIMENTS:
+        raise BadParameter("sentiment", f"One of: {', '.join(SENTIMENTS)} (replies and quotes only).")
     after = _decode_cursor(cursor, order) if cursor else None
-    filters = {field: value for field, value in zip(FILTER_FIELDS, (category, action_type, tweet_category)) if value}
+    filters = {field: value for field, value in zip(FILTER_FIELDS, (category, action_type, tweet_category, sentiment))
+               if value}
     stats = campaign_stats(campaign)
     top = last_seq(campaign.mongo_id)
     # Matching share of the sequence numbers, assuming the filters independent.
@@ -267,6 +274,8 @@ def public_engagement(doc: dict) -> dict:
         "action_type": doc["action_type"], "timestamp": doc["timestamp"].isoformat(), "time_precision": doc.get("time_precision", "exact"),
         "text": doc.get("text"),
         "reply_count": reply_count(doc), "engagement_tweet_id": doc.get("engagement_tweet_id"),
+        "sentiment": doc.get("sentiment"), "sentiment_score": doc.get("sentiment_score"),
+        "followed_by": doc.get("followed_by") or [],
     }
 
 

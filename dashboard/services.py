@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from dashboard import paging
+from dashboard import insight_services, paging
 from ingestion.engagements import TIME_BEFORE, last_seq, reserve_seq
 from socap_project import mongo
 from socap_project.redis_client import get_redis
@@ -116,6 +116,7 @@ def record_engagements(campaign_id: str, new_engagements: list[dict]) -> None:
     mongo.collection(mongo.TWEET_COUNTS).bulk_write(_tweet_count_ops(campaign_id, new_engagements), ordered=False)
     stats = _engagement_stats(new_engagements)
     stats.update(_record_accounts(campaign_id, new_engagements))  # update() keeps a move's -1; "+" would not
+    stats.update(insight_services.record(campaign_id, new_engagements))  # after the account rows exist
     mongo.collection(mongo.CAMPAIGN_STATS).update_one({"_id": campaign_id}, {"$inc": dict(stats)}, upsert=True)
 
 
@@ -142,10 +143,12 @@ def number_unsequenced(campaign_id: str, batch: int = 1000) -> int:
 
 def rebuild_rollups(campaign_id: str, batch: int = 2000) -> None:
     """Recount rollups, account rows and counters from the engagements, in bounded seq windows."""
-    for name in (mongo.ENGAGEMENT_ROLLUPS, mongo.CAMPAIGN_ACCOUNTS, mongo.TWEET_COUNTS):
+    for name in (mongo.ENGAGEMENT_ROLLUPS, mongo.CAMPAIGN_ACCOUNTS, mongo.TWEET_COUNTS, mongo.CAMPAIGN_HOURS,
+                 mongo.ACCOUNT_SCOPES):
         mongo.collection(name).delete_many({"campaign_id": campaign_id})
+    mongo.collection(mongo.RANKINGS).delete_one({"_id": campaign_id})
     mongo.collection(mongo.CAMPAIGN_STATS).update_one(
-        {"_id": campaign_id}, {"$unset": {field: "" for field in STAT_FIELDS}})
+        {"_id": campaign_id}, {"$unset": {field: "" for field in STAT_FIELDS + insight_services.STAT_FIELDS}})
     engagements = mongo.collection(mongo.ENGAGEMENTS)
     top = last_seq(campaign_id)
     for low in range(1, top + 1, batch):

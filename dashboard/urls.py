@@ -14,6 +14,9 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/engagements", api.EngagementsView.as_view(), name="api-engagements"),
     path("campaigns/<int:campaign_id>/profile-timeseries", api.ProfileTimeseriesView.as_view(),
          name="api-profile-timeseries"),
+    path("campaigns/<int:campaign_id>/reach", api.ReachView.as_view(), name="api-reach"),
+    path("campaigns/<int:campaign_id>/sentiment", api.SentimentView.as_view(), name="api-sentiment"),
+    path("campaigns/<int:campaign_id>/rankings", api.RankingsView.as_view(), name="api-rankings"),
     path("campaigns/<int:campaign_id>/accounts/<str:user_id>/timeline", api.AccountTimelineView.as_view(),
          name="api-account-timeline"),
 ]

@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.report import frozen_report
-from dashboard import selectors
+from dashboard import insight_selectors, selectors
 from ingestion import spend_selectors
 from ingestion.classifier import CATEGORY_LABELS
 
 TEMPLATE = "dashboard/page.html"
-PARTS = {"live", "engagers", "timeline", "charts"}
+PARTS = {"live", "engagers", "timeline", "charts", "rankings"}
 CSV_FIELDS = ["timestamp", "time_precision", "tweet_id", "tweet_category", "action_type", "user_id", "username", "name",
-              "followers", "account_category", "importance_score", "reply_count", "text"]
+              "followers", "account_category", "importance_score", "reply_count", "text", "sentiment", "sentiment_score"]
 
 
 def _by_token(token: str) -> Campaign:
@@ -33,7 +33,7 @@ def _filters(request) -> dict:
     get = request.GET
     return {"sort": get.get("sort") or "timestamp", "category": get.get("category") or None,
             "action_type": get.get("action_type") or None, "tweet_category": get.get("tweet_category") or None,
-            "cursor": get.get("cursor") or None}
+            "sentiment": get.get("sentiment") or None, "cursor": get.get("cursor") or None}
 
 
 def _window(campaign: Campaign) -> dict:
@@ -51,6 +51,7 @@ def _dashboard(request, campaign: Campaign, *, base: str, staff: bool):
                "polling": campaign.status != Campaign.Status.COMPLETED}
     if part in (None, "live"):
         context["summary"] = selectors.summary(campaign)
+        context["reach"] = insight_selectors.reach(campaign)
         # Called by the template only when the cached table has expired.
         context["tweets"] = cache(partial(selectors.tweet_rows, campaign, include_state=staff))
         context["data_version"] = selectors.current_version(campaign.mongo_id)
@@ -64,6 +65,7 @@ def _dashboard(request, campaign: Campaign, *, base: str, staff: bool):
             "profiles": {g: selectors.profile_timeseries(campaign, g) for g in ("hour", "day")},
             "accounts": selectors.accounts_by_category(campaign),
             "category_labels": CATEGORY_LABELS,
+            "over_time": {g: insight_selectors.over_time(campaign, g) for g in ("hour", "day")},
         }
     if part in (None, "engagers"):
         filters = _filters(request)
@@ -73,12 +75,17 @@ def _dashboard(request, campaign: Campaign, *, base: str, staff: bool):
             return HttpResponseBadRequest(f"{exc.field}: {exc}")
         context["filters"] = filters
         context["choices"] = {"categories": selectors.ACCOUNT_CATEGORIES, "actions": selectors.ACTIONS,
-                              "tweet_categories": selectors.TWEET_CATEGORIES}
+                              "tweet_categories": selectors.TWEET_CATEGORIES, "sentiments": selectors.SENTIMENTS}
+        context["sentiment_note"] = insight_selectors.SENTIMENT_NOTE
+    if part in (None, "rankings"):
+        context["rankings"] = insight_selectors.all_rankings(campaign)
+        context["ranking_definitions"] = insight_selectors.RANKING_DEFINITIONS
     if part == "timeline":
         user_id = request.GET.get("user_id", "")
         context["timeline"] = selectors.account_timeline(campaign, user_id)
         if not context["timeline"]:
             raise Http404("No engagements by this account in this campaign.")
+        context["followed_by"] = insight_selectors.followed_by(context["timeline"])
     template = f"{TEMPLATE}#{part}" if part else TEMPLATE
     return render(request, template, context)
 

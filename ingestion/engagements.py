@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ingestion import classifier, importance
+from ingestion import classifier, importance, sentiment
 from socap_project import mongo
 
 ACTION_OF_JOB = {"retweets": "retweet", "replies": "reply", "quotes": "quote"}
@@ -152,7 +152,7 @@ def store_page(
     inserted_this_run = set() if inserted_this_run is None else inserted_this_run
     seqs = seqs or SeqBlock(campaign_id)
     key = {"campaign_id": campaign_id, "tweet_id": tweet_id, "action_type": action}
-    scores = importance.scores_for(user_ids)
+    known = importance.lookup(user_ids)
     numbers = seqs.take(len(user_ids))
     precision = TIME_EXACT if action != "retweet" else (TIME_BEFORE if backfill else TIME_POLL)
 
@@ -167,7 +167,8 @@ def store_page(
         current = {
             "account_profile": profile,
             "account_category": classifier.categorize(first.bio, first.name),
-            "importance_score": scores[user_id],
+            "importance_score": known[user_id]["score"],
+            "followed_by": known[user_id]["followed_by"],
             "last_seen_at": now,
         }
         doc = {**key, "user_id": user_id, "tweet_category": tweet_category, "created_at": now, "dispatched": False,
@@ -184,8 +185,9 @@ def store_page(
         latest = _latest(items)
         if latest is not None:
             # Text and link of the newest reply/quote; on a stored document only when newer.
+            # Scored here, in Python, so sentiment costs no round trip; it follows the text shown.
             text = {"text": latest.text, "engagement_tweet_id": latest.engagement_tweet_id,
-                    "latest_at": latest.timestamp}
+                    "latest_at": latest.timestamp, **sentiment.score(latest.text)}
             doc.update(text)
             ops.append(mongo.UpdateOne({**key, "user_id": user_id, "latest_at": {"$lt": latest.timestamp}},
                                        {"$set": text}))

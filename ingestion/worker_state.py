@@ -22,6 +22,8 @@ CAMPAIGN_COLLECTIONS = (
     mongo.TWEET_COUNTS,
     mongo.FINAL_REPORTS,
     "api_spend",  # ingestion.spend.SPEND (counters; the key documents carry no campaign_id)
+    mongo.CAMPAIGN_HOURS,
+    mongo.ACCOUNT_SCOPES,
 )
 
 
@@ -66,7 +68,7 @@ def delete_tweet_documents(campaign_id: str, tweet_ids: list[str]) -> None:
 
 
 # One document per campaign, keyed by the campaign id itself.
-CAMPAIGN_KEYED = (mongo.COUNTERS, mongo.CAMPAIGN_STATS)
+CAMPAIGN_KEYED = (mongo.COUNTERS, mongo.CAMPAIGN_STATS, mongo.RANKINGS)
 
 
 def delete_campaign_documents(campaign_id: str) -> dict[str, int]:

@@ -38,6 +38,9 @@ __all__ = [
     "COUNTERS",
     "CAMPAIGN_STATS",
     "POLL_CYCLES",
+    "CAMPAIGN_HOURS",
+    "ACCOUNT_SCOPES",
+    "RANKINGS",
     "to_json_line",
     "from_json_line",
     "ENGAGEMENTS",
@@ -70,6 +73,9 @@ TWEET_COUNTS = "tweet_engagement_counts"
 COUNTERS = "counters"  # per-campaign engagement sequence number, `_id` = campaign id
 CAMPAIGN_STATS = "campaign_stats"  # per-campaign counters kept at write time, `_id` = campaign id
 POLL_CYCLES = "poll_cycles"  # one per campaign per poll cycle: its jobs, alert planning window, counts
+CAMPAIGN_HOURS = "campaign_hours"  # per (campaign, hour): reach, impressions, sentiment mix
+ACCOUNT_SCOPES = "campaign_account_scopes"  # first engagement of an account per tweet / tweet category
+RANKINGS = "campaign_rankings"  # bounded top-25 lists kept at write time, `_id` = campaign id
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("campaign_id", ASCENDING), ("action_type", ASCENDING), ("seq", ASCENDING)),
         _ix(("campaign_id", ASCENDING), ("tweet_category", ASCENDING), ("seq", ASCENDING)),
         _ix(("campaign_id", ASCENDING), ("importance_score", ASCENDING), ("seq", ASCENDING)),
+        _ix(("campaign_id", ASCENDING), ("sentiment", ASCENDING), ("seq", ASCENDING)),
         # Hand-off leftovers of a crashed run: an equality lookup of the few undispatched.
         _ix(("campaign_id", ASCENDING), ("dispatched", ASCENDING), ("tweet_id", ASCENDING),
             ("action_type", ASCENDING)),
@@ -150,6 +157,14 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("campaign_id", ASCENDING), ("user_id", ASCENDING), unique=True),
         # Top accounts: closed windows of (importance, first engagement's seq).
         _ix(("campaign_id", ASCENDING), ("max_importance", ASCENDING), ("first_seq", ASCENDING)),
+        # Most engaged accounts: closed windows of (distinct tweets touched, first seq).
+        _ix(("campaign_id", ASCENDING), ("distinct_tweets", ASCENDING), ("first_seq", ASCENDING)),
+    ),
+    CAMPAIGN_HOURS: (
+        _ix(("campaign_id", ASCENDING), ("hour", ASCENDING), unique=True),
+    ),
+    ACCOUNT_SCOPES: (
+        _ix(("campaign_id", ASCENDING), ("scope", ASCENDING), ("user_id", ASCENDING), unique=True),
     ),
 }
 

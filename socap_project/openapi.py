@@ -77,6 +77,7 @@ ALERT_PREFERENCES = {
         "alert_spacing_minutes": {"type": "integer"},
         "spike_factor": {"type": "number"},
         "spike_min_engagements": {"type": "integer"},
+        "negative_sentiment_threshold": {"type": "number"},
     },
 }
 MONITOR_WINDOW = {
@@ -176,7 +177,20 @@ def build() -> dict:
                 query("cursor", {"type": "string"}),
                 query("category", {"type": "string", "enum": CATEGORIES}),
                 query("action_type", {"type": "string", "enum": ACTIONS}),
-                query("tweet_category", {"type": "string", "enum": TWEET_CATEGORIES})])},
+                query("tweet_category", {"type": "string", "enum": TWEET_CATEGORIES}),
+                query("sentiment", {"type": "string", "enum": ["positive", "neutral", "negative"]},
+                      "VADER label of replies and quotes")])},
+        "/socap/campaigns/{campaign_id}/reach": {"parameters": [CAMPAIGN_ID], "get": operation(
+            "Potential reach and impressions: totals, per tweet category and tweet, over time",
+            ok(200, "Object", "Reach"), 400, 404, params=[GRANULARITY])},
+        "/socap/campaigns/{campaign_id}/sentiment": {"parameters": [CAMPAIGN_ID], "get": operation(
+            "Sentiment mix of replies and quotes over time", ok(200, "Object", "Series"), 400, 404,
+            params=[GRANULARITY])},
+        "/socap/campaigns/{campaign_id}/rankings": {"parameters": [CAMPAIGN_ID], "get": operation(
+            "Top-25 rankings, one entry per account", ok(200, "Object", "Rankings"), 400, 404, params=[
+                query("ranking", {"type": "string", "enum": ["important", "reach", "engaged", "first_movers",
+                                                             "texts"]}, "One table (default: all)"),
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 25})])},
         "/socap/campaigns/{campaign_id}/accounts/{user_id}/timeline": {
             "parameters": [CAMPAIGN_ID, path_param("user_id", {"type": "string", "pattern": "^[0-9]{1,20}$"})],
             "get": operation("Every engagement of one account", ok(200, "Object", "Timeline"), 404)},

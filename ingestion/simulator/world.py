@@ -42,6 +42,10 @@ FILL = {"co": ["Lumen", "Orbit", "Fieldnote", "Paperplane", "Quanta", "Mossworks
 REPLIES = ["Congrats on the launch! 🚀", "This looks great, trying it today.", "How does it compare to the others?",
            "Huge milestone, well done team.", "Is there an API?", "Pricing?", "Signed up. The onboarding is smooth.",
            "Been waiting for this one."]
+# Complaints, mixed in at the scenario's `negative_rate` so sentiment and its alert have something to find.
+NEGATIVE = ["This is a scam. Terrible product.", "Broke my build twice today, awful experience.",
+            "Worst launch I've seen, nothing works.", "Terrible pricing, what a disappointing ripoff.",
+            "Pricing is a joke, hard pass. Disappointed."]
 QUOTES = ["Worth a look if you care about {topic}.", "Big launch from the {co} team.", "This is how you ship.",
           "Bookmarking this. Impressive work."]
 
@@ -145,6 +149,7 @@ class World:
         engagements = [
             {"tweet_id": e.tweet_id, "user_id": e.user_id, "action_type": e.action, "timestamp": _iso(e.at),
              "text": e.text, "engagement_tweet_id": e.event_tweet_id,
+             "followers": self.accounts[e.user_id].followers,
              "visible": e.removed_at is None or e.removed_at > at,
              "removed_at": _iso(e.removed_at) if e.removed_at and e.removed_at <= at else None}
             for e in self.events if e.at <= at
@@ -277,6 +282,11 @@ def build_world(scenario: dict, seed: int | None = None, launch: dt.datetime | N
                     later = at + dt.timedelta(minutes=rng.randint(5, 240))
                     world.events.append(Event(tweet.id, account.id, action, later, rng.choice(REPLIES),
                                               str(next(event_ids))))
+    # A separate generator: adding complaints leaves every other draw (and so every other scenario) as it was.
+    sour = random.Random(seed * 7919 + 2)
+    for event in world.events:
+        if event.text and sour.random() < scenario.get("negative_rate", 0.0):
+            event.text = sour.choice(NEGATIVE)
     _add_bursts(world, scenario, seed, event_ids)
     world.events.sort(key=lambda e: (e.at, e.tweet_id, e.user_id, e.event_tweet_id or ""))
     return world

@@ -44,4 +44,27 @@
       options: { scales: { x: { stacked: true, ticks: { maxTicksLimit: 12 } }, y: { stacked: true } } },
     });
   }
+  const over = data.over_time;
+  const times = over ? over.times.map((t) => (t === "before_monitoring" ? "Before monitoring" : t.slice(5, 13).replace("T", " ") + ":00")) : [];
+  const reach = document.getElementById("chart-reach");
+  if (reach && over) {
+    new Chart(reach, {
+      type: "line",
+      data: {
+        labels: times,
+        datasets: [["potential reach (cumulative)", over.series.cumulative_reach], ["potential impressions (cumulative)", over.series.cumulative_impressions]]
+          .map(([name, values], i) => ({ label: name, data: values, borderColor: palette[i], tension: 0.25, pointRadius: 0 })),
+      },
+      options: { scales: { x: { ticks: { maxTicksLimit: 8 } } } },
+    });
+  }
+  const mood = document.getElementById("chart-sentiment");
+  if (mood && over) {
+    const colors = { positive: "#1a7f4b", neutral: "#9aa5b1", negative: "#c0392b" };
+    new Chart(mood, {
+      type: "bar",
+      data: { labels: times, datasets: ["positive", "neutral", "negative"].map((name) => ({ label: name, data: over.series[name], backgroundColor: colors[name] })) },
+      options: { scales: { x: { stacked: true, ticks: { maxTicksLimit: 12 } }, y: { stacked: true } } },
+    });
+  }
 })();

@@ -3,7 +3,7 @@
 (function () {
   const palette = ["#1d6fe0", "#e0681d", "#1a7f4b", "#8e44ad", "#c0392b", "#16a085", "#b26a00", "#7f8c8d"];
   const charts = {};
-  const granularity = { metrics: "hour", profiles: "hour" };
+  const granularity = { metrics: "hour", profiles: "hour", over_time: "hour", sentiment: "hour" };
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.animation = { duration: 250 };
 
@@ -61,7 +61,49 @@
       },
       options: { scales: { x: { stacked: true, ticks: { maxTicksLimit: 10 } }, y: { stacked: true } } },
     });
+    if (!d.over_time) return;
+    const r = d.over_time[granularity.over_time];
+    upsert("reach", "chart-reach", {
+      type: "line",
+      data: {
+        labels: r.times.map((t) => label(t, r.granularity)),
+        datasets: [["potential reach (cumulative)", r.series.cumulative_reach, palette[0]],
+          ["potential impressions (cumulative)", r.series.cumulative_impressions, palette[1]]]
+          .map(([name, values, color]) => ({ label: name, data: values, borderColor: color, backgroundColor: color, tension: 0.25, pointRadius: 1 })),
+      },
+      options: { interaction: { mode: "index", intersect: false }, scales: { x: { ticks: { maxTicksLimit: 10 } } } },
+    });
+    const s = d.over_time[granularity.sentiment];
+    const colors = { positive: "#1a7f4b", neutral: "#9aa5b1", negative: "#c0392b" };
+    upsert("sentiment", "chart-sentiment", {
+      type: "bar",
+      data: {
+        labels: s.times.map((t) => label(t, s.granularity)),
+        datasets: ["positive", "neutral", "negative"].map((name) => ({ label: name, data: s.series[name], backgroundColor: colors[name] })),
+      },
+      options: { scales: { x: { stacked: true, ticks: { maxTicksLimit: 10 } }, y: { stacked: true } } },
+    });
   }
+
+  // Rankings are 25 rows each: sorted in the page, by the cell's data-v (numbers) or its text.
+  document.body.addEventListener("click", (event) => {
+    const th = event.target.closest("table.sortable th");
+    if (!th) return;
+    const table = th.closest("table");
+    const index = Array.from(th.parentNode.children).indexOf(th);
+    const descending = th.getAttribute("aria-sort") !== "descending";
+    table.querySelectorAll("th").forEach((h) => h.removeAttribute("aria-sort"));
+    th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+    const value = (row) => {
+      const cell = row.children[index];
+      if (!cell) return "";
+      return th.hasAttribute("data-num") ? parseFloat(cell.dataset.v || "0") : cell.textContent.trim().toLowerCase();
+    };
+    const body = table.tBodies[0];
+    const rows = Array.from(body.rows).filter((row) => row.children.length > 1);
+    rows.sort((a, b) => (value(a) > value(b) ? 1 : value(a) < value(b) ? -1 : 0) * (descending ? -1 : 1));
+    rows.forEach((row) => body.appendChild(row));
+  });
 
   document.querySelectorAll(".toggle").forEach((toggle) => {
     toggle.addEventListener("click", (event) => {

@@ -241,7 +241,7 @@ def test_dashboard_in_headless_chromium(data, live_server, tmp_log_dir):
                          capture_output=True, text=True, timeout=120)
     console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
     assert not [line for line in console if "Uncaught" in line or "Error" in line], console
-    assert dom.stdout.count("<canvas") == 3
+    assert dom.stdout.count("<canvas") == 5  # metrics, accounts, profiles, reach, sentiment
     assert 'id="chart-metrics" height=' in dom.stdout or "box-sizing: border-box" in dom.stdout, "charts not drawn"
     for name, size in (("dashboard-laptop.png", "1366,1600"), ("dashboard-phone.png", "390,1800")):
         subprocess.run(["chromium", *flags, "--user-data-dir=" + str(shots / f"profile-{name}"), f"--window-size={size}",
