@@ -167,14 +167,13 @@ def credits_spent(sim) -> int:
 
 
 def run_cycle(campaign, cycle_at: dt.datetime, workers: int = 4) -> float:
-    """One cycle in which every tweet is read and every list job runs (count gating still applies)."""
+    """One cycle as the worker runs it: the metrics job, then the list jobs it enqueues (list_gating.py)."""
     from ingestion.list_job import run_list_job
     from ingestion.metrics_job import run_metrics
-    from ingestion.scheduler import LIST_JOBS
 
     started = time.perf_counter()
-    run_metrics(campaign.pk, cycle_at)  # simulated time, so the cadence that follows is in the same clock
-    jobs = [(t, j) for t in campaign.tweets.values_list("tweet_id", flat=True) for j in LIST_JOBS]
+    run = run_metrics(campaign.pk, cycle_at)  # simulated time, so the cadence that follows is in the same clock
+    jobs = run.list_jobs
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(lambda tj: run_list_job(campaign.pk, *tj), jobs))
     return time.perf_counter() - started

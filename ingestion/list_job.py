@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from campaigns.models import TrackedTweet
 from ingestion import budget, clock, engagements, events, leases, parking
+from ingestion.list_gating import COUNT_FIELD
 from ingestion.metrics_job import _block_seconds
 from ingestion.provider import fetch_page
 from ingestion.xapi.errors import CreditsExhausted, CursorExpired, RateLimited, XApiError
@@ -26,7 +27,6 @@ from ingestion.xapi.pagination import is_last_page
 
 log = logging.getLogger(__name__)
 
-COUNT_FIELD = {"retweets": "retweetCount", "replies": "replyCount", "quotes": "quoteCount"}
 
 
 @dataclass

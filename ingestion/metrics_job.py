@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Campaign, TrackedTweet
-from ingestion import budget, cadence, clock, events, leases, parking
+from ingestion import budget, cadence, clock, events, leases, list_gating, parking
 from ingestion.provider import METRIC_FIELDS, fetch_metrics
 from ingestion.scheduler import interval_start
 from ingestion.xapi.errors import CreditsExhausted, RateLimited, Unauthorized, XApiError
@@ -34,7 +34,8 @@ class MetricsRun:
     missing: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # leased elsewhere or blocked
     resting: list[str] = field(default_factory=list)  # quiet tweets not due this cycle (ingestion/cadence.py)
-    due: list[str] = field(default_factory=list)  # every tweet this cycle covers: its list jobs follow
+    due: list[str] = field(default_factory=list)  # every tweet this cycle covers
+    list_jobs: list[tuple[str, str]] = field(default_factory=list)  # (tweet, job) worth enqueueing after it
     requests: int = 0
     error: str | None = None
     budget_blocked: str | None = None  # why no request was made (budget or key out of credits)
@@ -102,12 +103,14 @@ def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None) -> Metric
     rest = cadence.resting(campaign, cycle_at) if cycle_at is not None else set()
     cycle_at = cycle_at or interval_start(now)
     held: list[TrackedTweet] = []
+    due: list[TrackedTweet] = []
     states: dict[str, dict] = {}
     for tweet in campaign.tweets.all():
         if tweet.tweet_id in rest:
             run.resting.append(tweet.tweet_id)
             continue
         run.due.append(tweet.tweet_id)
+        due.append(tweet)
         state = states[tweet.tweet_id] = leases.acquire(campaign.mongo_id, tweet.tweet_id, "metrics", owner)
         if state is None:
             run.skipped.append(tweet.tweet_id)
@@ -163,4 +166,5 @@ def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None) -> Metric
     if run.polled:
         write_snapshot(campaign, observed)
         events.metrics_changed(campaign)
+    run.list_jobs = list_gating.due_list_jobs(campaign.mongo_id, due, set(run.polled))
     return run

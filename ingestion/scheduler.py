@@ -16,7 +16,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, TrackedTweet
 from ingestion import cycles
 
-LIST_JOBS = ("retweets", "replies", "quotes")
+from ingestion.list_gating import LIST_JOBS
 PRIORITY = {"metrics": 0, "retweets": 2, "replies": 3, "quotes": 3}
 PUBLISH_CHUNK = 500  # messages per broker round trip
 
@@ -87,12 +87,14 @@ def enqueue_metrics(campaign_ids: list[int], now=None, kind: str = cycles.MANUAL
 
 
 def enqueue_lists(campaign_id: int, tweet_ids: list[str] | None = None, cycle_id: str | None = None,
-                  job_types=LIST_JOBS) -> int:
+                  job_types=LIST_JOBS, jobs: list[tuple[str, str]] | None = None) -> int:
+    """List jobs of `tweet_ids` (default: every tracked tweet) × `job_types`, or exactly `jobs`."""
     from ingestion.tasks import poll_list
 
-    if tweet_ids is None:
-        tweet_ids = list(TrackedTweet.objects.filter(campaign_id=campaign_id).values_list("tweet_id", flat=True))
-    jobs = [(tweet_id, job_type) for tweet_id in tweet_ids for job_type in job_types]
+    if jobs is None:
+        if tweet_ids is None:
+            tweet_ids = list(TrackedTweet.objects.filter(campaign_id=campaign_id).values_list("tweet_id", flat=True))
+        jobs = [(tweet_id, job_type) for tweet_id in tweet_ids for job_type in job_types]
     if cycle_id:
         # Before any job can report done, so the last one to finish knows it is the last.
         cycles.expect_jobs(cycle_id, len(jobs))

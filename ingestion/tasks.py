@@ -32,7 +32,8 @@ def poll_metrics(campaign_id: int, then_lists: bool = True, cycle_at: str | None
 
     run = run_metrics(campaign_id, parse_datetime(cycle_at) if cycle_at else None)
     if then_lists and not run.budget_blocked:
-        scheduler.enqueue_lists(campaign_id, run.due, cycle_id)  # resting tweets have nothing new to list
+        # Only the list jobs whose counters moved (or whose work is unfinished): ingestion/list_gating.py.
+        scheduler.enqueue_lists(campaign_id, cycle_id=cycle_id, jobs=run.list_jobs)
 
 
 @shared_task(name="socap.ingestion.poll_list", ignore_result=True, **RETRY)
