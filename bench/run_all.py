@@ -42,12 +42,17 @@ def run(name: str, argv: list[str]) -> str:
     done = subprocess.run([sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"[bench] {name} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    # The title line and the table: everything else on stdout is progress.
-    lines = [line for line in done.stdout.splitlines() if line.startswith("|") or " \u2014 " in line]
+    # Title lines (with an em dash) and their tables: everything else on stdout is progress.
+    sections: list[tuple[str, list[str]]] = []
+    for line in done.stdout.splitlines():
+        if " \u2014 " in line and not line.startswith("|"):
+            sections.append((line.strip(), []))
+        elif line.startswith("|"):
+            if not sections:
+                sections.append((name, []))
+            sections[-1][1].append(line)
     print(f"[bench] {name}: done in {time.monotonic() - started:.0f} s", flush=True)
-    title = next((line for line in lines if not line.startswith("|")), name)
-    table = [line for line in lines if line.startswith("|")]
-    return f"**{title.strip()}**\n\n" + "\n".join(table)
+    return "\n\n".join(f"**{title}**\n\n" + "\n".join(table) for title, table in sections)
 
 
 def main() -> None:

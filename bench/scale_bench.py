@@ -224,7 +224,7 @@ def main() -> None:
                   flush=True)
             insight_rows.append(f"| {volume:,} | {ms('rankings')} · {ms('rankings', 'cached')} | "
                                 f"{ms('negative')} | {ms('reach')} · {ms('reach', 'cached')} |")
-        print("\nReach, rankings and sentiment at the same volumes (p50 / p95 in ms)\n\n"
+        print("\nReach, rankings and sentiment — the same campaign at the same volumes, p50 / p95 in ms\n\n"
               "| engagements | rankings, all five top-25 tables: uncached · cached | negative-sentiment engagers, "
               "page 1 (uncached) | reach + hourly series: uncached · cached |\n|---|---|---|---|")
         print("\n".join(insight_rows), flush=True)
