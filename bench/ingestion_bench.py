@@ -94,11 +94,12 @@ def bench_publish(jobs: int) -> tuple[float, float]:
     from ingestion.tasks import poll_list
     from socap_project.redis_client import get_redis
 
-    messages = [(poll_list, [1, str(i // 3), scheduler.LIST_JOBS[i % 3]], 3) for i in range(jobs)]
+    messages = [(poll_list, [1, str(i // 3), scheduler.LIST_JOBS[i % 3]], {"cycle_id": None}, 3)
+                for i in range(jobs)]
     scheduler.publish(messages[:10])  # connect once, like a running Beat
     started = time.perf_counter()
-    for task, args, priority in messages:
-        task.apply_async(args=args, priority=priority)
+    for task, args, kwargs, priority in messages:
+        task.apply_async(args=args, kwargs=kwargs, priority=priority)
     one_by_one = time.perf_counter() - started
     started = time.perf_counter()
     scheduler.publish(messages)
