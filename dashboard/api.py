@@ -90,32 +90,34 @@ class AccountTimelineView(_CampaignView):
                          "engagements": [selectors.public_engagement(d) for d in timeline]})
 
 
-class ReachView(_CampaignView):
+class _OverTimeView(_CampaignView):
+    """A per-hour or per-day series from the campaign's hourly buckets; subclasses shape the body."""
+
+    def get(self, request, campaign_id: int):
+        campaign = self.campaign(campaign_id)
+        granularity = _granularity(request)
+        if granularity is None:
+            return errors_response({"granularity": ["Use hour or day."]})
+        series = insight_selectors.over_time(campaign, granularity)
+        return Response({"granularity": granularity, "times": series["times"], **self.body(campaign, series)})
+
+
+class ReachView(_OverTimeView):
     """Potential reach and impressions: totals, per tweet category and tweet, and per hour or day."""
 
-    def get(self, request, campaign_id: int):
-        campaign = self.campaign(campaign_id)
-        granularity = _granularity(request)
-        if granularity is None:
-            return errors_response({"granularity": ["Use hour or day."]})
-        series = insight_selectors.over_time(campaign, granularity)
-        return Response({**insight_selectors.reach(campaign), "granularity": granularity, "times": series["times"],
-                         "series": {name: series["series"][name] for name in
-                                    ("reach", "impressions", "cumulative_reach", "cumulative_impressions")}})
+    def body(self, campaign, series: dict) -> dict:
+        return {**insight_selectors.reach(campaign),
+                "series": {name: series["series"][name] for name in
+                           ("reach", "impressions", "cumulative_reach", "cumulative_impressions")}}
 
 
-class SentimentView(_CampaignView):
+class SentimentView(_OverTimeView):
     """The sentiment mix of replies and quotes per hour or day (VADER lexicon labels)."""
 
-    def get(self, request, campaign_id: int):
-        campaign = self.campaign(campaign_id)
-        granularity = _granularity(request)
-        if granularity is None:
-            return errors_response({"granularity": ["Use hour or day."]})
-        series = insight_selectors.over_time(campaign, granularity)
-        return Response({"granularity": granularity, "times": series["times"], "totals": series["sentiment_totals"],
-                         "series": {label: series["series"][label] for label in insight_selectors.SENTIMENTS},
-                         "note": series["sentiment_note"]})
+    def body(self, campaign, series: dict) -> dict:
+        return {"totals": series["sentiment_totals"],
+                "series": {label: series["series"][label] for label in insight_selectors.SENTIMENTS},
+                "note": series["sentiment_note"]}
 
 
 class RankingsView(_CampaignView):

@@ -80,3 +80,13 @@ def sinks(tmp_log_dir, settings, redis_conn, mongo_db):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.smtp_port
     yield sink
     sink.process.stop()
+
+
+@pytest.fixture
+def eager_tasks():
+    """Celery tasks run inline in this process (a budget alert, a re-check's "poll once")."""
+    from socap_project.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

@@ -12,7 +12,6 @@ from ingestion.list_job import run_list_job
 from ingestion.metrics_job import run_metrics
 from ingestion.scheduler import LIST_JOBS
 from socap_project import mongo
-from socap_project.celery import app
 from tests.ingestion.helpers import TINY, poll_cycle, tiny_campaign
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,14 +29,6 @@ def staff():
     client = Client()
     client.force_login(User.objects.create_user("staff", is_staff=True, is_superuser=True))
     return client
-
-
-@pytest.fixture
-def eager_tasks():
-    # The budget alert is a Celery task; run it inline so the sinks see it at once.
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 def sim_spent(sim) -> int:

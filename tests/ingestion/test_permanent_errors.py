@@ -37,16 +37,6 @@ def staff(django_user_model):
     return client
 
 
-@pytest.fixture
-def eager_tasks():
-    """The re-check's "poll once" runs in this process (the chain it enqueues executes at once)."""
-    from socap_project.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 def states(campaign, tweet_id):
     return {s["job_type"]: s for s in mongo.collection(mongo.WORKER_STATE).find(
         {"campaign_id": campaign.mongo_id, "tweet_id": tweet_id})}
