@@ -19,7 +19,7 @@ from django.utils import timezone
 from campaigns import services
 from campaigns.archive import write_archive
 from campaigns.models import Campaign
-from campaigns.report import freeze_report
+from reports.builder import freeze_report
 from socap_project import mongo
 
 log = logging.getLogger(__name__)

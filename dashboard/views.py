@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from campaigns.report import frozen_report
+from reports.builder import frozen_report
 from dashboard import insight_selectors, selectors
 from ingestion import spend_selectors
 from ingestion.classifier import CATEGORY_LABELS

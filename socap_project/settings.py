@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ingestion",
     "alerts",
     "dashboard",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -16,5 +16,6 @@ urlpatterns = [
     path("socap/", include("ingestion.urls")),
     path("socap/", include("alerts.urls")),
     path("socap/", include("dashboard.urls")),
+    path("socap/", include("reports.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

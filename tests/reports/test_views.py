@@ -7,8 +7,8 @@ from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from campaigns.report import freeze_report
-from tests.campaigns.test_report import METRICS, seed_engagements
+from reports.builder import freeze_report
+from tests.reports.test_builder import METRICS, seed_engagements
 from tests.factories import make_campaign
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 from django.utils import timezone
 
-from campaigns.report import build_report, earned_media, freeze_report
+from reports.builder import build_report, earned_media, freeze_report
 from socap_project import mongo
 from tests.factories import engagement_doc, make_campaign, store_engagements
 

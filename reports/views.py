@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
-from campaigns.pdf import PdfUnavailable, report_pdf
-from campaigns.report_selectors import CSV_TABLES, csv_rows, report_for
+from reports.pdf import PdfUnavailable, report_pdf
+from reports.selectors import CSV_TABLES, csv_rows, report_for
 from ingestion.classifier import CATEGORY_LABELS
 
 
@@ -115,7 +115,7 @@ def _by_token(token: str) -> Campaign:
 
 def client_report(request, token: str):
     campaign = _by_token(token)
-    return render(request, "campaigns/report.html",
+    return render(request, "reports/report.html",
                   report_context(campaign, _links(f"/socap/c/{token}/", f"/socap/c/{token}/")))
 
 
@@ -131,7 +131,7 @@ def client_report_csv(request, token: str):
 def staff_report(request, campaign_id: int):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     prefix = f"/socap/campaigns/{campaign_id}/"
-    return render(request, "campaigns/report.html", report_context(campaign, _links(prefix, prefix)))
+    return render(request, "reports/report.html", report_context(campaign, _links(prefix, prefix)))
 
 
 @staff_member_required

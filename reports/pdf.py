@@ -40,10 +40,10 @@ def render_pdf(context: dict, target: Path) -> Path:
     browser = chromium_path()
     if browser is None:
         raise PdfUnavailable("PDF rendering needs Chromium (Debian package `chromium`).")
-    html = render_to_string("campaigns/report_print.html", {
+    html = render_to_string("reports/report_print.html", {
         **context,
-        "inline_css": _inline("css/socap.css") + _inline("campaigns/report.css"),
-        "inline_js": _inline("vendor/chart-4.6.1.umd.min.js") + "\n" + _inline("campaigns/report.js"),
+        "inline_css": _inline("css/socap.css") + _inline("reports/report.css"),
+        "inline_js": _inline("vendor/chart-4.6.1.umd.min.js") + "\n" + _inline("reports/report.js"),
     })
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="socap-pdf-") as tmp:
