@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from alerts import messages
 from alerts.channels import ChannelError, email, slack
+from alerts.holding import release_held_slack
 from alerts.models import AlertHistory, DeliveryAttempt
 from campaigns.models import Campaign
 from socap_project import mongo
@@ -183,8 +184,6 @@ def _release_if_webhook_arrived(campaign: Campaign, item: dict) -> None:
     """Staff may set the webhook while this item was being sent, after the release pass ran: release it now."""
     fresh = Campaign.objects.filter(pk=campaign.pk).first()
     if fresh is not None and not fresh.slack_waiting:
-        from alerts.holding import release_held_slack
-
         release_held_slack(fresh, item_ids=[item["_id"]])
 
 

@@ -89,3 +89,11 @@ def send_report_ready(campaign: Campaign) -> None:
         render_to_string("alerts/report_ready.html", context),
         recipients_for(campaign),
     )
+
+
+def forget_campaign(campaign_id: str) -> dict[str, int]:
+    return mongo.delete_campaign_documents(campaign_id, (mongo.ALERT_QUEUE,))
+
+
+def forget_tweets(campaign_id: str, tweet_ids: list[str]) -> int:
+    return mongo.delete_tweet_documents(campaign_id, tweet_ids, (mongo.ALERT_QUEUE,))

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from alerts.channels import ChannelError
-from ingestion.tasks import RETRY
+from socap_project.celery import RETRY, STORE_OUTAGES
 
 
 @shared_task(name="socap.alerts.send_due", ignore_result=True, **RETRY)
@@ -12,8 +12,8 @@ def send_due_alerts() -> dict:
     return {"sent": report.sent, "skipped": report.skipped, "waiting": report.waiting, "failed": report.failed}
 
 
-@shared_task(name="socap.alerts.send_budget_alert", ignore_result=True, autoretry_for=(*RETRY["autoretry_for"],
-             ChannelError), retry_backoff=5, retry_backoff_max=120, max_retries=8)
+@shared_task(name="socap.alerts.send_budget_alert", ignore_result=True,
+             **{**RETRY, "autoretry_for": (*STORE_OUTAGES, ChannelError)})
 def send_budget_alert(campaign_id: int, level: int, budget: int, spent: int) -> list[str]:
     from alerts.budget import send_budget_alert as run
 

@@ -2,10 +2,11 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
+from alerts.holding import held_counts
 from campaigns import services
 from campaigns.admin_forms import CampaignAddForm, CampaignChangeForm
+from campaigns.completion import request_completion
 from campaigns.inputs import CampaignInputError
-from alerts.holding import held_counts
 from campaigns.models import Campaign, TrackedTweet
 from campaigns.selectors import slack_status
 from ingestion import parking, worker_state
@@ -220,8 +221,6 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.action(description="Complete now (last poll, then the final report)")
     def complete_now(self, request, queryset):
-        from campaigns.completion import request_completion
-
         open_ones = list(queryset.exclude(status=Campaign.Status.COMPLETED))
         for campaign in open_ones:
             request_completion(campaign)

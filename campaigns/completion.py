@@ -16,11 +16,15 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from alerts.services import send_report_ready
 from campaigns import services
-from campaigns.archive import write_archive
 from campaigns.models import Campaign
+from campaigns.tasks import finalize_campaign
+from dashboard.services import bump_version
+from ingestion.archive import write_archive
+from ingestion.scheduler import enqueue_metrics
+from ingestion.selectors import final_poll_done
 from reports.builder import freeze_report
-from socap_project import mongo
 
 log = logging.getLogger(__name__)
 FINALIZE_DELAY_SECONDS = 30
@@ -41,26 +45,12 @@ def due_campaigns(now=None):
 
 def request_completion(campaign: Campaign) -> None:
     """Ask for the final poll now (also the staff "complete now" action)."""
-    from campaigns.tasks import finalize_campaign
-    from ingestion.scheduler import enqueue_metrics
-
     if campaign.status == Campaign.Status.COMPLETED:
         return
     campaign.completion_requested_at = timezone.now()
     campaign.save(update_fields=["completion_requested_at", "updated_at"])
     enqueue_metrics([campaign.pk])  # the metrics job enqueues every tweet's list jobs when done
     finalize_campaign.apply_async(args=[campaign.pk], countdown=FINALIZE_DELAY_SECONDS)
-
-
-def final_poll_done(campaign: Campaign) -> bool:
-    """Every job of every tweet finished a run after the request, and none is running."""
-    since = campaign.completion_requested_at
-    states = mongo.collection(mongo.WORKER_STATE)
-    query = {"campaign_id": campaign.mongo_id}
-    unfinished = states.count_documents({**query, "$or": [
-        {"updated_at": {"$lt": since}}, {"lease_until": {"$gt": timezone.now()}},
-    ]})
-    return unfinished == 0
 
 
 @dataclass
@@ -75,7 +65,8 @@ def finalize(campaign_id: int) -> Finalization:
         return Finalization("already_completed")
     if campaign.completion_requested_at is None:
         return Finalization("not_requested")
-    if not final_poll_done(campaign) and timezone.now() < campaign.completion_requested_at + _deadline():
+    requested = campaign.completion_requested_at
+    if not final_poll_done(campaign.mongo_id, requested) and timezone.now() < requested + _deadline():
         return Finalization("waiting")
     report = freeze_report(campaign)
     write_archive(campaign.mongo_id)
@@ -86,9 +77,6 @@ def finalize(campaign_id: int) -> Finalization:
 
 
 def _announce(campaign: Campaign) -> None:
-    from alerts.services import send_report_ready
-    from dashboard.services import bump_version
-
     bump_version(campaign.mongo_id)
     try:
         send_report_ready(campaign)

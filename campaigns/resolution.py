@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from campaigns.inputs import TweetResolutionUnavailable
-from ingestion.xapi import get_client
-from ingestion.xapi.errors import XApiError
+from xapi import get_client
+from xapi.errors import XApiError
 
 
 @dataclass

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns import signals
 from campaigns.inputs import AlertPreferencesInput, CampaignInput, CampaignInputError, TweetInput
 from campaigns.models import Campaign, TrackedTweet
 from campaigns.resolution import ResolvedTweet, resolve_tweets
@@ -31,7 +32,6 @@ from campaigns.validation import (
     check_tweet_urls,
     check_window,
 )
-from ingestion import worker_state
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ def _mongo_undone_on_failure(campaign_id_holder: list, tweet_ids: list[str]):
     except Exception:
         if campaign_id_holder:
             try:
-                worker_state.delete_tweet_documents(campaign_id_holder[0], tweet_ids)
+                signals.tweets_untracked.send(sender=Campaign, campaign_id=campaign_id_holder[0],
+                                              tweet_ids=tweet_ids)
             except Exception:  # noqa: BLE001 - report the original failure, log the cleanup one
                 log.exception("could not remove worker states of a failed campaign write")
         raise
@@ -75,7 +76,7 @@ def _write_tweets(campaign: Campaign, parsed: Parsed, resolved: dict[str, Resolv
         )
         for tweet_id, tweet in parsed
     )
-    worker_state.create_states(campaign.mongo_id, [tweet_id for tweet_id, _ in parsed])
+    signals.tweets_tracked.send(sender=Campaign, campaign=campaign, tweet_ids=[tweet_id for tweet_id, _ in parsed])
 
 
 def _apply_alerts(campaign: Campaign, prefs: AlertPreferencesInput) -> None:
@@ -242,16 +243,10 @@ def apply_changes(campaign: Campaign, prepared: PreparedChanges) -> Campaign:
     if prefs is not None and "slack" in campaign.channels and not campaign.slack_waiting:
         # Slack has somewhere to go now (a webhook set here, or the deployment default set
         # since): the alerts held while it waited go out.
-        from alerts.holding import release_held_slack
-
-        released = release_held_slack(campaign)
-        if any(released.values()):
-            log.info("campaign %s: Slack has a webhook; held alerts %s", campaign.pk, released)
+        signals.slack_ready.send(sender=Campaign, campaign=campaign)
     if changes.remove_tweet_ids:
-        from dashboard.services import rebuild_rollups
-
-        worker_state.delete_tweet_documents(campaign.mongo_id, list(changes.remove_tweet_ids))
-        rebuild_rollups(campaign.mongo_id)  # the removed tweets' engagements leave the counters too
+        signals.tweets_untracked.send(sender=Campaign, campaign_id=campaign.mongo_id,
+                                      tweet_ids=list(changes.remove_tweet_ids))
     return campaign
 
 
@@ -273,7 +268,9 @@ def rotate_share_token(campaign: Campaign) -> str:
 def delete_campaign(campaign: Campaign) -> dict[str, int]:
     """Remove the campaign, its tweets and every Mongo document that carries its id."""
     mongo_id = campaign.mongo_id
-    removed = worker_state.delete_campaign_documents(mongo_id)
+    removed: dict[str, int] = {}
+    for _receiver, counts in signals.campaign_deleted.send(sender=Campaign, campaign_id=mongo_id):
+        removed.update(counts)
     campaign.delete()
     log.info("campaign %s deleted (%s)", mongo_id, removed)
     return removed

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from ingestion.tasks import RETRY, STORE_OUTAGES
+from socap_project.celery import RETRY
 
 FINALIZE_RETRY_SECONDS = 30
 log = logging.getLogger(__name__)
@@ -20,11 +20,10 @@ def complete_due() -> int:
     return len(due)
 
 
-@shared_task(name="socap.campaigns.finalize", bind=True, ignore_result=True, max_retries=None,
-             autoretry_for=STORE_OUTAGES, retry_backoff=5, retry_backoff_max=120)
+@shared_task(name="socap.campaigns.finalize", bind=True, ignore_result=True, **{**RETRY, "max_retries": None})
 def finalize_campaign(self, campaign_id: int) -> str:
     from campaigns.completion import finalize
-    from campaigns.s3 import S3Error
+    from ingestion.s3 import S3Error
 
     try:
         result = finalize(campaign_id)

@@ -17,7 +17,7 @@ from campaigns.inputs import (
     AlertPreferencesInput,
     CampaignInput,
 )
-from ingestion.xapi.urls import InvalidTweetUrl, parse_tweet_url
+from campaigns.tweet_urls import InvalidTweetUrl, parse_tweet_url
 
 
 MAX_CREDIT_BUDGET = 10_000_000_000  # $100,000 at 100,000 credits per dollar

@@ -10,7 +10,7 @@ from django.utils import timezone
 from campaigns import services
 from campaigns.forms import CATEGORY_LABELS, CampaignForm
 from campaigns.inputs import CampaignInputError, TweetResolutionUnavailable
-from ingestion.xapi.urls import InvalidTweetUrl, parse_tweet_url
+from campaigns.tweet_urls import InvalidTweetUrl, parse_tweet_url
 
 TEMPLATE = "campaigns/create.html"
 

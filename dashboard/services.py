@@ -141,10 +141,14 @@ def number_unsequenced(campaign_id: str, batch: int = 1000) -> int:
         numbered += len(docs)
 
 
+# Counted from engagements at write time, one or more documents per campaign (`campaign_id` field).
+COUNTED = (mongo.ENGAGEMENT_ROLLUPS, mongo.CAMPAIGN_ACCOUNTS, mongo.TWEET_COUNTS, mongo.CAMPAIGN_HOURS,
+           mongo.ACCOUNT_SCOPES)
+
+
 def rebuild_rollups(campaign_id: str, batch: int = 2000) -> None:
     """Recount rollups, account rows and counters from the engagements, in bounded seq windows."""
-    for name in (mongo.ENGAGEMENT_ROLLUPS, mongo.CAMPAIGN_ACCOUNTS, mongo.TWEET_COUNTS, mongo.CAMPAIGN_HOURS,
-                 mongo.ACCOUNT_SCOPES):
+    for name in COUNTED:
         mongo.collection(name).delete_many({"campaign_id": campaign_id})
     mongo.collection(mongo.RANKINGS).delete_one({"_id": campaign_id})
     mongo.collection(mongo.CAMPAIGN_STATS).update_one(
@@ -158,6 +162,12 @@ def rebuild_rollups(campaign_id: str, batch: int = 2000) -> None:
     bump_version(campaign_id)
 
 
+def record_latest_deltas(campaign_id: str, tweet_id: str, deltas: dict) -> None:
+    """The "change since last poll" column reads these, one per tweet, instead of the delta history."""
+    mongo.collection(mongo.CAMPAIGN_STATS).update_one(
+        {"_id": campaign_id}, {"$set": {f"latest_deltas.{tweet_id}": deltas}}, upsert=True)
+
+
 def bump_version(campaign_id: str) -> int:
     """New data: cached aggregates of this campaign are keyed by the old version and go unused."""
     return int(get_redis().incr(VERSION_KEY.format(campaign_id=campaign_id)))
@@ -165,3 +175,7 @@ def bump_version(campaign_id: str) -> int:
 
 def current_version(campaign_id: str) -> int:
     return int(get_redis().get(VERSION_KEY.format(campaign_id=campaign_id)) or 0)
+
+
+def forget_campaign(campaign_id: str) -> dict[str, int]:
+    return mongo.delete_campaign_documents(campaign_id, COUNTED, (mongo.CAMPAIGN_STATS, mongo.RANKINGS))

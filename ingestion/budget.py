@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from ingestion import spend
-from ingestion.xapi.errors import XApiError
+from campaigns.models import Campaign
+from ingestion import signals, spend
+from xapi.errors import XApiError
 from socap_project import mongo
 
 log = logging.getLogger(__name__)
@@ -78,9 +79,8 @@ def blocked_reason(campaign, now: dt.datetime | None = None) -> str | None:
         for level in (settings.SOCAP_BUDGET_WARN_PERCENT, 100):
             crossed = state.spent * 100 >= state.budget * level and f"{level}_{state.budget}" not in state.alerted
             if crossed and spend.claim_alert(campaign.mongo_id, level, state.budget, now):
-                from alerts.tasks import send_budget_alert
-
-                send_budget_alert.delay(campaign.pk, level, state.budget, state.spent)
+                signals.budget_level_crossed.send(sender=Campaign, campaign_id=campaign.pk, level=level,
+                                                  budget=state.budget, spent=state.spent)
     return state.blocked_reason
 
 

@@ -24,6 +24,7 @@ import datetime as dt
 
 from django.conf import settings
 
+from ingestion.provider import METRIC_FIELDS
 from socap_project import mongo
 
 MOVING = ("retweetCount", "replyCount", "quoteCount")
@@ -57,8 +58,6 @@ def resting(campaign, cycle_at: dt.datetime) -> set[str]:
 
 def after_reading(campaign, state: dict, baseline: dict, values: dict, cycle_at: dt.datetime) -> dict:
     """The cadence fields to save with this reading: back off while quiet, snap back on any move."""
-    from ingestion.provider import METRIC_FIELDS
-
     moved = not baseline or any(
         int(baseline.get(source, 0) or 0) != values[name] for name, source in METRIC_FIELDS.items() if source in MOVING)
     factor, quiet = int(state.get("cadence") or 1), int(state.get("quiet_polls") or 0)

@@ -1,4 +1,4 @@
-"""Hand newly stored engagements to the dashboard rollups (and, when late, to the alert rules).
+"""Hand newly stored engagements to whoever reads them (dashboard rollups, late alerts).
 
 Alerts are planned per poll cycle from the cycle's window of sequence numbers
 (alerts/planning.py); a page only queues what falls in a window already planned.
@@ -11,21 +11,18 @@ over the documents a page just inserted, as built in memory: no re-read.
 
 from __future__ import annotations
 
-from alerts.services import queue_late_alerts
 from campaigns.models import Campaign
-from dashboard.services import bump_version, record_engagements
+from ingestion import signals
 from socap_project import mongo
 
 
 def hand_off(campaign: Campaign, docs: list[dict], run_batch: str) -> int:
     if not docs:
         return 0
-    record_engagements(campaign.mongo_id, docs)
-    queue_late_alerts(campaign, docs, run_batch)
+    signals.engagements_stored.send(sender=Campaign, campaign=campaign, docs=docs, run_batch=run_batch)
     mongo.collection(mongo.ENGAGEMENTS).update_many(
         {"_id": {"$in": [doc["_id"] for doc in docs]}}, {"$set": {"dispatched": True}}
     )
-    bump_version(campaign.mongo_id)
     return len(docs)
 
 
@@ -37,4 +34,4 @@ def dispatch_pending(campaign: Campaign, tweet_id: str, action_type: str, run_ba
 
 
 def metrics_changed(campaign: Campaign) -> None:
-    bump_version(campaign.mongo_id)
+    signals.polling_state_changed.send(sender=Campaign, campaign_id=campaign.mongo_id)

@@ -22,8 +22,8 @@ from ingestion import budget, clock, engagements, events, leases, parking
 from ingestion.list_gating import COUNT_FIELD
 from ingestion.metrics_job import _block_seconds
 from ingestion.provider import fetch_page
-from ingestion.xapi.errors import CreditsExhausted, CursorExpired, RateLimited, XApiError
-from ingestion.xapi.pagination import is_last_page
+from xapi.errors import CreditsExhausted, CursorExpired, RateLimited, XApiError
+from xapi.pagination import is_last_page
 
 log = logging.getLogger(__name__)
 

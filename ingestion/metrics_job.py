@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Campaign, TrackedTweet
-from ingestion import budget, cadence, clock, events, leases, list_gating, parking
+from ingestion import budget, cadence, clock, events, leases, list_gating, parking, signals
 from ingestion.provider import METRIC_FIELDS, fetch_metrics
 from ingestion.scheduler import interval_start
-from ingestion.xapi.errors import CreditsExhausted, RateLimited, Unauthorized, XApiError
+from xapi.errors import CreditsExhausted, RateLimited, Unauthorized, XApiError
 from socap_project import mongo
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,8 @@ def record_reading(campaign: Campaign, tweet: TrackedTweet, values: dict[str, in
         {"$set": {"tweet_category": tweet.category, "recorded_at": now, "values": values, "deltas": deltas}},
         upsert=True,
     )
-    # The dashboard's "change since last poll" reads these, one per tweet, instead of the delta history.
-    mongo.collection(mongo.CAMPAIGN_STATS).update_one(
-        {"_id": campaign.mongo_id}, {"$set": {f"latest_deltas.{tweet.tweet_id}": deltas or {}}}, upsert=True)
+    signals.tweet_metrics_read.send(sender=Campaign, campaign_id=campaign.mongo_id, tweet_id=tweet.tweet_id,
+                                    deltas=deltas or {})
     tweet.metrics = {**{source: values[name] for name, source in METRIC_FIELDS.items()},
                      "last_updated": now.isoformat()}
     tweet.save(update_fields=["metrics"])

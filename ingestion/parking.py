@@ -7,7 +7,7 @@ reason is on the worker state where the dashboard, the admin and
 (`blocked_until` far in the future), so every job's existing "blocked" check
 skips it with no code of its own; staff re-check the tweet to lift it.
 A rejected API key is not parked per tweet: it stops the whole deployment
-(ingestion/xapi/keyhealth.py).
+(xapi/keyhealth.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,11 @@ import datetime as dt
 
 from django.utils import timezone
 
+from campaigns.models import Campaign
+from ingestion import signals
+from ingestion.scheduler import enqueue_tweet_now
 from ingestion.worker_state import JOB_TYPES
-from ingestion.xapi.errors import NotFound, Unauthorized, XApiError
+from xapi.errors import NotFound, Unauthorized, XApiError
 from socap_project import mongo
 
 PARKED_UNTIL = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
@@ -50,10 +53,7 @@ def park_tweet(campaign_id: str, tweet_id: str, reason: str, *, error: str = "No
 
 
 def _show(campaign_id: str) -> None:
-    # The staff tweets table is cached per data version: a new version shows the change at once.
-    from dashboard.services import bump_version
-
-    bump_version(campaign_id)
+    signals.polling_state_changed.send(sender=Campaign, campaign_id=campaign_id)
 
 
 def after_error(campaign_id: str, tweet_id: str, job_type: str, exc: XApiError) -> dict:
@@ -70,8 +70,6 @@ def after_error(campaign_id: str, tweet_id: str, job_type: str, exc: XApiError) 
 
 def recheck(campaign_id: int, mongo_id: str, tweet_ids: list[str] | None = None) -> list[str]:
     """Lift the parks of a campaign's tweets and poll each once; a tweet still gone is parked again."""
-    from ingestion.scheduler import enqueue_tweet_now
-
     query: dict = {"campaign_id": mongo_id, "parked": {"$ne": None}}
     if tweet_ids is not None:
         query["tweet_id"] = {"$in": tweet_ids}

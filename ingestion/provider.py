@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from ingestion import spend
 from ingestion.engagements import Engager
-from ingestion.xapi import get_client
-from ingestion.xapi.errors import CreditsExhausted
+from xapi import UsageContext, get_client
+from xapi.errors import CreditsExhausted
 
 METRIC_FIELDS = {
     "likes": "likeCount",
@@ -30,8 +30,6 @@ class Page:
 
 
 def _usage(campaign_id: str, tweet_id: str | None = None):
-    from ingestion.xapi import UsageContext
-
     return UsageContext(campaign_id=campaign_id, tweet_id=tweet_id)
 
 

@@ -9,14 +9,20 @@ once its list jobs are done.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from celery import chain
+from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import Campaign, TrackedTweet
-from ingestion import cycles
-
+from ingestion import cycles, signals
 from ingestion.list_gating import LIST_JOBS
+from ingestion.tasks import poll_list, poll_metrics
+from socap_project.celery import app
+from socap_project.redis_client import get_redis
+
 PRIORITY = {"metrics": 0, "retweets": 2, "replies": 3, "quotes": 3}
 PUBLISH_CHUNK = 500  # messages per broker round trip
 
@@ -30,10 +36,6 @@ class FanOut:
 
 def _claim_interval(now) -> bool:
     """One fan-out per poll interval, whoever asks (two Beats, Beat plus the trigger endpoint)."""
-    from django.conf import settings
-
-    from socap_project.redis_client import get_redis
-
     interval = settings.SOCAP_POLL_INTERVAL_SECONDS
     slot = int(now.timestamp()) // interval
     return bool(get_redis().set(f"socap:fanout:{slot}", now.isoformat(), nx=True, ex=interval))
@@ -41,10 +43,6 @@ def _claim_interval(now) -> bool:
 
 def interval_start(now):
     """The start of the poll interval `now` falls in: the cycle's time for adaptive cadence."""
-    import datetime as dt
-
-    from django.conf import settings
-
     interval = settings.SOCAP_POLL_INTERVAL_SECONDS
     return dt.datetime.fromtimestamp(int(now.timestamp()) // interval * interval, tz=dt.UTC)
 
@@ -61,8 +59,6 @@ def publish(messages: list[tuple]) -> int:
     round trip each (about 0.5 ms, so 1.8 s for a 400-tweet campaign); kombu's
     producer batch buffers the LPUSHes and sends each chunk in one round trip.
     """
-    from socap_project.celery import app
-
     with app.producer_or_acquire() as producer, producer.batch(max_size=PUBLISH_CHUNK):
         for task, args, kwargs, priority in messages:
             task.apply_async(args=args, kwargs=kwargs, priority=priority, producer=producer)
@@ -74,8 +70,6 @@ def enqueue_metrics(campaign_ids: list[int], now=None, kind: str = cycles.MANUAL
 
     `cycle_at` (the fan-out's interval start) lets quiet tweets skip cycles; without it every tweet is polled.
     """
-    from ingestion.tasks import poll_metrics
-
     now = now or timezone.now()
     messages = []
     for campaign_id in campaign_ids:
@@ -89,8 +83,6 @@ def enqueue_metrics(campaign_ids: list[int], now=None, kind: str = cycles.MANUAL
 def enqueue_lists(campaign_id: int, tweet_ids: list[str] | None = None, cycle_id: str | None = None,
                   job_types=LIST_JOBS, jobs: list[tuple[str, str]] | None = None) -> int:
     """List jobs of `tweet_ids` (default: every tracked tweet) × `job_types`, or exactly `jobs`."""
-    from ingestion.tasks import poll_list
-
     if jobs is None:
         if tweet_ids is None:
             tweet_ids = list(TrackedTweet.objects.filter(campaign_id=campaign_id).values_list("tweet_id", flat=True))
@@ -99,19 +91,13 @@ def enqueue_lists(campaign_id: int, tweet_ids: list[str] | None = None, cycle_id
         # Before any job can report done, so the last one to finish knows it is the last.
         cycles.expect_jobs(cycle_id, len(jobs))
         if not jobs:  # nothing to list this cycle: its alerts (late ones, a spike check) are planned now
-            from alerts.tasks import plan_alert_cycle
-
-            plan_alert_cycle.apply_async(args=[cycle_id], priority=PRIORITY["metrics"])
+            signals.cycle_listed.send(sender=Campaign, cycle_id=cycle_id)
     return publish([(poll_list, [campaign_id, tweet_id, job_type], {"cycle_id": cycle_id}, PRIORITY[job_type])
                     for tweet_id, job_type in jobs])
 
 
 def enqueue_tweet_now(campaign_id: int, tweet_id: str) -> int:
     """Fresh metrics, then the tweet's three lists, in that order (count gating reads the metrics)."""
-    from celery import chain
-
-    from ingestion.tasks import poll_list, poll_metrics
-
     cycle_id = cycles.open_cycle(campaign_id, kind=cycles.MANUAL)
     cycles.expect_jobs(cycle_id, len(LIST_JOBS))
     steps = [poll_metrics.si(campaign_id, False).set(priority=PRIORITY["metrics"])]
@@ -122,12 +108,10 @@ def enqueue_tweet_now(campaign_id: int, tweet_id: str) -> int:
 
 
 def finish_job(cycle_id: str | None, tweet_id: str, job_type: str, fresh: int = 0) -> bool:
-    """Report a list job of a cycle done; the last one asks for the cycle's alert planning."""
-    from alerts.tasks import plan_alert_cycle
-
+    """Report a list job of a cycle done; the last one announces the cycle listed (alert planning)."""
     if not cycle_id or not cycles.job_done(cycle_id, f"{tweet_id}:{job_type}", fresh):
         return False
-    plan_alert_cycle.apply_async(args=[cycle_id], priority=PRIORITY["metrics"])
+    signals.cycle_listed.send(sender=Campaign, cycle_id=cycle_id)
     return True
 
 

@@ -7,9 +7,17 @@ from django.utils import timezone
 
 from ingestion import parking
 from ingestion.worker_state import JOB_TYPES
-from ingestion.xapi import keyhealth
+from xapi import keyhealth
 from socap_project import mongo
 from socap_project.redis_client import get_redis
+
+
+def final_poll_done(campaign_id: str, requested_at) -> bool:
+    """Every job of every tweet finished a run after the completion request, and none is running."""
+    unfinished = mongo.collection(mongo.WORKER_STATE).count_documents({"campaign_id": campaign_id, "$or": [
+        {"updated_at": {"$lt": requested_at}}, {"lease_until": {"$gt": timezone.now()}},
+    ]})
+    return unfinished == 0
 
 
 def worker_status(campaign_id: str | None = None) -> dict:

@@ -45,6 +45,18 @@ def key_id(api_key: str | None = None) -> str:
     return "key:" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+def record_call(campaign_id: str | None, tweet_id: str | None, endpoint: str, items: int, status: int,
+                credits: int, at: dt.datetime) -> None:
+    """One provider call: the per-call log (report, audits) and, for a campaign's call, its counters."""
+    mongo.collection(mongo.API_USAGE).insert_one({
+        "campaign_id": campaign_id, "tweet_id": tweet_id, "endpoint": endpoint, "items": items,
+        "status": status, "credits": credits, "at": at,
+    })
+    if campaign_id:
+        # Live spend and the budget read counters, never this per-call log.
+        record(campaign_id, endpoint, credits, at)
+
+
 def record(campaign_id: str, endpoint: str, credits: int, at: dt.datetime) -> None:
     job = JOB_OF_ENDPOINT.get(endpoint, "other")
     inc = {f"requests.{job}": 1, f"credits.{job}": credits, "requests_total": 1, "credits_total": credits}

@@ -15,7 +15,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from ingestion import spend
 from ingestion.budget import Standing
-from ingestion.xapi.credits import CREDITS_PER_USD
+from xapi.credits import CREDITS_PER_USD
 from socap_project import mongo
 
 HOURS_SHOWN = 48

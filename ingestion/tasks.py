@@ -1,17 +1,18 @@
-"""Celery tasks: ids in, one service call, retries for store outages only."""
+"""Celery tasks: ids in, one service call, retries for store outages only.
+
+Services are imported inside the task bodies: the services that enqueue these tasks import
+this module, so a top-level import back would be a cycle.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
-from redis.exceptions import ConnectionError as RedisConnectionError
 
-from socap_project.mongo import PyMongoError
+from socap_project.celery import RETRY
 
-STORE_OUTAGES = (PyMongoError, RedisConnectionError)
 log = logging.getLogger(__name__)
-RETRY = {"autoretry_for": STORE_OUTAGES, "retry_backoff": 5, "retry_backoff_max": 120, "max_retries": 8}
 
 
 @shared_task(name="socap.ingestion.fan_out", ignore_result=True, **RETRY)

@@ -159,3 +159,7 @@ def freeze_report(campaign: Campaign) -> dict:
 
 def frozen_report(campaign: Campaign) -> dict | None:
     return mongo.collection(mongo.FINAL_REPORTS).find_one({"campaign_id": campaign.mongo_id}, {"_id": 0})
+
+
+def forget_campaign(campaign_id: str) -> dict[str, int]:
+    return mongo.delete_campaign_documents(campaign_id, (mongo.FINAL_REPORTS,))

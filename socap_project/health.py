@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from django.db import connection
 
 from socap_project import mongo
+from socap_project.celery import app
 from socap_project.redis_client import get_redis
+from xapi import keyhealth
 
 HEARTBEAT_KEY = "socap:beat:heartbeat"
 
@@ -39,8 +41,6 @@ def _redis() -> str:
 
 
 def _workers() -> str:
-    from socap_project.celery import app
-
     replies = app.control.ping(timeout=1.0)
     if not replies:
         raise RuntimeError("no Celery worker answered a ping within 1 s")
@@ -58,8 +58,6 @@ def _beat() -> str:
 
 
 def _x_api_key() -> str:
-    from ingestion.xapi import keyhealth
-
     status = keyhealth.current_status()
     if status["rejected"]:
         raise RuntimeError(status["reason"])

@@ -211,6 +211,20 @@ def collection(name: str) -> Collection:
     return db()[name]
 
 
+def delete_campaign_documents(campaign_id: str, by_field: tuple[str, ...], by_id: tuple[str, ...] = ()) -> dict:
+    """Remove a campaign's documents from the caller's own collections: `campaign_id` fields and `_id` keys."""
+    removed = {name: collection(name).delete_many({"campaign_id": campaign_id}).deleted_count for name in by_field}
+    for name in by_id:
+        removed[name] = collection(name).delete_one({"_id": campaign_id}).deleted_count
+    return removed
+
+
+def delete_tweet_documents(campaign_id: str, tweet_ids: list[str], names: tuple[str, ...]) -> int:
+    """Remove what the caller's collections keep about some of a campaign's tweets."""
+    query = {"campaign_id": campaign_id, "tweet_id": {"$in": tweet_ids}}
+    return sum(collection(name).delete_many(query).deleted_count for name in names)
+
+
 def ping() -> None:
     """Raise PyMongoError when the server cannot be reached."""
 

@@ -7,6 +7,8 @@ disable a task in the admin, and a rerun keeps an interval changed there.
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -23,8 +25,6 @@ def fan_out_tick_seconds(interval_seconds: int) -> int:
 
 
 def schedules() -> list[Schedule]:
-    from django.conf import settings
-
     return [
         Schedule(
             name="socap: poll active campaigns",

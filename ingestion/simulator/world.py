@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,8 +171,6 @@ class World:
 
 def _curve_share(elapsed_hours: float, scenario: dict) -> float:
     """Share of a tweet's final total reached after `elapsed_hours`: a spike, then a long tail."""
-    import math
-
     decay = scenario.get("decay_hours", 8)
     duration = scenario.get("duration_hours", 72)
     spike = 1 - math.exp(-elapsed_hours / decay)

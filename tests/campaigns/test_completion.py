@@ -8,8 +8,9 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
-from campaigns.archive import archive_for, verify_archive
-from campaigns.completion import due_campaigns, final_poll_done, finalize
+from ingestion.archive import archive_for, verify_archive
+from ingestion.selectors import final_poll_done
+from campaigns.completion import due_campaigns, finalize
 from campaigns.models import Campaign
 from socap_project import mongo
 from tests.ingestion.helpers import TINY, poll_cycle, tiny_campaign
@@ -35,7 +36,7 @@ def test_completion_end_to_end(finished, simulator, sinks):
     campaign = finished
     assert finalize(campaign.pk).state == "waiting"  # the final poll has not run yet
     poll_cycle(campaign)  # the final poll
-    assert final_poll_done(campaign)
+    assert final_poll_done(campaign.mongo_id, campaign.completion_requested_at)
     result = finalize(campaign.pk)
     assert result.state == "completed"
     campaign.refresh_from_db()
@@ -80,5 +81,5 @@ def test_deadline_freezes_even_if_a_job_never_finishes(finished, settings):
     mongo.collection(mongo.WORKER_STATE).update_one(
         {"campaign_id": campaign.mongo_id, "job_type": "quotes"},
         {"$set": {"updated_at": requested - dt.timedelta(minutes=5)}})
-    assert not final_poll_done(campaign)
+    assert not final_poll_done(campaign.mongo_id, campaign.completion_requested_at)
     assert finalize(campaign.pk).state == "completed"

@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from campaigns.models import Campaign
 from ingestion import parking
-from ingestion.xapi import get_client, keyhealth
-from ingestion.xapi.errors import NotFound, Unauthorized
+from xapi import get_client, keyhealth
+from xapi.errors import NotFound, Unauthorized
 from socap_project import mongo
 from socap_project.health import run_checks
 from tests.ingestion.helpers import TINY, poll_cycle, tiny_campaign

@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from ingestion.xapi import UsageContext, get_client
-from ingestion.xapi import errors
-from ingestion.xapi.pagination import iter_pages
+from xapi import UsageContext, get_client
+from xapi import errors
+from xapi.pagination import iter_pages
 from socap_project import mongo
 
 MAIN = "1900000000000000101"

@@ -10,7 +10,7 @@ ACQUIRE = """
 import os, time, django
 os.environ["DJANGO_SETTINGS_MODULE"] = "socap_project.settings"
 django.setup()
-from ingestion.xapi.ratelimit import KeyRateLimiter
+from xapi.ratelimit import KeyRateLimiter
 limiter = KeyRateLimiter("shared-key", 10)
 stamps = []
 for _ in range(15):

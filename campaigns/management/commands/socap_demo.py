@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import requests
 from django.conf import settings
@@ -31,8 +32,6 @@ class Command(BaseCommand):
             index_lines = requests.get(f"{base}/_sim/following_index", timeout=30).text.splitlines()
         except requests.RequestException as exc:
             raise CommandError(f"The simulator at {base} does not answer: {exc}") from exc
-
-        import json
 
         entries = [importance.entry(row["user_id"], row["followers"]) for row in map(json.loads, index_lines) if row]
         importance.upsert_entries(entries)

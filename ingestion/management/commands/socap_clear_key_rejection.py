@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ingestion.xapi import keyhealth
+from xapi import keyhealth
 
 
 class Command(BaseCommand):

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.dispatch import Signal
 from django.utils import timezone
-
-from socap_project import mongo
 
 CREDITS_PER_TWEET = 15
 CREDITS_PER_PROFILE = 18
 MIN_CREDITS_PER_CALL = 15
 CREDITS_PER_USD = 100_000
+
+# campaign_id, tweet_id, endpoint, items, status, credits, at: one provider call and its cost
+call_charged = Signal()
 
 
 @dataclass(frozen=True)
@@ -29,20 +31,9 @@ def cost(tweets: int = 0, profiles: int = 0) -> int:
 
 def record(endpoint: str, usage: UsageContext | None, *, tweets: int = 0, profiles: int = 0,
            status: int = 200) -> int:
-    from ingestion import spend
-
+    """Announce a call's cost; ingestion keeps the per-call log and the live spend counters."""
     credits = cost(tweets, profiles) if status == 200 else 0
-    now = timezone.now()
-    mongo.collection(mongo.API_USAGE).insert_one({
-        "campaign_id": usage.campaign_id if usage else None,
-        "tweet_id": usage.tweet_id if usage else None,
-        "endpoint": endpoint,
-        "items": tweets + profiles,
-        "status": status,
-        "credits": credits,
-        "at": now,
-    })
-    if usage and usage.campaign_id:
-        # Live spend and the budget read counters, never this per-call log.
-        spend.record(usage.campaign_id, endpoint, credits, now)
+    call_charged.send(sender=UsageContext, campaign_id=usage.campaign_id if usage else None,
+                      tweet_id=usage.tweet_id if usage else None, endpoint=endpoint, items=tweets + profiles,
+                      status=status, credits=credits, at=timezone.now())
     return credits

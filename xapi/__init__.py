@@ -1,25 +1,27 @@
 """The X data API client.
 
-    from ingestion.xapi import get_client, UsageContext
+    from xapi import get_client, UsageContext
     client = get_client()
     client.get_tweets(["1900..."], usage=UsageContext(campaign_id="12"))   # {id: XTweet}; absent = not found
     client.get_retweeters_page(tweet_id, cursor=None, usage=...)          # UsersPage(users, has_next_page, next_cursor)
     client.get_replies_page(tweet_id, cursor=None, since=None, until=None, usage=...)   # TweetsPage(tweets, ...)
     client.get_quotes_page(tweet_id, cursor=None, since=None, until=None, usage=...)
 
-Errors are `ingestion.xapi.errors.XApiError` subclasses with a `permanent` flag.
+Errors are `xapi.errors.XApiError` subclasses with a `permanent` flag.
 A second provider (the official X API v2) is one more module implementing
 `XDataProvider`, chosen by settings.X_API_PROVIDER in `get_client`.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Protocol
 
 from django.conf import settings
 
-from ingestion.xapi.credits import UsageContext
-from ingestion.xapi.schemas import TweetsPage, UsersPage, XTweet
+from xapi.credits import UsageContext
+from xapi.schemas import TweetsPage, UsersPage, XTweet
+from xapi.twitterapi_io import TwitterApiIoClient
 
 __all__ = ["UsageContext", "XDataProvider", "get_client"]
 
@@ -42,14 +44,10 @@ _clients: dict[tuple, XDataProvider] = {}
 
 def get_client() -> XDataProvider:
     """One client per process and configuration (its HTTP session keeps connections open)."""
-    import os
-
     key = (os.getpid(), settings.X_API_PROVIDER, settings.X_API_BASE_URL, settings.X_API_KEY,
            settings.X_API_RATE_LIMIT_RPS, settings.X_API_TIMEOUT_SECONDS, settings.X_API_MAX_RETRIES)
     if key not in _clients:
         if settings.X_API_PROVIDER != "twitterapi_io":
             raise ValueError(f"Unknown X_API_PROVIDER {settings.X_API_PROVIDER!r}; available: twitterapi_io.")
-        from ingestion.xapi.twitterapi_io import TwitterApiIoClient
-
         _clients[key] = TwitterApiIoClient()
     return _clients[key]

@@ -26,6 +26,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.utils import timezone
 
+from ingestion.s3 import S3Bucket
 from socap_project import mongo
 
 ARCHIVED = (mongo.ENGAGEMENTS, mongo.METRIC_DELTAS, mongo.METRIC_SNAPSHOTS)
@@ -74,8 +75,6 @@ class S3Archive:
     """An archive under <prefix>/campaign-<id>/ in an S3-compatible bucket."""
 
     def __init__(self, campaign_id: str, bucket=None):
-        from campaigns.s3 import S3Bucket
-
         self.bucket = bucket or S3Bucket.from_settings()
         self.folder = folder_name(campaign_id)
         self.label = self.bucket.url(self.folder + "/")
@@ -140,7 +139,7 @@ def _write_collection(path: Path, name: str, campaign_id: str) -> dict:
 def write_archive(campaign_id: str) -> dict:
     """Archive the campaign once; returns the manifest (the existing one when already archived).
 
-    Raises campaigns.s3.S3Error when the S3 target fails; nothing is half-published.
+    Raises ingestion.s3.S3Error when the S3 target fails; nothing is half-published.
     """
     target = archive_for(campaign_id)
     if target.exists():

@@ -1,5 +1,5 @@
-from campaigns.archive import restore_archive
-from campaigns.management.archive_command import ArchiveCommand
+from ingestion.archive import restore_archive
+from ingestion.management.archive_command import ArchiveCommand
 from dashboard.services import number_unsequenced, rebuild_rollups
 
 

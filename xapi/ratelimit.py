@@ -16,7 +16,7 @@ from limits import RateLimitItemPerSecond, parse
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from ingestion.xapi.errors import RateLimited
+from xapi.errors import RateLimited
 
 
 @lru_cache(maxsize=8)

@@ -11,9 +11,9 @@ from pydantic import ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from ingestion.xapi import credits, keyhealth
-from ingestion.xapi.credits import UsageContext
-from ingestion.xapi.errors import (
+from xapi import credits, keyhealth
+from xapi.credits import UsageContext
+from xapi.errors import (
     BadRequest,
     CreditsExhausted,
     CursorExpired,
@@ -25,8 +25,8 @@ from ingestion.xapi.errors import (
     Unauthorized,
     XApiError,
 )
-from ingestion.xapi.ratelimit import KeyRateLimiter
-from ingestion.xapi.schemas import TweetsById, TweetsPage, UsersPage, XTweet
+from xapi.ratelimit import KeyRateLimiter
+from xapi.schemas import TweetsById, TweetsPage, UsersPage, XTweet
 
 log = logging.getLogger(__name__)
 IDS_PER_CALL = 100

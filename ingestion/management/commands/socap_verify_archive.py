@@ -1,7 +1,7 @@
 from django.core.management.base import CommandError
 
-from campaigns.archive import verify_archive
-from campaigns.management.archive_command import ArchiveCommand
+from ingestion.archive import verify_archive
+from ingestion.management.archive_command import ArchiveCommand
 
 
 class Command(ArchiveCommand):

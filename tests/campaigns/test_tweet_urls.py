@@ -1,6 +1,6 @@
 import pytest
 
-from ingestion.xapi.urls import InvalidTweetUrl, parse_tweet_url
+from campaigns.tweet_urls import InvalidTweetUrl, parse_tweet_url
 
 VALID = [
     ("https://x.com/jack/status/20", "20"),

@@ -1,0 +1,34 @@
+"""How the dashboard reacts to ingestion and campaign setup (connected in DashboardConfig.ready)."""
+
+from django.dispatch import receiver
+
+from campaigns import signals as campaign_signals
+from dashboard import services
+from ingestion import signals
+
+
+@receiver(signals.engagements_stored, dispatch_uid="dashboard.record")
+def _record(sender, campaign, docs, **kwargs):
+    services.record_engagements(campaign.mongo_id, docs)
+    services.bump_version(campaign.mongo_id)
+
+
+@receiver(signals.polling_state_changed, dispatch_uid="dashboard.stale")
+def _stale(sender, campaign_id, **kwargs):
+    # Cached staff and client views are keyed by the data version: a new one shows the change at once.
+    services.bump_version(campaign_id)
+
+
+@receiver(signals.tweet_metrics_read, dispatch_uid="dashboard.latest_deltas")
+def _latest_deltas(sender, campaign_id, tweet_id, deltas, **kwargs):
+    services.record_latest_deltas(campaign_id, tweet_id, deltas)
+
+
+@receiver(signals.engagements_removed, dispatch_uid="dashboard.recount")
+def _recount(sender, campaign_id, **kwargs):
+    services.rebuild_rollups(campaign_id)  # the removed tweets' engagements leave the counters too
+
+
+@receiver(campaign_signals.campaign_deleted, dispatch_uid="dashboard.forget_campaign")
+def _forget_campaign(sender, campaign_id, **kwargs):
+    return services.forget_campaign(campaign_id)

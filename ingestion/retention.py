@@ -1,0 +1,23 @@
+"""What ingestion keeps about a campaign, and removing it (campaign deleted, tweets untracked)."""
+
+from __future__ import annotations
+
+from campaigns.models import Campaign
+from ingestion import signals, spend
+from socap_project import mongo
+
+# Documents carrying a `campaign_id` (the spend key documents carry none and stay).
+OWN = (mongo.ENGAGEMENTS, mongo.WORKER_STATE, mongo.METRIC_SNAPSHOTS, mongo.METRIC_DELTAS, mongo.POLL_CYCLES,
+       mongo.API_USAGE, spend.SPEND)
+OWN_BY_ID = (mongo.COUNTERS,)  # one document per campaign, `_id` = campaign id
+
+
+def forget_campaign(campaign_id: str) -> dict[str, int]:
+    return mongo.delete_campaign_documents(campaign_id, OWN, OWN_BY_ID)
+
+
+def forget_tweets(campaign_id: str, tweet_ids: list[str]) -> int:
+    removed = mongo.delete_tweet_documents(campaign_id, tweet_ids, OWN)
+    # After the delete: whoever counts engagements recounts without these tweets.
+    signals.engagements_removed.send(sender=Campaign, campaign_id=campaign_id, tweet_ids=tweet_ids)
+    return removed

@@ -1,0 +1,21 @@
+"""What ingestion announces. Alerts and the dashboard react (each app's receivers.py, connected
+in its AppConfig.ready), so ingestion never imports the apps that read what it stores.
+
+Receivers run synchronously in the sender's transaction of work and their exceptions propagate:
+a hand-off that fails is retried by the next run of the same job, as before.
+"""
+
+from django.dispatch import Signal
+
+# campaign, docs (the engagement documents a page just stored, as built in memory), run_batch
+engagements_stored = Signal()
+# campaign_id (Mongo id): metrics read, a tweet parked or released; what staff see is stale
+polling_state_changed = Signal()
+# campaign_id, tweet_id, deltas: one tweet's counters read (deltas = change since the last reading)
+tweet_metrics_read = Signal()
+# cycle_id: every list job of a poll cycle reported done (or the cycle needed none)
+cycle_listed = Signal()
+# campaign_id (Django pk), level (percent), budget, spent: a spend threshold crossed, claimed once
+budget_level_crossed = Signal()
+# campaign_id (Mongo id), tweet_ids: these tweets' engagements are deleted; counts must drop them
+engagements_removed = Signal()

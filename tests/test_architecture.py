@@ -1,0 +1,134 @@
+"""The dependency direction of docs/architecture.md, checked on the import graph.
+
+A module may import its own app and the layers below it; alerts and dashboard, side by
+side, never import each other. Entry points (views, APIs, admin, forms, URLs, management
+commands, template tags, the completion workflow, the project's wiring) sit on top and
+may import any app's services and selectors. Imports inside functions are allowed only
+in Celery task bodies (services import the tasks they enqueue) and AppConfig.ready.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("socap_project", "xapi", "campaigns", "ingestion", "alerts", "dashboard", "reports")
+RANK = {"socap_project": 0, "xapi": 1, "campaigns": 2, "ingestion": 3, "alerts": 4, "dashboard": 4,
+        "reports": 5}
+ENTRY = 9
+ENTRY_NAMES = {"views", "api", "admin", "admin_forms", "forms", "urls", "completion"}
+# The project's wiring: URL routes, health (asks every store), settings and context processors.
+PROJECT_ENTRY = {"socap_project.urls", "socap_project.views", "socap_project.health",
+                 "socap_project.context_processors", "socap_project.settings", "socap_project.schedules",
+                 "socap_project.tasks", "socap_project.wsgi", "socap_project.management"}
+
+
+def app_of(module: str) -> str:
+    return module.split(".")[0]
+
+
+def rank_of(module: str) -> int:
+    parts = module.split(".")
+    if (len(parts) > 1 and parts[1] in ENTRY_NAMES) or "management" in parts or "templatetags" in parts:
+        return ENTRY
+    if any(module == m or module.startswith(m + ".") for m in PROJECT_ENTRY):
+        return ENTRY
+    return RANK[parts[0]]
+
+
+def allowed(importer: str, imported: str, in_task: bool = False) -> bool:
+    if app_of(imported) not in RANK:
+        return True  # the standard library and third-party packages
+    # A task body is an entry point like a view: it calls services (its module's top level
+    # imports nothing that enqueues, so services may import the tasks they enqueue).
+    mine, theirs = ENTRY if in_task else rank_of(importer), rank_of(imported)
+    if theirs == ENTRY and mine != ENTRY:
+        return False  # core code never reaches up into an entry point
+    if app_of(importer) == app_of(imported) or mine == ENTRY:
+        return True
+    return theirs < mine
+
+
+def _is_task(node) -> bool:
+    return any("task" in ast.unparse(d) for d in node.decorator_list)
+
+
+def _imports(tree: ast.Module):
+    """(module imported, line, deferred outside a task body or ready(), inside a task body)."""
+    tasks: set[int] = set()
+    ready: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and _is_task(node):
+            tasks.update(id(child) for child in ast.walk(node))
+        elif isinstance(node, ast.FunctionDef) and node.name == "ready":
+            ready.update(id(child) for child in ast.walk(node))
+    top = {id(node) for node in tree.body}
+    for node in tree.body:
+        if isinstance(node, ast.If):  # `if TYPE_CHECKING:` blocks
+            top.update(id(child) for child in node.body)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            # `from app import module` imports app.module: rank it as such.
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        deferred = id(node) not in top and id(node) not in tasks and id(node) not in ready
+        for name in names:
+            yield name, node.lineno, deferred, id(node) in tasks
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def violations(module: str, source: str) -> list[str]:
+    problems = []
+    for name, line, deferred, in_task in _imports(ast.parse(source)):
+        where = f"{module}:{line}"
+        if deferred:
+            problems.append(f"{where} imports {name} inside a function (only task bodies and ready() may)")
+        if not allowed(module, name, in_task):
+            problems.append(f"{where} imports {name}: {app_of(module)} (layer {rank_of(module)}) may not "
+                            f"depend on {app_of(name)} (layer {rank_of(name)})")
+    return problems
+
+
+def project_modules():
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield module_name(path), path
+
+
+def test_imports_follow_the_layers():
+    problems = [p for module, path in project_modules() for p in violations(module, path.read_text())]
+    assert not problems, "wrong-way or deferred imports:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("module, source", [
+    ("campaigns.services", "from ingestion import scheduler\n"),
+    ("ingestion.events", "from dashboard.services import bump_version\n"),
+    ("alerts.planning", "from dashboard import selectors\n"),
+    ("ingestion.metrics_job", "def f():\n    from alerts import tasks\n"),
+    ("dashboard.selectors", "from dashboard import views\n"),
+])
+def test_the_checker_catches_a_wrong_way_import(module, source):
+    assert violations(module, source)
+
+
+@pytest.mark.parametrize("module, source", [
+    ("dashboard.services", "from ingestion import engagements\n"),
+    ("campaigns.admin", "from alerts.holding import release_held_slack\n"),
+    ("ingestion.tasks", "from celery import shared_task\n@shared_task\ndef t():\n    from ingestion import scheduler\n"),
+])
+def test_the_checker_lets_the_right_way_through(module, source):
+    assert not violations(module, source)
