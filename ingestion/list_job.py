@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
@@ -28,7 +28,6 @@ from xapi.pagination import is_last_page
 log = logging.getLogger(__name__)
 
 
-
 @dataclass
 class ListRun:
     requests: int = 0
@@ -39,6 +38,37 @@ class ListRun:
     backfill: bool = False
 
 
+@dataclass
+class _Job:
+    """One run's fixed facts: which list of which tweet, who holds the lease, since when."""
+
+    tweet: TrackedTweet
+    job_type: str
+    owner: str
+    started: dt.datetime = field(default_factory=timezone.now)
+
+    @property
+    def campaign(self):
+        return self.tweet.campaign
+
+    @property
+    def cid(self) -> str:
+        return self.campaign.mongo_id
+
+    @property
+    def action(self) -> str:
+        return engagements.ACTION_OF_JOB[self.job_type]
+
+    @property
+    def run_batch(self) -> str:
+        return self.started.isoformat()
+
+    @property
+    def reported(self) -> int | None:
+        """The tweet's counter for this list at the last metrics reading."""
+        return (self.tweet.metrics or {}).get(COUNT_FIELD[self.job_type])
+
+
 def _stop_after(page, cursor: str | None, seen: set, reached_older: bool, backfill: bool) -> bool:
     """The provider's last page, or (delta run) a page that reaches data stored before this run."""
     if is_last_page(len(page.engagers), page.has_next_page, page.next_cursor, cursor, seen):
@@ -47,88 +77,105 @@ def _stop_after(page, cursor: str | None, seen: set, reached_older: bool, backfi
 
 
 def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
+    """One run of one list job: skip checks, the page loop, the outcome saved with the lease."""
     tweet = TrackedTweet.objects.select_related("campaign").get(campaign_id=campaign_id, tweet_id=tweet_id)
-    campaign = tweet.campaign
-    cid, action = campaign.mongo_id, engagements.ACTION_OF_JOB[job_type]
-    owner = leases.new_owner()
+    job = _Job(tweet, job_type, owner=leases.new_owner())
     run = ListRun()
-    state = leases.acquire(cid, tweet_id, job_type, owner)
+    state = leases.acquire(job.cid, tweet_id, job_type, job.owner)
     if state is None:
         run.skipped = "leased"
-        log.info("%s %s/%s: another runner holds the lease", job_type, cid, tweet_id)
+        log.info("%s %s/%s: another runner holds the lease", job_type, job.cid, tweet_id)
         return run
-    started = timezone.now()
-    run_batch = started.isoformat()
+    job.started = timezone.now()
     outcome: dict = {}
     failed = False
     try:
-        if state.get("blocked_until") and state["blocked_until"] > started:
-            run.skipped = "blocked"
-            return run
-        reported = (tweet.metrics or {}).get(COUNT_FIELD[job_type])
-        events.dispatch_pending(campaign, tweet_id, action, run_batch)  # leftovers of a crashed run
-        if state.get("backfill_done") and reported is not None and state.get("last_count") == reported:
-            run.skipped = "unchanged"
-            return run
-        if reason := budget.blocked_reason(campaign, started):
-            run.skipped = "budget"
-            log.warning("%s %s/%s: no request: %s", job_type, cid, tweet_id, reason)
-            return run
-        run.backfill = not state.get("backfill_done")
-        cursor = state.get("cursor") if run.backfill else None
-        seen: set = set()
-        inserted: set[str] = set()
-        # Sequence numbers for what the counter says is new, reserved once for the run.
-        seqs = engagements.SeqBlock(cid, expected=(reported or 0) - (state.get("last_count") or 0))
-        reset = False
-        while run.pages < settings.SOCAP_MAX_PAGES_PER_RUN:
-            if run.requests:
-                budget.guard(campaign)  # a long run may use up the budget midway
-            try:
-                run.requests += 1
-                page = fetch_page(job_type, tweet_id, cursor, cid)
-            except CursorExpired:
-                if reset:
-                    raise
-                # Reset once and backfill from the top; the unique index absorbs what we already have.
-                reset, run.backfill, cursor, seen = True, True, None, set()
-                leases.checkpoint(cid, tweet_id, job_type, owner, {"cursor": None, "backfill_done": False})
-                continue
-            run.pages += 1
-            stored = engagements.store_page(
-                campaign_id=cid, tweet_id=tweet_id, tweet_category=tweet.category, job_type=job_type,
-                engagers=page.engagers, now=clock.observed_now(), inserted_this_run=inserted, seqs=seqs,
-                backfill=run.backfill,
-            )
-            run.new += len(stored.new)
-            events.hand_off(campaign, stored.new, run_batch)
-            stop = _stop_after(page, cursor, seen, stored.reached_older, run.backfill)
-            seen.add(cursor)
-            cursor = None if stop else page.next_cursor
-            # The stored cursor is only the resume point of an unfinished backfill.
-            if not leases.checkpoint(cid, tweet_id, job_type, owner, {"cursor": cursor if run.backfill else None}):
-                run.error = "lease lost to another runner"
-                return run
-            if stop:
-                break
-        outcome = {
-            "last_success": timezone.now(), "backfill_done": True, "cursor": None, "last_count": reported,
-            "last_error": None, "retry_count": 0, "blocked_until": None,
-        }
+        run.skipped = _skip_reason(job, state)
+        if run.skipped is None and _read_pages(job, state, run):
+            outcome = _success(job)
     except (RateLimited, CreditsExhausted) as exc:
         until = timezone.now() + dt.timedelta(seconds=_block_seconds(exc))
         outcome, failed = {"blocked_until": until, "last_error": f"{type(exc).__name__}: {exc}"}, True
         run.error = str(exc)
     except XApiError as exc:
         # A permanent error about this tweet parks its jobs (no more requests until staff re-check).
-        outcome, failed = parking.after_error(cid, tweet_id, job_type, exc), True
+        outcome, failed = parking.after_error(job.cid, tweet_id, job_type, exc), True
         run.error = str(exc)
     finally:
-        outcome["last_run"] = {
-            "started_at": started, "finished_at": timezone.now(), "requests": run.requests, "pages": run.pages,
-            "new": run.new, "backfill": run.backfill, "skipped": run.skipped, "error": run.error,
-        }
-        leases.release(cid, tweet_id, job_type, owner, outcome, failed=failed)
-        log.info("%s %s/%s: %d requests, %d new%s%s", job_type, cid, tweet_id, run.requests, run.new,
-                 f", skipped ({run.skipped})" if run.skipped else "", f", error: {run.error}" if run.error else "")
+        _release(job, run, outcome, failed)
     return run
+
+
+def _skip_reason(job: _Job, state: dict) -> str | None:
+    """Why this run makes no request, or None. Leftovers of a crashed run are handed off either way."""
+    if state.get("blocked_until") and state["blocked_until"] > job.started:
+        return "blocked"
+    events.dispatch_pending(job.campaign, job.tweet.tweet_id, job.action, job.run_batch)
+    if state.get("backfill_done") and job.reported is not None and state.get("last_count") == job.reported:
+        return "unchanged"
+    if reason := budget.blocked_reason(job.campaign, job.started):
+        log.warning("%s %s/%s: no request: %s", job.job_type, job.cid, job.tweet.tweet_id, reason)
+        return "budget"
+    return None
+
+
+def _read_pages(job: _Job, state: dict, run: ListRun) -> bool:
+    """Page through the list, storing and handing off each page; False if the lease was lost."""
+    tweet_id = job.tweet.tweet_id
+    run.backfill = not state.get("backfill_done")
+    cursor = state.get("cursor") if run.backfill else None
+    seen: set = set()
+    inserted: set[str] = set()
+    # Sequence numbers for what the counter says is new, reserved once for the run.
+    seqs = engagements.SeqBlock(job.cid, expected=(job.reported or 0) - (state.get("last_count") or 0))
+    reset = False
+    while run.pages < settings.SOCAP_MAX_PAGES_PER_RUN:
+        if run.requests:
+            budget.guard(job.campaign)  # a long run may use up the budget midway
+        try:
+            run.requests += 1
+            page = fetch_page(job.job_type, tweet_id, cursor, job.cid)
+        except CursorExpired:
+            if reset:
+                raise
+            # Reset once and backfill from the top; the unique index absorbs what we already have.
+            reset, run.backfill, cursor, seen = True, True, None, set()
+            leases.checkpoint(job.cid, tweet_id, job.job_type, job.owner, {"cursor": None, "backfill_done": False})
+            continue
+        run.pages += 1
+        stored = engagements.store_page(
+            campaign_id=job.cid, tweet_id=tweet_id, tweet_category=job.tweet.category, job_type=job.job_type,
+            engagers=page.engagers, now=clock.observed_now(), inserted_this_run=inserted, seqs=seqs,
+            backfill=run.backfill,
+        )
+        run.new += len(stored.new)
+        events.hand_off(job.campaign, stored.new, job.run_batch)
+        stop = _stop_after(page, cursor, seen, stored.reached_older, run.backfill)
+        seen.add(cursor)
+        cursor = None if stop else page.next_cursor
+        # The stored cursor is only the resume point of an unfinished backfill.
+        resume = {"cursor": cursor if run.backfill else None}
+        if not leases.checkpoint(job.cid, tweet_id, job.job_type, job.owner, resume):
+            run.error = "lease lost to another runner"
+            return False
+        if stop:
+            break
+    return True
+
+
+def _success(job: _Job) -> dict:
+    return {
+        "last_success": timezone.now(), "backfill_done": True, "cursor": None, "last_count": job.reported,
+        "last_error": None, "retry_count": 0, "blocked_until": None,
+    }
+
+
+def _release(job: _Job, run: ListRun, outcome: dict, failed: bool) -> None:
+    """Save the outcome and this run's summary with the lease release, and log one line."""
+    outcome["last_run"] = {
+        "started_at": job.started, "finished_at": timezone.now(), "requests": run.requests, "pages": run.pages,
+        "new": run.new, "backfill": run.backfill, "skipped": run.skipped, "error": run.error,
+    }
+    leases.release(job.cid, job.tweet.tweet_id, job.job_type, job.owner, outcome, failed=failed)
+    log.info("%s %s/%s: %d requests, %d new%s%s", job.job_type, job.cid, job.tweet.tweet_id, run.requests, run.new,
+             f", skipped ({run.skipped})" if run.skipped else "", f", error: {run.error}" if run.error else "")
