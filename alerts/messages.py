@@ -38,7 +38,8 @@ def spike_headline(item: dict) -> str:
     if spike["top"]:
         line += ". Top accounts: " + ", ".join(
             f"{CATEGORY_NOUNS.get(a['account_category'], 'Account')} @{a['username']} "
-            f"({VERB[a['action_type']]} {TWEET.get(a['tweet_category'], 'tracked')}, importance {a['importance_score']:g})"
+            f"({VERB[a['action_type']]} {TWEET.get(a['tweet_category'], 'tracked')}, "
+            f"importance {a['importance_score']:g})"
             for a in spike["top"])
     return line
 

@@ -44,8 +44,8 @@ class CampaignAdmin(admin.ModelAdmin):
     date_hierarchy = "start_date"
     actions = ["pause", "resume", "complete_now", "rotate_share_link", "recheck_parked"]
     inlines = [TrackedTweetInline]
-    readonly_fields = ("status", "share_link", "slack_state", "disabled_channels_display", "api_spend", "worker_state_table",
-                       "created_at", "updated_at", "completed_at")
+    readonly_fields = ("status", "share_link", "slack_state", "disabled_channels_display", "api_spend",
+                       "worker_state_table", "created_at", "updated_at", "completed_at")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = CampaignChangeForm if obj else CampaignAddForm
@@ -70,7 +70,8 @@ class CampaignAdmin(admin.ModelAdmin):
                                "empty = not overridden."}),
         ]
         if obj is not None:
-            fieldsets.insert(0, ("State", {"fields": ("status", "api_spend", "share_link", "slack_state", "disabled_channels_display",
+            fieldsets.insert(0, ("State", {"fields": ("status", "api_spend", "share_link", "slack_state",
+                                                      "disabled_channels_display",
                                                       ("created_at", "updated_at", "completed_at"))}))
             fieldsets.append(("Worker state (MongoDB)", {"fields": ("worker_state_table",),
                                                          "classes": ("collapse",)}))

@@ -19,7 +19,8 @@ from ingestion.classifier import CATEGORY_LABELS
 TEMPLATE = "dashboard/page.html"
 PARTS = {"live", "engagers", "timeline", "charts", "rankings"}
 CSV_FIELDS = ["timestamp", "time_precision", "tweet_id", "tweet_category", "action_type", "user_id", "username", "name",
-              "followers", "account_category", "importance_score", "reply_count", "text", "sentiment", "sentiment_score"]
+              "followers", "account_category", "importance_score", "reply_count", "text", "sentiment",
+              "sentiment_score"]
 
 
 def _by_token(token: str) -> Campaign:

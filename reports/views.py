@@ -75,7 +75,8 @@ def _links(prefix: str, dashboard: str | None) -> dict:
     return {"pdf": f"{prefix}report.pdf", "csv_tweets": f"{prefix}report.csv?table=tweets",
             "csv_top_accounts": f"{prefix}report.csv?table=top_accounts",
             "csv_hourly": f"{prefix}report.csv?table=hourly", "csv_reach": f"{prefix}report.csv?table=reach",
-            "csv_rankings": f"{prefix}report.csv?table=rankings", "csv_sentiment": f"{prefix}report.csv?table=sentiment",
+            "csv_rankings": f"{prefix}report.csv?table=rankings",
+            "csv_sentiment": f"{prefix}report.csv?table=sentiment",
             "dashboard": dashboard}
 
 
