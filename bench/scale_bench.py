@@ -30,7 +30,6 @@ import stores  # noqa: E402
 CATEGORIES = ["others"] * 11 + ["founders", "founders", "vcs", "ai_creators", "ai_creators", "media", "developers",
                                 "developers", "c_level", "yc_alumni"]
 ACTIONS = ["retweet"] * 12 + ["reply"] * 5 + ["quote"] * 3
-GOALS = {"uncached": 0.300, "cached": 0.050}
 # Reply/quote texts: one in ten a complaint, so the negative-sentiment filter has ~1% of the campaign to find.
 TEXTS = ["congrats on the launch"] * 6 + ["is there an API?"] * 3 + ["this is a scam, terrible product"]
 STORED: set[tuple] = set()  # (tweet, account, action) already seeded: the duplicate guard would refuse a repeat

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from django.core.cache import cache
 
-from campaigns.models import Campaign, TrackedTweet
+from campaigns.models import Campaign
 from dashboard import paging
 from dashboard.services import current_version
 from ingestion.engagements import last_seq, reply_count
@@ -278,7 +278,3 @@ def public_engagement(doc: dict) -> dict:
         "sentiment": doc.get("sentiment"), "sentiment_score": doc.get("sentiment_score"),
         "followed_by": doc.get("followed_by") or [],
     }
-
-
-def tweets_of(campaign: Campaign) -> list[TrackedTweet]:
-    return list(campaign.tweets.all())
