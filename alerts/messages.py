@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.template.loader import render_to_string
 
 from ingestion import importance
 from ingestion.classifier import CATEGORY_NOUNS, category_label
+from socap_project.links import absolute
 
 VERB = {"retweet": "retweeted", "reply": "replied to", "quote": "quote-tweeted"}
 TWEET = {"main_twt": "main", "influencer_twt": "influencer", "investor_twt": "investor"}
@@ -80,7 +80,7 @@ def why_important(item: dict) -> str:
 
 
 def build(item: dict, campaign) -> Message:
-    dashboard = f"{settings.SITE_URL}/socap/campaigns/{campaign.pk}/"
+    dashboard = absolute("dashboard:staff", campaign.pk)
     line = headline(item)
     if item.get("kind") == "spike":
         details = f"spike factor {item['spike']['factor']:g} · campaign {campaign.launch_name}"
