@@ -1,4 +1,4 @@
-"""Alert texts (seed section 13.5): one line per account, batched when it engaged several tweets."""
+"""Alert texts (docs/alerts.md): one line per account, batched when it engaged several tweets."""
 
 from __future__ import annotations
 

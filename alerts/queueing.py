@@ -1,4 +1,4 @@
-"""Putting a run's important engagements on the alert queue (seed section 13.2).
+"""Putting a run's important engagements on the alert queue (docs/alerts.md).
 
 A run is a poll cycle (alerts/planning.py). One queue item per account per
 run: an account that engaged several tweets in the run gets one batched message.

@@ -1,4 +1,4 @@
-"""Shape of the JSON API bodies (seed section 1.1); the rules live in campaigns.validation."""
+"""Shape of the JSON API bodies (docs/api.md); the rules live in campaigns.validation."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ class _AddTweetsSerializer(StrictSerializer):
 
 
 def campaign_representation(campaign: Campaign, *, with_tweets: bool = True) -> dict:
-    """The campaign as the API returns it: seed field names, no secrets."""
+    """The campaign as the API returns it: the create body's field names (docs/api.md), no secrets."""
     body = {
         "id": campaign.pk,
         "launch_name": campaign.launch_name,
