@@ -19,6 +19,7 @@ from django.utils.html import escape
 from alerts.channels import ChannelError, email, slack
 from alerts.models import AlertHistory, DeliveryAttempt
 from campaigns.models import Campaign
+from socap_project.links import absolute
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def staff_channels() -> list[str]:
 
 
 def text_for(campaign: Campaign, level: int, budget: int, spent: int) -> tuple[str, str]:
-    link = f"{settings.SITE_URL}/socap/campaigns/{campaign.pk}/"
+    link = absolute("dashboard:staff", campaign.pk)
     if level >= 100:
         subject = f"[{campaign.launch_name}] API budget used up: polling stopped"
         body = (f"{campaign.launch_name} ({campaign.client_name}) has spent {spent:,} of its {budget:,}-credit "

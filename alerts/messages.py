@@ -1,14 +1,14 @@
-"""Alert texts (seed section 13.5): one line per account, batched when it engaged several tweets."""
+"""Alert texts (docs/alerts.md): one line per account, batched when it engaged several tweets."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.template.loader import render_to_string
 
 from ingestion import importance
 from ingestion.classifier import CATEGORY_NOUNS, category_label
+from socap_project.links import absolute
 
 VERB = {"retweet": "retweeted", "reply": "replied to", "quote": "quote-tweeted"}
 TWEET = {"main_twt": "main", "influencer_twt": "influencer", "investor_twt": "investor"}
@@ -38,7 +38,8 @@ def spike_headline(item: dict) -> str:
     if spike["top"]:
         line += ". Top accounts: " + ", ".join(
             f"{CATEGORY_NOUNS.get(a['account_category'], 'Account')} @{a['username']} "
-            f"({VERB[a['action_type']]} {TWEET.get(a['tweet_category'], 'tracked')}, importance {a['importance_score']:g})"
+            f"({VERB[a['action_type']]} {TWEET.get(a['tweet_category'], 'tracked')}, "
+            f"importance {a['importance_score']:g})"
             for a in spike["top"])
     return line
 
@@ -79,7 +80,7 @@ def why_important(item: dict) -> str:
 
 
 def build(item: dict, campaign) -> Message:
-    dashboard = f"{settings.SITE_URL}/socap/campaigns/{campaign.pk}/"
+    dashboard = absolute("dashboard:staff", campaign.pk)
     line = headline(item)
     if item.get("kind") == "spike":
         details = f"spike factor {item['spike']['factor']:g} · campaign {campaign.launch_name}"

@@ -1,4 +1,4 @@
-"""Planning one poll cycle's alerts, once (DESIGN.md "Algorithms" → Alerts, seed 13.2).
+"""Planning one poll cycle's alerts, once (docs/alerts.md, "A run is a poll cycle").
 
 A cycle's new engagements are the closed window of sequence numbers
 (seq_from, seq_to]: seq_from is where the campaign's previous plan stopped

@@ -1,8 +1,8 @@
-"""Putting a run's important engagements on the alert queue (seed section 13.2).
+"""Putting a run's important engagements on the alert queue (docs/alerts.md).
 
 A run is a poll cycle (alerts/planning.py). One queue item per account per
-run: an account that engaged several tweets in the run gets one batched message. Items are unique per (campaign, account,
-run), so a run handed over twice queues nothing new. Dedupe happens here and
+run: an account that engaged several tweets in the run gets one batched message.
+Items are unique per (campaign, account, run), so a run handed over twice queues nothing new. Dedupe happens here and
 again before sending.
 """
 
@@ -49,7 +49,8 @@ def _item(campaign: Campaign, engagements: list[dict], run_batch: str, send_at: 
         "action_type": top["action_type"],
         "engagements": [
             {"engagement_id": e["_id"], "tweet_id": e["tweet_id"], "tweet_category": e["tweet_category"],
-             "action_type": e["action_type"], "text": e.get("text"), "engagement_tweet_id": e.get("engagement_tweet_id"),
+             "action_type": e["action_type"], "text": e.get("text"),
+             "engagement_tweet_id": e.get("engagement_tweet_id"),
              "hour": e["hour"], "timestamp": e["timestamp"], "sentiment_score": e.get("sentiment_score"),
              "strongly_negative": rules.strongly_negative(campaign, e)}
             for e in sorted(engagements, key=lambda e: e["timestamp"])

@@ -32,7 +32,7 @@ def spread(count: int, now: dt.datetime, spacing_minutes: int, rng: random.Rando
     """
     if count <= 0:
         return []
-    rng = rng or random.Random()
+    rng = rng or random.Random()  # noqa: S311 - spreads send times, nothing secret
     slot = dt.timedelta(minutes=spacing_minutes) / count
     times = []
     for index in range(count):

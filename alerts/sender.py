@@ -49,7 +49,8 @@ def claim_next(owner: str, now: dt.datetime) -> dict | None:
         {"scheduled_send_time": {"$lte": now}, "$or": [
             {"status": "pending"}, {"status": "sending", "claim_until": {"$lt": now}},
         ]},
-        {"$set": {"status": "sending", "claimed_by": owner, "claim_until": now + dt.timedelta(seconds=settings.SOCAP_ALERT_CLAIM_SECONDS)}},
+        {"$set": {"status": "sending", "claimed_by": owner,
+                  "claim_until": now + dt.timedelta(seconds=settings.SOCAP_ALERT_CLAIM_SECONDS)}},
         sort=[("scheduled_send_time", mongo.ASCENDING)],
         return_document=mongo.ReturnDocument.AFTER,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.template.loader import render_to_string
 
 from alerts.channels import ChannelError, email
@@ -13,6 +12,7 @@ from alerts.sender import SendReport, deliver, disable_channel, recipients_for, 
 from alerts import messages, planning
 from campaigns.models import Campaign
 from socap_project import mongo
+from socap_project.links import absolute
 
 
 def queue_late_alerts(campaign: Campaign, new_engagements: list[dict], run_batch: str) -> int:
@@ -81,7 +81,7 @@ def send_test_alert(campaign: Campaign) -> list[TestResult]:
 
 def send_report_ready(campaign: Campaign) -> None:
     """Tell the client, by email, that the final report is ready (through the email channel)."""
-    link = f"{settings.SITE_URL}/socap/c/{campaign.share_token}/report"
+    link = absolute("reports:client-report", campaign.share_token)
     context = {"campaign": campaign, "link": link}
     email.send(
         f"[{campaign.launch_name}] Your final launch report is ready",

@@ -1,10 +1,10 @@
-"""Ingestion benchmark: SOCAP's polling plan against the seed's naive plan, on this machine.
+"""Ingestion benchmark: SOCAP's polling plan against the naive plan (docs/ingestion.md), on this machine.
 
 Starts its own Redis, embedded MongoDB-compatible server and X API simulator
 (a generated launch with --tweets tweets), migrates a throwaway SQLite
 database, then measures:
 
-1. fan-out: enqueueing metrics + list jobs for every tweet (seed: "about 2 s" for 1,200 jobs), and
+1. fan-out: enqueueing metrics + list jobs for every tweet (the original plan: "about 2 s" for 1,200 jobs), and
    1,600 jobs in pipelined chunks vs one apply_async per job;
 2. requests per incremental list poll vs the lower bound floor(delta/page)+1;
 3. requests and credits of a steady-state cycle vs the naive plan (4 calls per
@@ -185,7 +185,7 @@ def requests_total(sim) -> int:
 
 
 def naive_requests(sim, tweets: int, page: int = 20) -> tuple[int, int]:
-    """The seed's plan: metrics per tweet, and every list read in full on every cycle."""
+    """The naive plan: metrics per tweet, and every list read in full on every cycle."""
     truth = sim.ground_truth()
     counts: dict[tuple, int] = {}
     for e in truth["engagements"]:
@@ -234,7 +234,7 @@ def main() -> None:
         rows = []
         campaign = make_campaign(sim, args.tweets)
         fan_out, jobs = bench_fan_out(campaign)
-        rows.append((f"fan-out of {jobs} jobs", f"{fan_out:.2f} s", "seed's claim: 2 s", f"{fan_out / 2:.2f}×"))
+        rows.append((f"fan-out of {jobs} jobs", f"{fan_out:.2f} s", "original plan: 2 s", f"{fan_out / 2:.2f}×"))
         batched, one_by_one = bench_publish(args.publish)
         rows.append((f"enqueue {args.publish} jobs (goal ≤ 0.5 s)", f"{batched:.2f} s",
                      f"one apply_async each: {one_by_one:.2f} s", f"{batched / one_by_one:.2f}×"))

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from alerts.holding import held_counts
@@ -45,8 +46,8 @@ class CampaignAdmin(admin.ModelAdmin):
     date_hierarchy = "start_date"
     actions = ["pause", "resume", "complete_now", "rotate_share_link", "recheck_parked"]
     inlines = [TrackedTweetInline]
-    readonly_fields = ("status", "share_link", "slack_state", "disabled_channels_display", "api_spend", "worker_state_table",
-                       "created_at", "updated_at", "completed_at")
+    readonly_fields = ("status", "share_link", "slack_state", "disabled_channels_display", "api_spend",
+                       "worker_state_table", "created_at", "updated_at", "completed_at")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = CampaignChangeForm if obj else CampaignAddForm
@@ -71,7 +72,8 @@ class CampaignAdmin(admin.ModelAdmin):
                                "empty = not overridden."}),
         ]
         if obj is not None:
-            fieldsets.insert(0, ("State", {"fields": ("status", "api_spend", "share_link", "slack_state", "disabled_channels_display",
+            fieldsets.insert(0, ("State", {"fields": ("status", "api_spend", "share_link", "slack_state",
+                                                      "disabled_channels_display",
                                                       ("created_at", "updated_at", "completed_at"))}))
             fieldsets.append(("Worker state (MongoDB)", {"fields": ("worker_state_table",),
                                                          "classes": ("collapse",)}))
@@ -119,11 +121,11 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.display(description="Dashboard")
     def dashboard_link(self, obj):
-        return format_html('<a href="/socap/campaigns/{}/">Open</a>', obj.pk)
+        return format_html('<a href="{}">Open</a>', reverse("dashboard:staff", args=[obj.pk]))
 
     @admin.display(description="Client share link")
     def share_link(self, obj):
-        path = f"/socap/c/{obj.share_token}/"
+        path = reverse("dashboard:client", args=[obj.share_token])
         return format_html('<a href="{}" target="_blank">{}</a><br><small>Use the "Rotate client share link" '
                            'action to invalidate it.</small>', path, path)
 
@@ -172,7 +174,7 @@ class CampaignAdmin(admin.ModelAdmin):
             if spend["blocked"] else "",
             f"{spend['credits']:,}{used}", f"{spend['usd']:.2f}", f"{spend['requests']:,}",
             f"{spend['projection']['credits_at_end']:,}", f"{spend['projection']['usd_at_end']:.2f}",
-            format_html('<br><a href="/socap/campaigns/{}/">Details on the dashboard</a>', obj.pk),
+            format_html('<br><a href="{}">Details on the dashboard</a>', reverse("dashboard:staff", args=[obj.pk])),
         )
 
     @admin.display(description="Worker state per tweet")

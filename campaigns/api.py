@@ -85,7 +85,8 @@ class CampaignDetailView(APIView):
         data = serializer.validated_data
         if not data:
             return errors_response({"body": ["Nothing to change: send status, alert_preferences, "
-                                             "monitor_window, launch_name, cpm_usd, credit_budget, add_tweets or remove_tweet_ids."]})
+                                             "monitor_window, launch_name, cpm_usd, credit_budget, add_tweets "
+                                             "or remove_tweet_ids."]})
         window = data.get("monitor_window") or {}
         changes = services.CampaignChanges(
             launch_name=data.get("launch_name"),
@@ -93,7 +94,7 @@ class CampaignDetailView(APIView):
             start_date=window.get("start_date"),
             end_date=window.get("end_date"),
             cpm_usd=data.get("cpm_usd"),
-            credit_budget=data["credit_budget"] if "credit_budget" in data else services.UNCHANGED,
+            credit_budget=data.get("credit_budget", services.UNCHANGED),
             status=data.get("status"),
             add_tweets=tweet_inputs(data.get("add_tweets") or {}),
             remove_tweet_ids=data.get("remove_tweet_ids") or [],

@@ -1,6 +1,6 @@
 """Campaign input as the three entry points (API, admin, staff page) hand it to the service.
 
-Field paths in errors follow the JSON API body of seed section 1.1
+Field paths in errors follow the JSON API's create body (docs/api.md)
 (`maintweets[0].url`, `alert_preferences.channels`, ...), so every entry
 point can show the same message next to the same field.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-# Keys of the seed's request body -> tweet category stored on TrackedTweet.
+# Tweet list keys of the create body (docs/api.md) -> tweet category stored on TrackedTweet.
 TWEET_LIST_KEYS = {
     "maintweets": "main_twt",
     "influencer_twts": "influencer_twt",

@@ -61,12 +61,14 @@ class Campaign(models.Model):
     cpm_usd = models.FloatField(null=True, blank=True, help_text="CPM for earned media value; empty = default.")
     action_values = models.JSONField(
         default=dict, blank=True,
-        help_text='USD value per engagement for the engagement-based figure, e.g. {"retweet": 0.5, "reply": 1, "quote": 2}',
+        help_text='USD value per engagement for the engagement-based figure, '
+                  'e.g. {"retweet": 0.5, "reply": 1, "quote": 2}',
     )
     # Credits this campaign may spend on the X data API ($1 = 100,000 credits); empty = no limit.
     # At 100 % polling stops (ingestion/budget.py) until staff raise it.
     credit_budget = models.BigIntegerField(
-        null=True, blank=True, validators=[validate_credit_budget], help_text="X API credits this campaign may spend ($1 = 100,000); empty = no limit."
+        null=True, blank=True, validators=[validate_credit_budget],
+        help_text="X API credits this campaign may spend ($1 = 100,000); empty = no limit.",
     )
     share_token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
 

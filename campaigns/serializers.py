@@ -1,8 +1,7 @@
-"""Shape of the JSON API bodies (seed section 1.1); the rules live in campaigns.validation."""
+"""Shape of the JSON API bodies (docs/api.md); the rules live in campaigns.validation."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from rest_framework import serializers
 
 from campaigns.inputs import (
@@ -13,6 +12,7 @@ from campaigns.inputs import (
 )
 from campaigns.models import Campaign
 from campaigns.selectors import alert_warnings, slack_status
+from socap_project.links import absolute
 
 
 # DRF coerces on its own (5 -> "5", "5" -> 5.0, true -> 1): the API documents JSON types, and a
@@ -164,8 +164,7 @@ class _AddTweetsSerializer(StrictSerializer):
 
 
 def campaign_representation(campaign: Campaign, *, with_tweets: bool = True) -> dict:
-    """The campaign as the API returns it: seed field names, no secrets."""
-    share_path = f"/socap/c/{campaign.share_token}/"
+    """The campaign as the API returns it: the create body's field names (docs/api.md), no secrets."""
     body = {
         "id": campaign.pk,
         "launch_name": campaign.launch_name,
@@ -193,7 +192,7 @@ def campaign_representation(campaign: Campaign, *, with_tweets: bool = True) -> 
         "cpm_usd": campaign.effective_cpm(),
         "credit_budget": campaign.credit_budget,
         # The configured public address: the request's Host may be an internal name or a proxy's.
-        "share_url": f"{settings.SITE_URL}{share_path}",
+        "share_url": absolute("dashboard:client", campaign.share_token),
         "created_at": campaign.created_at.isoformat(),
         "updated_at": campaign.updated_at.isoformat(),
         "completed_at": campaign.completed_at.isoformat() if campaign.completed_at else None,

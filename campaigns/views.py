@@ -71,7 +71,7 @@ def create_campaign_page(request):
     except TweetResolutionUnavailable as exc:
         form.add_error(None, f"The X data API is unavailable right now ({exc.reason}). Nothing was stored; try again.")
         return render(request, TEMPLATE, _context(form), status=503)
-    return redirect(f"/socap/campaigns/{campaign.pk}/")
+    return redirect("dashboard:staff", campaign_id=campaign.pk)
 
 
 @staff_member_required

@@ -24,10 +24,6 @@ MAX_SCORE, MIN_SCORE = 1e18, -1e18  # closes "everything above/below" ranges
 CROWDED = 200  # documents of one score above which it is read in seq windows
 
 
-def _seq_key(doc: dict) -> int:
-    return doc["seq"]
-
-
 def by_seq(find: Callable[[dict], list[dict]], *, below: int, need: int, density: float,
            seq_field: str = "seq") -> list[dict]:
     """Up to `need` documents with seq < `below`, highest seq first.

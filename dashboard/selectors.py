@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from django.core.cache import cache
 
-from campaigns.models import Campaign, TrackedTweet
+from campaigns.models import Campaign
 from dashboard import paging
 from dashboard.services import current_version
 from ingestion.engagements import last_seq, reply_count
@@ -215,8 +215,8 @@ def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25,
     if sentiment and sentiment not in SENTIMENTS:
         raise BadParameter("sentiment", f"One of: {', '.join(SENTIMENTS)} (replies and quotes only).")
     after = _decode_cursor(cursor, order) if cursor else None
-    filters = {field: value for field, value in zip(FILTER_FIELDS, (category, action_type, tweet_category, sentiment))
-               if value}
+    values = (category, action_type, tweet_category, sentiment)
+    filters = {field: value for field, value in zip(FILTER_FIELDS, values, strict=True) if value}
     stats = campaign_stats(campaign)
     top = last_seq(campaign.mongo_id)
     # Matching share of the sequence numbers, assuming the filters independent.
@@ -271,13 +271,10 @@ def public_engagement(doc: dict) -> dict:
         "user_id": doc["user_id"], "username": profile.get("username", ""), "name": profile.get("name", ""),
         "followers": profile.get("followers", 0), "verified": profile.get("verified", False),
         "account_category": doc.get("account_category"), "importance_score": doc.get("importance_score", 0),
-        "action_type": doc["action_type"], "timestamp": doc["timestamp"].isoformat(), "time_precision": doc.get("time_precision", "exact"),
+        "action_type": doc["action_type"], "timestamp": doc["timestamp"].isoformat(),
+        "time_precision": doc.get("time_precision", "exact"),
         "text": doc.get("text"),
         "reply_count": reply_count(doc), "engagement_tweet_id": doc.get("engagement_tweet_id"),
         "sentiment": doc.get("sentiment"), "sentiment_score": doc.get("sentiment_score"),
         "followed_by": doc.get("followed_by") or [],
     }
-
-
-def tweets_of(campaign: Campaign) -> list[TrackedTweet]:
-    return list(campaign.tweets.all())

@@ -137,7 +137,7 @@ def number_unsequenced(campaign_id: str, batch: int = 1000) -> int:
         last = reserve_seq(campaign_id, len(docs))
         engagements.bulk_write([
             mongo.UpdateOne({"_id": doc["_id"], "seq": {"$exists": False}}, {"$set": {"seq": seq}})
-            for doc, seq in zip(docs, range(last - len(docs) + 1, last + 1))], ordered=False)
+            for doc, seq in zip(docs, range(last - len(docs) + 1, last + 1), strict=True)], ordered=False)
         numbered += len(docs)
 
 

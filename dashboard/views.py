@@ -8,6 +8,7 @@ from functools import cache, partial
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign
@@ -19,7 +20,8 @@ from ingestion.classifier import CATEGORY_LABELS
 TEMPLATE = "dashboard/page.html"
 PARTS = {"live", "engagers", "timeline", "charts", "rankings"}
 CSV_FIELDS = ["timestamp", "time_precision", "tweet_id", "tweet_category", "action_type", "user_id", "username", "name",
-              "followers", "account_category", "importance_score", "reply_count", "text", "sentiment", "sentiment_score"]
+              "followers", "account_category", "importance_score", "reply_count", "text", "sentiment",
+              "sentiment_score"]
 
 
 def _by_token(token: str) -> Campaign:
@@ -43,11 +45,12 @@ def _window(campaign: Campaign) -> dict:
             "live": campaign.status == Campaign.Status.ACTIVE and campaign.in_window(now)}
 
 
-def _dashboard(request, campaign: Campaign, *, base: str, staff: bool):
+def _dashboard(request, campaign: Campaign, *, base: str, report_url: str, csv_url: str, staff: bool):
     part = request.GET.get("part")
     if part and part not in PARTS:
         return HttpResponseBadRequest("Unknown part.")
-    context = {"campaign": campaign, "base": base, "staff": staff, "window": _window(campaign),
+    context = {"campaign": campaign, "base": base, "report_url": report_url, "csv_url": csv_url, "staff": staff,
+               "window": _window(campaign),
                "polling": campaign.status != Campaign.Status.COMPLETED}
     if part in (None, "live"):
         context["summary"] = selectors.summary(campaign)
@@ -109,7 +112,9 @@ def _csv(campaign: Campaign) -> StreamingHttpResponse:
 
 
 def client_dashboard(request, token: str):
-    return _dashboard(request, _by_token(token), base=f"/socap/c/{token}/", staff=False)
+    return _dashboard(request, _by_token(token), base=reverse("dashboard:client", args=[token]),
+                      report_url=reverse("reports:client-report", args=[token]),
+                      csv_url=reverse("dashboard:client-csv", args=[token]), staff=False)
 
 
 def client_csv(request, token: str):
@@ -118,8 +123,10 @@ def client_csv(request, token: str):
 
 @staff_member_required
 def staff_dashboard(request, campaign_id: int):
-    return _dashboard(request, get_object_or_404(Campaign, pk=campaign_id), base=f"/socap/campaigns/{campaign_id}/",
-                      staff=True)
+    return _dashboard(request, get_object_or_404(Campaign, pk=campaign_id),
+                      base=reverse("dashboard:staff", args=[campaign_id]),
+                      report_url=reverse("reports:report", args=[campaign_id]),
+                      csv_url=reverse("dashboard:staff-csv", args=[campaign_id]), staff=True)
 
 
 @staff_member_required

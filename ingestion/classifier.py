@@ -1,4 +1,4 @@
-"""Account category from the bio: the keyword classifier (seed 6.3), keyword lists in one place.
+"""Account category from the bio: the keyword classifier (docs/ingestion.md), keyword lists in one place.
 
 Order matters: the first category whose keywords match wins, from the most
 specific signal (a YC batch, an investor title) to the broadest (developer).

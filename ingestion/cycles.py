@@ -1,4 +1,4 @@
-"""Poll cycles: the "run" of the alert rules (DESIGN.md "Algorithms" → Alerts).
+"""Poll cycles: the "run" of the alert rules (docs/alerts.md, "A run is a poll cycle").
 
 A cycle is one campaign's share of one fan-out interval (or of a poll asked
 for by hand or by completion). The fan-out opens it; the metrics job says how

@@ -2,9 +2,10 @@
 
 An unordered insert guarded by the unique index, then an update of the ones
 already stored, so a page stored twice (a redelivered task, two overlapping
-runs, a cursor reset) changes nothing but `last_seen_at` and the profile. An account that replied several times to one tweet stays one
-document: its reply ids accumulate (the reply count is their number), and the
-text is the latest reply's.
+runs, a cursor reset) changes nothing but `last_seen_at` and the profile. An
+account that replied several times to one tweet stays one document: its reply
+ids accumulate (the reply count is their number), and the text is the latest
+reply's.
 
 Every new document gets a per-campaign sequence number `seq` at write time.
 Reads page by closed windows of it (see dashboard/paging.py), which costs what
@@ -157,7 +158,7 @@ def store_page(
     precision = TIME_EXACT if action != "retweet" else (TIME_BEFORE if backfill else TIME_POLL)
 
     inserts, updates = [], []
-    for seq, (user_id, items) in zip(numbers, grouped.items()):
+    for seq, (user_id, items) in zip(numbers, grouped.items(), strict=True):
         first = items[0]
         profile = {
             "username": first.username, "name": first.name, "bio": first.bio, "location": first.location,

@@ -1,4 +1,4 @@
-"""Importance score: the sum of weights of the important people who follow an account (seed 6.2)."""
+"""Importance score: the sum of weights of the important people who follow an account (docs/ingestion.md)."""
 
 from __future__ import annotations
 

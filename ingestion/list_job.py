@@ -1,4 +1,4 @@
-"""Retweeters / replies / quotes of one tweet (DESIGN.md "Algorithms" corrects the seed here).
+"""Retweeters / replies / quotes of one tweet (docs/ingestion.md: why delta runs start at the top).
 
 Lists are newest-first. The first run backfills: it pages to the end and saves
 the cursor after every page, so an interrupted backfill resumes where it

@@ -72,7 +72,7 @@ def record_reading(campaign: Campaign, tweet: TrackedTweet, values: dict[str, in
 
 
 def write_snapshot(campaign: Campaign, now: dt.datetime) -> None:
-    """Campaign totals for this hour (seed 6.1 schema); reruns within the hour overwrite it."""
+    """Campaign totals for this hour (`metric_snapshots`, docs/data-model.md); reruns within the hour overwrite it."""
     totals = dict.fromkeys(METRIC_FIELDS, 0)
     breakdown = {category: dict.fromkeys(METRIC_FIELDS, 0) for category in TrackedTweet.Category.values}
     for tweet in campaign.tweets.all():

@@ -110,9 +110,3 @@ class S3Bucket:
             return self.client.get_object(Bucket=self.bucket, Key=self.key(name))["Body"].read()
         except (ClientError, BotoCoreError, ValueError) as exc:
             raise _wrap(exc, f"read of {self.url(name)}") from exc
-
-    def put_bytes(self, name: str, data: bytes) -> None:
-        try:
-            self.client.put_object(Bucket=self.bucket, Key=self.key(name), Body=data)
-        except (ClientError, BotoCoreError, ValueError) as exc:
-            raise _wrap(exc, f"write of {self.url(name)}") from exc

@@ -1,4 +1,4 @@
-"""Worker endpoints under /socap/workers (seed section 16)."""
+"""Worker endpoints under /socap/workers (docs/api.md, "Worker endpoints")."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ TRIGGER_HEADER = "X-SOCAP-Trigger-Secret"
 
 
 class TriggerView(APIView):
-    """For external schedulers (the seed's N8N): a shared secret header, no user account."""
+    """For external schedulers (an N8N workflow, say): a shared secret header, no user account."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.utils import timezone
 
 from campaigns.models import Campaign
@@ -150,10 +152,8 @@ def freeze_report(campaign: Campaign) -> dict:
     if existing is not None:
         return existing
     report = build_report(campaign)
-    try:
+    with contextlib.suppress(mongo.DuplicateKeyError):  # a concurrent finalizer stored it first; return theirs
         reports.insert_one(dict(report))
-    except mongo.DuplicateKeyError:
-        pass  # a concurrent finalizer stored it first; return theirs
     return reports.find_one({"campaign_id": campaign.mongo_id}, {"_id": 0})
 
 

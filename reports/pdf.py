@@ -50,7 +50,7 @@ def render_pdf(context: dict, target: Path) -> Path:
         page = Path(tmp) / "report.html"
         page.write_text(html)
         partial = Path(tmp) / "report.pdf"
-        completed = subprocess.run(
+        completed = subprocess.run(  # noqa: S603 - no shell; the browser is the configured executable
             [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", f"--print-to-pdf={partial}",
              page.as_uri()],
             capture_output=True, timeout=120, check=False,

@@ -7,6 +7,7 @@ import csv
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -71,11 +72,12 @@ def report_context(campaign: Campaign, links: dict | None = None) -> dict:
             "chart_data": _chart_data(report), "tweets": tweets}
 
 
-def _links(prefix: str, dashboard: str | None) -> dict:
-    return {"pdf": f"{prefix}report.pdf", "csv_tweets": f"{prefix}report.csv?table=tweets",
-            "csv_top_accounts": f"{prefix}report.csv?table=top_accounts",
-            "csv_hourly": f"{prefix}report.csv?table=hourly", "csv_reach": f"{prefix}report.csv?table=reach",
-            "csv_rankings": f"{prefix}report.csv?table=rankings", "csv_sentiment": f"{prefix}report.csv?table=sentiment",
+def _links(pdf: str, csv_path: str, dashboard: str) -> dict:
+    return {"pdf": pdf, "csv_tweets": f"{csv_path}?table=tweets",
+            "csv_top_accounts": f"{csv_path}?table=top_accounts",
+            "csv_hourly": f"{csv_path}?table=hourly", "csv_reach": f"{csv_path}?table=reach",
+            "csv_rankings": f"{csv_path}?table=rankings",
+            "csv_sentiment": f"{csv_path}?table=sentiment",
             "dashboard": dashboard}
 
 
@@ -115,8 +117,9 @@ def _by_token(token: str) -> Campaign:
 
 def client_report(request, token: str):
     campaign = _by_token(token)
-    return render(request, "reports/report.html",
-                  report_context(campaign, _links(f"/socap/c/{token}/", f"/socap/c/{token}/")))
+    links = _links(reverse("reports:client-report-pdf", args=[token]),
+                   reverse("reports:client-report-csv", args=[token]), reverse("dashboard:client", args=[token]))
+    return render(request, "reports/report.html", report_context(campaign, links))
 
 
 def client_report_pdf(request, token: str):
@@ -130,8 +133,9 @@ def client_report_csv(request, token: str):
 @staff_member_required
 def staff_report(request, campaign_id: int):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    prefix = f"/socap/campaigns/{campaign_id}/"
-    return render(request, "reports/report.html", report_context(campaign, _links(prefix, prefix)))
+    links = _links(reverse("reports:report-pdf", args=[campaign_id]), reverse("reports:report-csv", args=[campaign_id]),
+                   reverse("dashboard:staff", args=[campaign_id]))
+    return render(request, "reports/report.html", report_context(campaign, links))
 
 
 @staff_member_required

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs the whole test suite. Extra args go to pytest.
+# Installs what is missing, lints (ruff, ruff.toml) and runs the whole test suite. Extra args go to pytest.
 set -euo pipefail
 . "$(dirname "$0")/bootstrap.sh"
+if ! ruff check .; then
+  echo "ruff check failed: fix the findings above (rules in ruff.toml)" >&2
+  exit 1
+fi
 export SOCAP_ENV=test
 set +e
 python -m pytest "$@"

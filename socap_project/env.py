@@ -16,13 +16,6 @@ def env_str(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name, default)
 
 
-def env_required(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise ImproperlyConfigured(f"Environment variable {name} is required.")
-    return value
-
-
 def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
     if raw is None:

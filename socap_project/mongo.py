@@ -92,7 +92,7 @@ def _ix(*keys: tuple[str, int], unique: bool = False) -> IndexSpec:
     return IndexSpec(keys=tuple(keys), unique=unique)
 
 
-# Seed section 7.2, with two deliberate changes (see README "Indexes"):
+# The originally specified indexes, with two deliberate changes (docs/data-model.md, "Indexes"):
 # the engagement duplicate guard is prefixed by campaign_id, because one tweet
 # may be tracked by several campaigns and because a sharded cluster can only
 # enforce a unique index that starts with the shard key {campaign_id, tweet_id};

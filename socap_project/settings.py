@@ -234,8 +234,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SOCAP alerts <alerts@socap.local>")
 SOCAP_ALERT_EXTRA_RECIPIENTS = env_list("SOCAP_ALERT_EXTRA_RECIPIENTS", [])
-# Slack webhook for campaigns that ask for Slack without one of their own (seed 000 §1.1 sends
-# none). Empty: such campaigns hold their Slack alerts until staff set a webhook.
+# Slack webhook for campaigns that ask for Slack without one of their own (the reference create
+# body, docs/api.md, sends none). Empty: such campaigns hold their Slack alerts until staff set a webhook.
 SOCAP_DEFAULT_SLACK_WEBHOOK_URL = env_str("SOCAP_DEFAULT_SLACK_WEBHOOK_URL", "")
 # How long a sender holds a queued alert; a sender that died gives it up after this.
 SOCAP_ALERT_CLAIM_SECONDS = env_int("SOCAP_ALERT_CLAIM_SECONDS", 120)

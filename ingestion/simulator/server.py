@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import logging
 import time
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 

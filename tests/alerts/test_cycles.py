@@ -116,7 +116,8 @@ def test_an_engagement_stored_into_a_planned_window_is_queued_by_its_own_hand_of
 def test_bounded_wait_plans_a_cycle_whose_job_never_reports(mongo_db, redis_conn, settings):
     campaign = make_campaign()
     stored([engagement_doc(campaign, campaign.tweets.first(), "1", importance=50)])
-    cycle_id = open_with_jobs(campaign, timezone.now() - dt.timedelta(seconds=settings.SOCAP_ALERT_PLAN_WAIT_SECONDS + 1))
+    cycle_id = open_with_jobs(
+        campaign, timezone.now() - dt.timedelta(seconds=settings.SOCAP_ALERT_PLAN_WAIT_SECONDS + 1))
     finish(cycle_id, jobs=2)  # the third job is stuck
     fresh = open_with_jobs(campaign, kind=cycles.MANUAL)  # still inside its wait
     assert cycles.due() == [cycle_id]
@@ -171,7 +172,8 @@ def test_spike_alert_once_for_a_burst_never_in_the_decay(sinks):
     send_due()
     slack = [m["text"] for m in sinks.messages()["slack"]]
     assert len(slack) == 1 and slack[0].startswith(
-        "Engagement spike: 40 new engagements in the last poll cycle, 7.7× the average of 5.17 over the previous 6 cycles. "
+        "Engagement spike: 40 new engagements in the last poll cycle, "
+        "7.7× the average of 5.17 over the previous 6 cycles. "
         "Top accounts: Account @u6x39 (")
     assert "importance 39), Account @u6x38" in slack[0]
     assert len(sinks.messages()["email"]) == 1

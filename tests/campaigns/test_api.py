@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 MAIN, INFLUENCER, INVESTOR, PROTECTED = ("1900000000000000101", "1900000000000000102", "1900000000000000103",
                                          "1900000000000000199")
-SEED_BODY = {
+CREATE_BODY = {
     "launch_name": "Product Launch Q1 2025",
     "client_info": {"name": "Client Company", "email": "client@example.com"},
     "maintweets": [{"url": f"https://twitter.com/orbitlabs/status/{MAIN}"}],
@@ -39,7 +39,7 @@ def api(django_user_model, simulator, mongo_db, redis_conn):
 
 
 def body(**changes):
-    data = copy.deepcopy(SEED_BODY)
+    data = copy.deepcopy(CREATE_BODY)
     for path, value in changes.items():
         target, *rest = path.split("__")
         if rest:
@@ -56,8 +56,8 @@ def nothing_stored():
             mongo.collection(mongo.WORKER_STATE).count_documents({})) == (0, 0, 0)
 
 
-# Seed 000 section 1.1's request body exactly: channels slack and email, no webhook field.
-SEED_000_BODY = {
+# The reference create body of docs/api.md exactly: channels slack and email, no webhook field.
+REFERENCE_BODY = {
     "launch_name": "Product Launch Q1 2025",
     "client_info": {"name": "Client Company", "email": "client@example.com"},
     "maintweets": [{"url": f"https://twitter.com/user/status/{MAIN}"}],
@@ -84,13 +84,13 @@ def _queue_important_engagement(campaign, user_id, hours_ago=0):
     mongo.collection(mongo.ALERT_QUEUE).update_many({}, {"$set": {"scheduled_send_time": timezone.now()}})
 
 
-def test_the_seed_body_exactly_is_accepted_and_slack_waits_for_a_webhook(api, sinks, settings):
+def test_the_reference_body_exactly_is_accepted_and_slack_waits_for_a_webhook(api, sinks, settings):
     from alerts.models import AlertHistory
     from alerts.sender import send_due
 
     settings.SITE_URL = "https://socap.example.com"
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "internal-web"]
-    response = api.post("/socap/campaigns", SEED_000_BODY, format="json", HTTP_HOST="internal-web:8000")
+    response = api.post("/socap/campaigns", REFERENCE_BODY, format="json", HTTP_HOST="internal-web:8000")
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["alert_preferences"]["channels"] == ["slack", "email"]
@@ -131,7 +131,7 @@ def test_slack_only_campaign_holds_alerts_until_the_default_webhook_is_configure
     from alerts.sender import send_due
     from campaigns.services import CampaignChanges, update_campaign
 
-    created = api.post("/socap/campaigns", {**SEED_000_BODY, "alert_preferences": {"channels": ["slack"]}},
+    created = api.post("/socap/campaigns", {**REFERENCE_BODY, "alert_preferences": {"channels": ["slack"]}},
                        format="json").json()
     campaign = Campaign.objects.get(pk=created["id"])
     _queue_important_engagement(campaign, "3")
@@ -148,15 +148,15 @@ def test_slack_only_campaign_holds_alerts_until_the_default_webhook_is_configure
 
 def test_default_webhook_from_settings(api, settings):
     settings.SOCAP_DEFAULT_SLACK_WEBHOOK_URL = "https://hooks.slack.com/services/T/B/DEFAULT"
-    data = api.post("/socap/campaigns", SEED_000_BODY, format="json").json()
+    data = api.post("/socap/campaigns", REFERENCE_BODY, format="json").json()
     assert data["alert_preferences"]["slack_status"] == "default_webhook"
     assert [w["code"] for w in data["warnings"]] == ["slack_default_webhook"]
     assert "DEFAULT" not in json.dumps(data)
     assert Campaign.objects.get().slack_webhook() == settings.SOCAP_DEFAULT_SLACK_WEBHOOK_URL
 
 
-def test_create_with_the_seed_body(api):
-    response = api.post("/socap/campaigns", SEED_BODY, format="json")
+def test_create_with_a_full_body(api):
+    response = api.post("/socap/campaigns", CREATE_BODY, format="json")
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["status"] == "active"
@@ -171,7 +171,7 @@ def test_create_with_the_seed_body(api):
 
 
 def test_requires_a_token(simulator):
-    assert APIClient().post("/socap/campaigns", SEED_BODY, format="json").status_code == 401
+    assert APIClient().post("/socap/campaigns", CREATE_BODY, format="json").status_code == 401
     assert APIClient().get("/socap/campaigns").status_code == 401
 
 
@@ -250,7 +250,7 @@ def test_resolution_failure_in_the_middle_of_a_batch_stores_nothing(api):
 
 def test_provider_unavailable_is_a_503_and_stores_nothing(api, simulator):
     simulator.faults([{"kind": "rate_limit", "retry_after": 9}])
-    response = api.post("/socap/campaigns", SEED_BODY, format="json")
+    response = api.post("/socap/campaigns", CREATE_BODY, format="json")
     assert response.status_code == 503 and response["Retry-After"] == "9"
     assert nothing_stored()
 
@@ -262,7 +262,7 @@ def test_mongo_outage_during_create_rolls_back_the_django_rows(api, settings, tm
     try:
         server.stop()
         with pytest.raises(mongo.PyMongoError):
-            api.post("/socap/campaigns", SEED_BODY, format="json")
+            api.post("/socap/campaigns", CREATE_BODY, format="json")
         assert Campaign.objects.count() == 0 and TrackedTweet.objects.count() == 0
     finally:
         mongo.reset_client()
@@ -333,7 +333,7 @@ def stored_counts():
 @hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mutation=mutations)
 def test_generated_payloads_never_500_and_rejections_store_nothing(api, mutation):
-    payload = {**copy.deepcopy(SEED_BODY), **mutation}
+    payload = {**copy.deepcopy(CREATE_BODY), **mutation}
     before = stored_counts()
     response = api.post("/socap/campaigns", payload, format="json")
     assert response.status_code in (201, 400), (payload, response.content)
@@ -374,7 +374,7 @@ def wrongly_typed(draw):
 @given(case=wrongly_typed())
 def test_a_value_of_the_wrong_json_type_is_a_400_naming_the_field(api, case):
     path, value = case
-    payload = copy.deepcopy(SEED_000_BODY)
+    payload = copy.deepcopy(REFERENCE_BODY)
     target = payload
     for key in path[:-1]:
         target = target[key]

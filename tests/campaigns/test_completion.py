@@ -32,7 +32,7 @@ def finished(simulator, sinks, settings, tmp_path):
     return campaign
 
 
-def test_completion_end_to_end(finished, simulator, sinks):
+def test_completion_end_to_end(finished, simulator, sinks, django_user_model):
     campaign = finished
     assert finalize(campaign.pk).state == "waiting"  # the final poll has not run yet
     poll_cycle(campaign)  # the final poll
@@ -66,6 +66,12 @@ def test_completion_end_to_end(finished, simulator, sinks):
     client = Client()
     page = client.get(f"/socap/c/{campaign.share_token}/").content.decode()
     assert "final report is frozen" in page and "every 45s" not in page and "every 60s" not in page  # polling stopped
+    assert f'href="/socap/c/{campaign.share_token}/report"' in page
+    staff = Client()
+    staff.force_login(django_user_model.objects.create_superuser("boss", "boss@example.com", "pw"))
+    # The staff page opens the staff report page, not the JSON API at .../report.
+    staff_page = staff.get(f"/socap/campaigns/{campaign.pk}/").content.decode()
+    assert f'href="/socap/campaigns/{campaign.pk}/report/"' in staff_page
     if shutil.which("chromium"):
         pdf = b"".join(client.get(f"/socap/c/{campaign.share_token}/report.pdf").streaming_content)
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)

@@ -22,7 +22,8 @@ def form_data(**overrides):
         "launch_name": "Orbit launch", "client_name": "Orbit", "client_email": "team@orbit.example",
         "start_date": "2025-03-15T15:00", "end_date": "2025-03-18T15:00", "importance_threshold": "10",
         "channels": ["email"], "slack_webhook_url": "", "extra_recipients": "",
-        "frequency_window_minutes": "30", "alert_spacing_minutes": "20", "spike_factor": "3", "spike_min_engagements": "10", "cpm_usd": "",
+        "frequency_window_minutes": "30", "alert_spacing_minutes": "20", "spike_factor": "3",
+        "spike_min_engagements": "10", "cpm_usd": "",
         "tweets_main_twt": [f"https://x.com/orbitlabs/status/{MAIN}"],
         "tweets_influencer_twt": [f"https://x.com/a/status/{INFLUENCER}", ""],
         "tweets_investor_twt": [""],
@@ -83,7 +84,8 @@ def test_admin_add_form_resolves_urls_per_line(staff):
         "influencer_tweet_urls": "", "investor_tweet_urls": "",
     }
     response = staff.post("/admin/campaigns/campaign/add/", data)
-    assert response.status_code == 200 and "Line 2: Tweet 1900000000000000199 was not found" in response.content.decode()
+    assert response.status_code == 200
+    assert "Line 2: Tweet 1900000000000000199 was not found" in response.content.decode()
     assert Campaign.objects.count() == 0
     data["main_tweet_urls"] = f"https://x.com/a/status/{MAIN}"
     response = staff.post("/admin/campaigns/campaign/add/", data)

@@ -28,7 +28,8 @@ def seeded(**fields):
     tweets = list(campaign.tweets.all())
     for index, tweet in enumerate(tweets):
         tweet.metrics = {"likeCount": 100 + index, "retweetCount": 10, "quoteCount": 2, "replyCount": 5,
-                         "viewCount": 5000 * (index + 1), "bookmarkCount": 1, "last_updated": timezone.now().isoformat()}
+                         "viewCount": 5000 * (index + 1), "bookmarkCount": 1,
+                         "last_updated": timezone.now().isoformat()}
         tweet.save()
     write_snapshot(campaign, timezone.now())
     start = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=30)
@@ -69,7 +70,8 @@ def test_aggregates_equal_an_independent_count(data):
     assert selectors.accounts_by_category(campaign) == dict(Counter(first_category.values()))
     hourly = selectors.profile_timeseries(campaign, "hour")
     expected = Counter((d["hour"].isoformat(), d["account_category"]) for d in docs)
-    got = Counter({(t, c): n for c, values in hourly["series"].items() for t, n in zip(hourly["times"], values) if n})
+    got = Counter({(t, c): n for c, values in hourly["series"].items()
+                   for t, n in zip(hourly["times"], values, strict=True) if n})
     assert got == expected
     daily = selectors.profile_timeseries(campaign, "day")
     assert sum(sum(v) for v in daily["series"].values()) == len(docs)
@@ -244,8 +246,9 @@ def test_dashboard_in_headless_chromium(data, live_server, tmp_log_dir):
     assert dom.stdout.count("<canvas") == 5  # metrics, accounts, profiles, reach, sentiment
     assert 'id="chart-metrics" height=' in dom.stdout or "box-sizing: border-box" in dom.stdout, "charts not drawn"
     for name, size in (("dashboard-laptop.png", "1366,1600"), ("dashboard-phone.png", "390,1800")):
-        subprocess.run(["chromium", *flags, "--user-data-dir=" + str(shots / f"profile-{name}"), f"--window-size={size}",
-                        "--hide-scrollbars", f"--screenshot={shots / name}", url], capture_output=True, timeout=120)
+        subprocess.run(["chromium", *flags, "--user-data-dir=" + str(shots / f"profile-{name}"),
+                        f"--window-size={size}", "--hide-scrollbars", f"--screenshot={shots / name}", url],
+                       capture_output=True, timeout=120)
         assert (shots / name).stat().st_size > 10_000
 
 
@@ -277,11 +280,13 @@ OVERFLOW_CHECK = """(() => {
       const r = td.getBoundingClientRect();
       return r.width > 0 && (r.right > card.right + 1 || r.left < card.left - 1);
     }).length;
-    return {cls: table.className, overflow: Math.max(box.right - card.right, table.scrollWidth - table.parentElement.clientWidth),
+    return {cls: table.className,
+            overflow: Math.max(box.right - card.right, table.scrollWidth - table.parentElement.clientWidth),
             cellsOutside: cells, rows: table.querySelectorAll("tbody tr").length};
   });
   return {page, width: window.innerWidth, tables,
-          labels: [...new Set([...document.querySelectorAll("td[data-label]")].map((td) => getComputedStyle(td, "::before").content))]};
+          labels: [...new Set([...document.querySelectorAll("td[data-label]")]
+                                .map((td) => getComputedStyle(td, "::before").content))]};
 })()"""
 
 

@@ -130,7 +130,7 @@ def test_one_message_per_account_per_cycle_spike_once_and_a_kill_loses_nothing(d
             boundary += INTERVAL
             windows[cycle_id] = (started, boundary)
             if index == KILL_CYCLE:
-                assert wait_until(lambda: (c := cycles.get(cycle_id))["jobs_expected"] is not None
+                assert wait_until(lambda: (c := cycles.get(cycle_id))["jobs_expected"] is not None  # noqa: B023 - awaited here
                                   and c["finished"] >= c["jobs_expected"], INTERVAL, interval=0.005)
                 freeze_and_kill(process)
                 killed_state = cycles.get(cycle_id)["state"]
@@ -165,7 +165,8 @@ def test_one_message_per_account_per_cycle_spike_once_and_a_kill_loses_nothing(d
     # alerted inside the frequency window drops out of its message).
     several = sorted(i["username"] for i in queue if i["run_batch"] == burst and len(i.get("engagements", [])) > 1)
     batched = sorted(HANDLE.search(m["text"]).group(1) for m in messages["slack"]
-                     if re.search(r"engaged with \d tweets", m["text"]) and windows[burst][0] <= m["at"] < windows[burst][1])
+                     if re.search(r"engaged with \d tweets", m["text"])
+                     and windows[burst][0] <= m["at"] < windows[burst][1])
     assert len(several) >= 3 and batched == several, (several, batched)
     spikes = [m for m in messages["slack"] if m["text"].startswith("Engagement spike")]
     assert len(spikes) == 1 and windows[burst][0] <= spikes[0]["at"] < windows[burst][1], spikes

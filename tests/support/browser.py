@@ -6,6 +6,7 @@ its answers to fd 4, each a JSON text ended by a NUL byte.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -110,10 +111,8 @@ class Page:
             handle.write(base64.b64decode(data))
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # it may be gone already
             self.call("Browser.close", session=False)
-        except Exception:  # noqa: BLE001 - it may be gone already
-            pass
         for fd in (self._to_browser_w, self._from_browser_r):
             os.close(fd)
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -69,10 +70,8 @@ class ManagedProcess:
 
     def signal_group(self, sig: int) -> None:
         if self.running:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
 
     def kill(self) -> None:
         """kill -9 the whole process group (a crash, not a shutdown)."""

@@ -4,11 +4,24 @@ import pytest
 
 from xapi import UsageContext, get_client
 from xapi import errors
-from xapi.pagination import iter_pages
+from xapi.pagination import is_last_page
 from socap_project import mongo
 
 MAIN = "1900000000000000101"
 PROTECTED = "1900000000000000199"
+
+
+def iter_pages(fetch, cursor: str | None = None, max_pages: int = 1000):
+    """Pages from `fetch(cursor)` until the pagination guard says stop (a whole-list read)."""
+    seen: set = set()
+    for _ in range(max_pages):
+        page = fetch(cursor)
+        yield page
+        items = len(getattr(page, "users", None) or getattr(page, "tweets", None) or [])
+        if is_last_page(items, page.has_next_page, page.next_cursor, cursor, seen):
+            return
+        seen.add(cursor)
+        cursor = page.next_cursor
 
 
 @pytest.fixture

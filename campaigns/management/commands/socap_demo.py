@@ -15,6 +15,7 @@ from campaigns.inputs import CATEGORY_KEYS, AlertPreferencesInput, CampaignInput
 from campaigns.models import Campaign
 from ingestion import importance
 from ingestion.scheduler import enqueue_metrics
+from socap_project.links import absolute
 
 DEMO_NAME = "Orbit public launch (demo)"
 
@@ -74,6 +75,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  demo clock: x{settings.SOCAP_DEMO_CLOCK_FACTOR:g} (simulated now "
                               f"{dt.datetime.fromisoformat(clock['now']):%b %d %H:%M} UTC; the launch ends, and the "
                               f"campaign completes, at {launch + dt.timedelta(days=3):%b %d %H:%M} UTC real time)")
-        site = settings.SITE_URL
-        self.stdout.write(f"  dashboard (staff): {site}/socap/campaigns/{campaign.pk}/")
-        self.stdout.write(f"  client link:       {site}/socap/c/{campaign.share_token}/")
+        self.stdout.write(f"  dashboard (staff): {absolute('dashboard:staff', campaign.pk)}")
+        self.stdout.write(f"  client link:       {absolute('dashboard:client', campaign.share_token)}")

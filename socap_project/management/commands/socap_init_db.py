@@ -17,5 +17,6 @@ class Command(BaseCommand):
             state = "created" if was_created else "exists"
             self.stdout.write(f"  {coll_name}.{index_name}: {state}")
         self.stdout.write(
-            self.style.SUCCESS(f"MongoDB indexes: {len(created)} created, {len(report) - len(created)} already present.")
+            self.style.SUCCESS(
+                f"MongoDB indexes: {len(created)} created, {len(report) - len(created)} already present.")
         )
