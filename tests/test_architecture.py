@@ -128,7 +128,8 @@ def test_the_checker_catches_a_wrong_way_import(module, source):
 @pytest.mark.parametrize("module, source", [
     ("dashboard.services", "from ingestion import engagements\n"),
     ("campaigns.admin", "from alerts.holding import release_held_slack\n"),
-    ("ingestion.tasks", "from celery import shared_task\n@shared_task\ndef t():\n    from ingestion import scheduler\n"),
+    ("ingestion.tasks",
+     "from celery import shared_task\n@shared_task\ndef t():\n    from ingestion import scheduler\n"),
 ])
 def test_the_checker_lets_the_right_way_through(module, source):
     assert not violations(module, source)
