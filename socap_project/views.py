@@ -3,10 +3,7 @@ from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
-from rest_framework.response import Response
 from rest_framework.views import APIView
-
-from socap_project import openapi
 
 from socap_project.health import run_checks
 
@@ -60,10 +57,3 @@ class HealthDescription(APIView):
     )
     def get(self, request):
         return health(request._request)
-
-
-class OpenApiView(APIView):
-    """The JSON API's OpenAPI description (for API clients with a token, and for the fuzz tests)."""
-
-    def get(self, request):
-        return Response(openapi.build())
