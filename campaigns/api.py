@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,12 +12,16 @@ from campaigns import services
 from campaigns.models import Campaign
 from campaigns.serializers import (
     CampaignCreateSerializer,
+    CampaignDeletedSerializer,
+    CampaignPageSerializer,
     CampaignPatchSerializer,
+    CampaignSerializer,
     campaign_representation,
     tweet_inputs,
 )
 from ingestion.spend_selectors import campaign_spend
 from socap_project.api import body_too_large, errors_response
+from socap_project.schema import CAMPAIGN_ID, errors
 
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000  # past this the SQL OFFSET itself overflows; nobody pages that far
@@ -36,6 +41,16 @@ def _positive_int(raw, name: str, default: int, maximum: int | None = None):
 
 
 class CampaignListView(APIView):
+    @extend_schema(
+        summary="List campaigns, newest first", operation_id="campaigns_list",
+        parameters=[
+            OpenApiParameter("status", str, enum=Campaign.Status.values),
+            OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                             description="Default 20"),
+        ],
+        responses={200: OpenApiResponse(CampaignPageSerializer, description="One page of campaigns"), **errors(400)},
+    )
     def get(self, request):
         status_filter = request.query_params.get("status")
         if status_filter and status_filter not in Campaign.Status.values:
@@ -60,6 +75,12 @@ class CampaignListView(APIView):
             }
         )
 
+    @extend_schema(
+        summary="Create a campaign (tweets resolved through the X data API)",
+        request=CampaignCreateSerializer,
+        responses={201: OpenApiResponse(CampaignSerializer, description="The campaign, active"),
+                   **errors(400, 413, 503)},
+    )
     def post(self, request):
         if (too_large := body_too_large(request)) is not None:
             return too_large
@@ -70,12 +91,19 @@ class CampaignListView(APIView):
 
 
 class CampaignDetailView(APIView):
+    @extend_schema(summary="One campaign with its tweets and API spend", parameters=[CAMPAIGN_ID],
+                   responses={200: CampaignSerializer, **errors(404)})
     def get(self, request, campaign_id: int):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         body = campaign_representation(campaign)
         body["spend"] = campaign_spend(campaign)  # staff/integrators only: the client page never shows it
         return Response(body)
 
+    @extend_schema(
+        summary="Change a campaign (all or nothing)", parameters=[CAMPAIGN_ID], request=CampaignPatchSerializer,
+        responses={200: OpenApiResponse(CampaignSerializer, description="The changed campaign"),
+                   **errors(400, 404, 413, 503)},
+    )
     def patch(self, request, campaign_id: int):
         if (too_large := body_too_large(request)) is not None:
             return too_large
@@ -103,6 +131,9 @@ class CampaignDetailView(APIView):
         campaign.refresh_from_db()
         return Response(campaign_representation(campaign))
 
+    @extend_schema(summary="Delete a campaign and its MongoDB documents", parameters=[CAMPAIGN_ID],
+                   responses={200: OpenApiResponse(CampaignDeletedSerializer, description="What was removed"),
+                              **errors(404)})
     def delete(self, request, campaign_id: int):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         removed = services.delete_campaign(campaign)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from campaigns.inputs import (
@@ -10,7 +11,7 @@ from campaigns.inputs import (
     CampaignInput,
     TweetInput,
 )
-from campaigns.models import Campaign
+from campaigns.models import Campaign, TrackedTweet
 from campaigns.selectors import alert_warnings, slack_status
 from socap_project.links import absolute
 
@@ -129,14 +130,34 @@ def tweet_inputs(data: dict) -> list[TweetInput]:
     ]
 
 
+@extend_schema_serializer(component_name="AddTweets")
+class _AddTweetsSerializer(StrictSerializer):
+    maintweets = _tweet_list()
+    influencer_twts = _tweet_list()
+    investor_twts = _tweet_list()
+
+
+# These objects are checked in CampaignPatchSerializer.validate_<field> (partially, for alert
+# preferences); the annotation gives the OpenAPI document their shape instead of "any object".
+@extend_schema_field(AlertPreferencesSerializer)
+class _AlertPreferencesChangesField(serializers.DictField):
+    pass
+
+
+@extend_schema_field(_AddTweetsSerializer)
+class _AddTweetsField(serializers.DictField):
+    pass
+
+
 class CampaignPatchSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=["active", "paused"], required=False)
     launch_name = StrictCharField(max_length=200, required=False, allow_blank=True)
-    alert_preferences = serializers.DictField(required=False)
+    alert_preferences = _AlertPreferencesChangesField(
+        required=False, help_text="Only the preferences given change; the others keep their values.")
     monitor_window = serializers.DictField(required=False)
     cpm_usd = StrictFloatField(required=False)
     credit_budget = StrictIntegerField(required=False, allow_null=True)  # null removes the limit
-    add_tweets = serializers.DictField(required=False)
+    add_tweets = _AddTweetsField(required=False)
     remove_tweet_ids = serializers.ListField(child=StrictCharField(max_length=32), required=False,
                                              max_length=500)
 
@@ -155,12 +176,6 @@ class CampaignPatchSerializer(StrictSerializer):
         serializer = _AddTweetsSerializer(data=value)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
-
-
-class _AddTweetsSerializer(StrictSerializer):
-    maintweets = _tweet_list()
-    influencer_twts = _tweet_list()
-    investor_twts = _tweet_list()
 
 
 def campaign_representation(campaign: Campaign, *, with_tweets: bool = True) -> dict:
@@ -212,3 +227,72 @@ def campaign_representation(campaign: Campaign, *, with_tweets: bool = True) -> 
             for t in campaign.tweets.all()
         ]
     return body
+
+
+# Response shapes, for the OpenAPI document only: the bodies are built by campaign_representation
+# above and the views, so these describe them and validate nothing.
+
+
+class CampaignWarningSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    code = serializers.CharField(help_text="slack_waiting_for_webhook, slack_default_webhook or slack_disabled")
+    message = serializers.CharField()
+
+
+class CampaignAlertPreferencesSerializer(serializers.Serializer):
+    importance_threshold = serializers.FloatField()
+    category_thresholds = serializers.DictField(child=serializers.FloatField())
+    action_thresholds = serializers.DictField(child=serializers.FloatField())
+    channels = serializers.ListField(child=serializers.CharField())
+    slack_webhook_configured = serializers.BooleanField()
+    slack_status = serializers.CharField(
+        help_text="webhook, default_webhook, waiting_for_webhook, disabled or not_used")
+    extra_recipients = serializers.ListField(child=serializers.CharField())
+    frequency_window_minutes = serializers.IntegerField()
+    alert_spacing_minutes = serializers.IntegerField()
+    spike_factor = serializers.FloatField()
+    spike_min_engagements = serializers.IntegerField()
+    negative_sentiment_threshold = serializers.FloatField()
+    disabled_channels = serializers.DictField(child=serializers.CharField(), help_text="channel -> why it stopped")
+
+
+class CampaignTweetSerializer(serializers.Serializer):
+    tweet_id = serializers.CharField()
+    url = serializers.CharField()
+    category = serializers.ChoiceField(choices=TrackedTweet.Category.choices)
+    author_name = serializers.CharField()
+    author_username = serializers.CharField()
+    metrics = serializers.DictField(help_text="The counts X reported at the last poll")
+
+
+class CampaignSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    launch_name = serializers.CharField()
+    client_info = ClientInfoSerializer()
+    status = serializers.ChoiceField(choices=Campaign.Status.choices)
+    monitor_window = MonitorWindowSerializer()
+    alert_preferences = CampaignAlertPreferencesSerializer()
+    cpm_usd = serializers.FloatField()
+    credit_budget = serializers.IntegerField(allow_null=True)
+    share_url = serializers.CharField(help_text="The client link, on SOCAP_SITE_URL")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    tweet_count = serializers.IntegerField()
+    warnings = CampaignWarningSerializer(many=True)
+    tweets = CampaignTweetSerializer(many=True, required=False, help_text="Not in list pages")
+    spend = serializers.DictField(required=False, help_text=(
+        "GET of one campaign only: requests, credits and dollars per job type and hour, projection to the "
+        "window's end, budget and blocked_reason"))
+
+
+class CampaignPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    results = CampaignSerializer(many=True)
+
+
+class CampaignDeletedSerializer(serializers.Serializer):
+    deleted = serializers.IntegerField(help_text="The campaign's id")
+    mongo_documents_removed = serializers.DictField(child=serializers.IntegerField(), help_text="Per collection")

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
 from dashboard import insight_selectors, selectors
+from dashboard.serializers import (
+    AccountTimelineSerializer,
+    DashboardSerializer,
+    EngagementPageSerializer,
+    RankingsSerializer,
+    ReachSerializer,
+    SentimentSerializer,
+    SeriesSerializer,
+)
 from socap_project.api import errors_response
+from socap_project.schema import CAMPAIGN_ID, errors
+
+GRANULARITY = OpenApiParameter("granularity", str, enum=["hour", "day"], description="Bucket size (default hour).")
 
 
 def _granularity(request):
@@ -22,6 +35,8 @@ class _CampaignView(APIView):
 
 
 class DashboardView(_CampaignView):
+    @extend_schema(summary="Summary, categories, latest engagers and per-tweet state", parameters=[CAMPAIGN_ID],
+                   responses={200: DashboardSerializer, **errors(404)})
     def get(self, request, campaign_id: int):
         campaign = self.campaign(campaign_id)
         latest = selectors.cached(campaign, "latest-json", lambda: [
@@ -45,6 +60,7 @@ class DashboardView(_CampaignView):
 class _SeriesView(_CampaignView):
     selector = None  # selectors.metrics_series or selectors.profile_timeseries
 
+    @extend_schema(parameters=[CAMPAIGN_ID, GRANULARITY], responses={200: SeriesSerializer, **errors(400, 404)})
     def get(self, request, campaign_id: int):
         campaign = self.campaign(campaign_id)
         granularity = _granularity(request)
@@ -53,15 +69,33 @@ class _SeriesView(_CampaignView):
         return Response(type(self).selector(campaign, granularity))
 
 
+@extend_schema_view(get=extend_schema(summary="Metric series"))
 class MetricsView(_SeriesView):
     selector = staticmethod(selectors.metrics_series)
 
 
+@extend_schema_view(get=extend_schema(summary="Engagers per category over time"))
 class ProfileTimeseriesView(_SeriesView):
     selector = staticmethod(selectors.profile_timeseries)
 
 
 class EngagementsView(_CampaignView):
+    @extend_schema(
+        summary="Engagements, keyset-paginated",
+        parameters=[
+            CAMPAIGN_ID,
+            OpenApiParameter("sort", str, enum=["timestamp", "time", "importance_score", "importance"],
+                             description="Default timestamp (the order SOCAP stored them, newest first)"),
+            OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": 200}, description="Default 50"),
+            OpenApiParameter("cursor", str, description="`next_cursor` of the previous page (same sort)"),
+            OpenApiParameter("category", str, enum=list(selectors.ACCOUNT_CATEGORIES)),
+            OpenApiParameter("action_type", str, enum=list(selectors.ACTIONS)),
+            OpenApiParameter("tweet_category", str, enum=list(selectors.TWEET_CATEGORIES)),
+            OpenApiParameter("sentiment", str, enum=list(insight_selectors.SENTIMENTS),
+                             description="VADER label of replies and quotes"),
+        ],
+        responses={200: EngagementPageSerializer, **errors(400, 404)},
+    )
     def get(self, request, campaign_id: int):
         campaign = self.campaign(campaign_id)
         params = request.query_params
@@ -81,6 +115,11 @@ class EngagementsView(_CampaignView):
 
 
 class AccountTimelineView(_CampaignView):
+    @extend_schema(
+        summary="Every engagement of one account",
+        parameters=[CAMPAIGN_ID, OpenApiParameter("user_id", str, OpenApiParameter.PATH, pattern=r"^[0-9]{1,20}$")],
+        responses={200: AccountTimelineSerializer, **errors(404)},
+    )
     def get(self, request, campaign_id: int, user_id: str):
         campaign = self.campaign(campaign_id)
         timeline = selectors.account_timeline(campaign, user_id)
@@ -93,6 +132,7 @@ class AccountTimelineView(_CampaignView):
 class _OverTimeView(_CampaignView):
     """A per-hour or per-day series from the campaign's hourly buckets; subclasses shape the body."""
 
+    @extend_schema(parameters=[CAMPAIGN_ID, GRANULARITY])
     def get(self, request, campaign_id: int):
         campaign = self.campaign(campaign_id)
         granularity = _granularity(request)
@@ -102,6 +142,9 @@ class _OverTimeView(_CampaignView):
         return Response({"granularity": granularity, "times": series["times"], **self.body(campaign, series)})
 
 
+@extend_schema_view(get=extend_schema(
+    summary="Potential reach and impressions: totals, per tweet category and tweet, over time",
+    responses={200: ReachSerializer, **errors(400, 404)}))
 class ReachView(_OverTimeView):
     """Potential reach and impressions: totals, per tweet category and tweet, and per hour or day."""
 
@@ -111,6 +154,8 @@ class ReachView(_OverTimeView):
                            ("reach", "impressions", "cumulative_reach", "cumulative_impressions")}}
 
 
+@extend_schema_view(get=extend_schema(
+    summary="Sentiment mix of replies and quotes over time", responses={200: SentimentSerializer, **errors(400, 404)}))
 class SentimentView(_OverTimeView):
     """The sentiment mix of replies and quotes per hour or day (VADER lexicon labels)."""
 
@@ -123,6 +168,16 @@ class SentimentView(_OverTimeView):
 class RankingsView(_CampaignView):
     """Top-25 tables, one entry per account: ?ranking=important|reach|engaged|first_movers|texts (default all)."""
 
+    @extend_schema(
+        summary="Top-25 rankings, one entry per account",
+        parameters=[
+            CAMPAIGN_ID,
+            OpenApiParameter("ranking", str, enum=list(insight_selectors.RANKINGS),
+                             description="One table (default: all)"),
+            OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": insight_selectors.TOP}),
+        ],
+        responses={200: RankingsSerializer, **errors(400, 404)},
+    )
     def get(self, request, campaign_id: int):
         campaign = self.campaign(campaign_id)
         params = request.query_params

@@ -6,6 +6,7 @@ import hmac
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -13,7 +14,15 @@ from rest_framework.views import APIView
 
 from campaigns.models import Campaign
 from ingestion import scheduler, selectors, spend_selectors
+from ingestion.serializers import (
+    QueueStatusSerializer,
+    RunRequestSerializer,
+    RunResultSerializer,
+    TriggerResultSerializer,
+    WorkerStatusSerializer,
+)
 from socap_project.api import errors_response
+from socap_project.schema import errors
 
 TRIGGER_HEADER = "X-SOCAP-Trigger-Secret"
 
@@ -24,6 +33,11 @@ class TriggerView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        summary="Fan out now (external schedulers); once per poll interval", request=None,
+        parameters=[OpenApiParameter(TRIGGER_HEADER, str, OpenApiParameter.HEADER, required=True)],
+        responses={202: TriggerResultSerializer, **errors(403, 503, public=True)},
+    )
     def post(self, request):
         expected = settings.SOCAP_TRIGGER_SECRET
         given = request.headers.get(TRIGGER_HEADER, "")
@@ -41,6 +55,8 @@ class TriggerView(APIView):
 class RunView(APIView):
     """Run one campaign, or one tweet of it, now (staff)."""
 
+    @extend_schema(summary="Poll one campaign (or one tweet of it) now", request=RunRequestSerializer,
+                   responses={202: RunResultSerializer, **errors(400, 404)})
     def post(self, request):
         if not request.user.is_staff:
             return errors_response({"detail": ["Staff only."]}, status.HTTP_403_FORBIDDEN)
@@ -62,6 +78,9 @@ class RunView(APIView):
 
 
 class StatusView(APIView):
+    @extend_schema(summary="Worker state per job type",
+                   parameters=[OpenApiParameter("campaign_id", {"type": "integer", "minimum": 1})],
+                   responses={200: WorkerStatusSerializer, **errors(400)})
     def get(self, request):
         campaign_id = request.query_params.get("campaign_id")
         body = selectors.worker_status(campaign_id)
@@ -70,5 +89,6 @@ class StatusView(APIView):
 
 
 class QueueView(APIView):
+    @extend_schema(summary="Queue lengths", responses={200: QueueStatusSerializer, **errors()})
     def get(self, request):
         return Response(selectors.queue_status())

@@ -8,6 +8,8 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,9 +17,20 @@ from campaigns.models import Campaign
 from reports.pdf import PdfUnavailable, report_pdf
 from reports.selectors import CSV_TABLES, csv_rows, report_for
 from ingestion.classifier import CATEGORY_LABELS
+from socap_project.schema import CAMPAIGN_ID, errors
 
 
 class ReportApiView(APIView):
+    @extend_schema(
+        summary="The final report (frozen at completion) or the live one", parameters=[CAMPAIGN_ID],
+        responses={200: inline_serializer("CampaignReport", {
+            "campaign_id": serializers.IntegerField(),
+            "status": serializers.CharField(),
+            "frozen": serializers.BooleanField(help_text="false: a live preview before completion"),
+            "report": serializers.DictField(help_text="Totals, unique accounts, earned media, reach, rankings, "
+                                                      "metric snapshots and API usage (reports/builder.py)"),
+        }), **errors(404)},
+    )
     def get(self, request, campaign_id: int):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         report, frozen = report_for(campaign)

@@ -12,12 +12,13 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
 from campaigns.models import Campaign, TrackedTweet
-from socap_project import mongo, openapi
+from socap_project import mongo
 from tests.ingestion.helpers import tiny_campaign
 from tests.reliability import ledger
+from tests.support.openapi import served_document
 
 EXAMPLES = 100 if os.environ.get("SOCAP_LONG_TESTS") else 12
-schema = schemathesis.openapi.from_dict(openapi.build())
+schema = schemathesis.openapi.from_dict(served_document())
 schema.app = get_wsgi_application()
 
 
