@@ -7,7 +7,6 @@ statuses here with `errors(...)`.
 
 from __future__ import annotations
 
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
@@ -39,12 +38,3 @@ def errors(*codes: int, public: bool = False) -> dict[int, OpenApiResponse]:
 
 # Ids start at 1; a path converter alone would say any integer.
 CAMPAIGN_ID = OpenApiParameter("campaign_id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH)
-
-
-def add_health_endpoint(endpoints: list, **kwargs) -> list:
-    """drf-spectacular only sees DRF views; /socap/health stays a plain Django view (its 405s and
-    its anonymous access are not DRF's), so its description stands in for it in the document."""
-    from socap_project.views import HealthDescription
-
-    path = reverse("health")
-    return [*endpoints, (path, path.lstrip("/"), "GET", HealthDescription.as_view())]

@@ -272,7 +272,7 @@ SPECTACULAR_SETTINGS = {
     # No serializer here serves both POST and PATCH, so a "Patched" copy would only add noise.
     "COMPONENT_SPLIT_PATCH": False,
     # /socap/health is a plain Django view (public, no DRF auth); the hook describes it too.
-    "PREPROCESSING_HOOKS": ["socap_project.schema.add_health_endpoint"],
+    "PREPROCESSING_HOOKS": ["socap_project.views.add_health_endpoint"],
 }
 SOCAP_MAX_API_BODY_BYTES = env_int("SOCAP_MAX_API_BODY_BYTES", 256 * 1024)
 

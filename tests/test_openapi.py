@@ -84,7 +84,7 @@ def test_every_api_route_is_described_with_its_statuses():
     operations = documented(served_document())
     routes = api_routes()
     assert len(routes) >= 15
-    # /socap/health is a plain Django view, described through socap_project.schema.add_health_endpoint.
+    # /socap/health is a plain Django view, described through socap_project.views.add_health_endpoint.
     assert set(operations) == routes | {("get", "/socap/health")}
     for key, statuses in STATUSES.items():
         assert statuses <= {int(code) for code in operations[key]["responses"]}, key
