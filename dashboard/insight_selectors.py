@@ -12,7 +12,7 @@ from campaigns.models import Campaign
 from dashboard import paging
 from dashboard.selectors import (BEFORE_MONITORING, TWEET_CATEGORIES, BadParameter, _bucket_start, cached,
                                  campaign_stats)
-from ingestion import importance
+from ingestion import engagement_selectors, importance
 from ingestion.engagements import last_seq
 from ingestion.sentiment import LABELS as SENTIMENTS
 from socap_project import mongo
@@ -111,9 +111,7 @@ def _accounts_by(campaign: Campaign, score_field: str, histogram: str, limit: in
 
 def _with_followed_by(rows: list[dict]) -> list[dict]:
     """Name the important people behind each score: one `$in` lookup of at most 25 accounts."""
-    found = {doc["user_id"]: importance.top_followers(doc.get("followers"))
-             for doc in mongo.collection(mongo.FOLLOWING_INDEX).find(
-                 {"user_id": {"$in": [row["user_id"] for row in rows]}}, {"_id": 0, "user_id": 1, "followers": 1})}
+    found = engagement_selectors.top_followers_of([row["user_id"] for row in rows])
     return [{**row, "followed_by": found.get(row["user_id"], [])} for row in rows]
 
 

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from campaigns.models import Campaign
 from dashboard import paging
 from dashboard.services import current_version
+from ingestion import engagement_selectors
 from ingestion.engagements import last_seq, reply_count
 from ingestion.sentiment import LABELS as SENTIMENTS
 from socap_project import mongo
@@ -87,8 +88,7 @@ def metrics_series(campaign: Campaign, granularity: str) -> dict:
 
     def compute():
         points: dict[dt.datetime, dict] = {}
-        for snap in mongo.collection(mongo.METRIC_SNAPSHOTS).find(
-                {"campaign_id": campaign.mongo_id}).sort("snapshot_time", mongo.ASCENDING):
+        for snap in engagement_selectors.metric_snapshots(campaign.mongo_id):
             points[_bucket_start(snap["snapshot_time"], granularity)] = snap
         times = sorted(points)
         series = {
@@ -141,7 +141,7 @@ def tweet_rows(campaign: Campaign, include_state: bool) -> list[dict]:
     stats = campaign_stats(campaign)
     reach, impressions = stats.get("reach_by_tweet") or {}, stats.get("impressions_by_tweet") or {}
     states: dict[str, dict] = defaultdict(dict)
-    for state in mongo.collection(mongo.WORKER_STATE).find({"campaign_id": campaign.mongo_id}):
+    for state in engagement_selectors.worker_states(campaign.mongo_id):
         states[state["tweet_id"]][state["job_type"]] = state
     rows = []
     for tweet in campaign.tweets.all():
@@ -230,11 +230,10 @@ def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25,
     # are checked here on what the closed window returns. (A `hint` made the embedded engine
     # scan the whole index prefix, so none is given.)
     queried = min(shares, key=shares.get) if shares and order == "seq" else None
-    base = {"campaign_id": campaign.mongo_id, **({queried: filters[queried]} if queried else {})}
-    coll = mongo.collection(mongo.ENGAGEMENTS)
+    match = {queried: filters[queried]} if queried else {}
 
     def find(window: dict) -> list[dict]:
-        return [doc for doc in coll.find({**base, **window})
+        return [doc for doc in engagement_selectors.in_window(campaign.mongo_id, window, match)
                 if all(doc.get(field) == value for field, value in filters.items())]
 
     need = limit + 1
@@ -252,15 +251,13 @@ def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25,
 
 def all_engagements(campaign: Campaign, batch: int = 2000):
     """Every engagement in the order stored, read in closed windows of `batch` sequence numbers."""
-    coll = mongo.collection(mongo.ENGAGEMENTS)
     for low in range(1, last_seq(campaign.mongo_id) + 1, batch):
-        window = list(coll.find({"campaign_id": campaign.mongo_id, "seq": {"$gte": low, "$lt": low + batch}}))
+        window = engagement_selectors.seq_range(campaign.mongo_id, low, low + batch)
         yield from sorted(window, key=lambda doc: doc["seq"])
 
 
 def account_timeline(campaign: Campaign, user_id: str) -> list[dict]:
-    return list(mongo.collection(mongo.ENGAGEMENTS).find(
-        {"campaign_id": campaign.mongo_id, "user_id": user_id}).sort("timestamp", mongo.ASCENDING))
+    return engagement_selectors.account_engagements(campaign.mongo_id, user_id)
 
 
 def public_engagement(doc: dict) -> dict:

@@ -1,0 +1,51 @@
+"""Reads of ingestion's collections for the other apps (dashboard, reports, alert planning).
+
+Ingestion owns the engagements and their bookkeeping (counters, metric
+snapshots, worker state, API usage, the following index); the other apps read
+them here instead of querying the collections. Each read is bounded as
+docs/scale.md asks of request-time reads: an equality-prefix index lookup or a
+closed window the caller chose.
+"""
+
+from __future__ import annotations
+
+from ingestion import importance
+from socap_project import mongo
+
+
+def in_window(campaign_id: str, window: dict, match: dict | None = None) -> list[dict]:
+    """Engagements in a closed window of `seq` (or of importance and `seq`) as dashboard/paging.py builds it.
+
+    `match` names at most one more field, so the planner walks that field's (campaign_id, field, seq) index.
+    """
+    return list(mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": campaign_id, **(match or {}), **window}))
+
+
+def seq_range(campaign_id: str, low: int, high: int) -> list[dict]:
+    """Engagements numbered low <= seq < high, unordered: one batch of an export or a rebuild."""
+    return list(mongo.collection(mongo.ENGAGEMENTS).find(
+        {"campaign_id": campaign_id, "seq": {"$gte": low, "$lt": high}}))
+
+
+def account_engagements(campaign_id: str, user_id: str) -> list[dict]:
+    """One account's engagements of the campaign, oldest first."""
+    return list(mongo.collection(mongo.ENGAGEMENTS).find(
+        {"campaign_id": campaign_id, "user_id": user_id}).sort("timestamp", mongo.ASCENDING))
+
+
+def metric_snapshots(campaign_id: str) -> list[dict]:
+    """The campaign's hourly metric snapshots, oldest first (one per hour of the window)."""
+    return list(mongo.collection(mongo.METRIC_SNAPSHOTS).find(
+        {"campaign_id": campaign_id}, {"_id": 0, "campaign_id": 0}).sort("snapshot_time", mongo.ASCENDING))
+
+
+def worker_states(campaign_id: str) -> list[dict]:
+    """The campaign's job states, one per tweet and job type."""
+    return list(mongo.collection(mongo.WORKER_STATE).find({"campaign_id": campaign_id}))
+
+
+def top_followers_of(user_ids: list[str]) -> dict[str, list[dict]]:
+    """The heaviest important followers of each account known to the following index (one `$in` lookup)."""
+    return {doc["user_id"]: importance.top_followers(doc.get("followers"))
+            for doc in mongo.collection(mongo.FOLLOWING_INDEX).find(
+                {"user_id": {"$in": user_ids}}, {"_id": 0, "user_id": 1, "followers": 1})}
