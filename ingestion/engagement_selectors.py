@@ -27,10 +27,22 @@ def seq_range(campaign_id: str, low: int, high: int) -> list[dict]:
         {"campaign_id": campaign_id, "seq": {"$gte": low, "$lt": high}}))
 
 
+def cycle_window(campaign_id: str, seq_from: int, seq_to: int, fields: dict) -> list[dict]:
+    """A poll cycle's new engagements, the window (seq_from, seq_to] its alert plan fixed."""
+    return list(mongo.collection(mongo.ENGAGEMENTS).find(
+        {"campaign_id": campaign_id, "seq": {"$gt": seq_from, "$lte": seq_to}}, fields))
+
+
 def account_engagements(campaign_id: str, user_id: str) -> list[dict]:
     """One account's engagements of the campaign, oldest first."""
     return list(mongo.collection(mongo.ENGAGEMENTS).find(
         {"campaign_id": campaign_id, "user_id": user_id}).sort("timestamp", mongo.ASCENDING))
+
+
+def alert_seq(campaign_id: str) -> int:
+    """The last sequence number alert planning has taken into a cycle's window (0 before the first plan)."""
+    counter = mongo.collection(mongo.COUNTERS).find_one({"_id": campaign_id}, {"alert_seq": 1}) or {}
+    return int(counter.get("alert_seq") or 0)
 
 
 def metric_snapshots(campaign_id: str) -> list[dict]:
