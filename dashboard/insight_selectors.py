@@ -94,7 +94,7 @@ def _account_row(row: dict) -> dict:
             "engagements": row.get("engagements") or 0, "tweets": row.get("tweets") or []}
 
 
-def _accounts_by(campaign: Campaign, score_field: str, histogram: str, limit: int) -> list[dict]:
+def account_rows(campaign: Campaign, score_field: str, histogram: str, limit: int) -> list[dict]:
     """Top account rows by a score kept in a histogram: closed windows, never a sort over the campaign."""
     stats = campaign_stats(campaign)
     top_seq = last_seq(campaign.mongo_id)
@@ -103,10 +103,14 @@ def _accounts_by(campaign: Campaign, score_field: str, histogram: str, limit: in
     def find(window: dict) -> list[dict]:
         return list(accounts.find({"campaign_id": campaign.mongo_id, **window}))
 
-    rows = paging.by_score(find, histogram=stats.get(histogram) or {}, need=limit, top_seq=top_seq,
+    return paging.by_score(find, histogram=stats.get(histogram) or {}, need=limit, top_seq=top_seq,
                            score_field=score_field, seq_field="first_seq",
                            density=stats.get("accounts", 0) / max(top_seq, 1))
-    return [_account_row(row) for row in rows if row.get(score_field)]
+
+
+def _accounts_by(campaign: Campaign, score_field: str, histogram: str, limit: int) -> list[dict]:
+    return [_account_row(row) for row in account_rows(campaign, score_field, histogram, limit)
+            if row.get(score_field)]
 
 
 def _with_followed_by(rows: list[dict]) -> list[dict]:

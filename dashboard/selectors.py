@@ -48,6 +48,19 @@ def campaign_stats(campaign: Campaign) -> dict:
     return mongo.collection(mongo.CAMPAIGN_STATS).find_one({"_id": campaign.mongo_id}) or {}
 
 
+def hourly_rollups(campaign: Campaign) -> list[dict]:
+    """The campaign's engagement rollups, one row per hour (and one for the hour-less backfill)."""
+    return list(mongo.collection(mongo.ENGAGEMENT_ROLLUPS).find({"campaign_id": campaign.mongo_id}))
+
+
+def collected_per_tweet(campaign: Campaign) -> dict[str, dict[str, int]]:
+    """Engagements collected per tweet and action, from the counts kept at write time."""
+    collected: dict[str, dict[str, int]] = {}
+    for row in mongo.collection(mongo.TWEET_COUNTS).find({"campaign_id": campaign.mongo_id}):
+        collected.setdefault(row["tweet_id"], {})[row["action_type"]] = row["count"]
+    return collected
+
+
 def important_accounts(stats: dict, threshold: float) -> int:
     """Accounts whose best importance reaches the threshold, from the score histogram."""
     return sum(count for key, count in (stats.get("account_hist") or {}).items()
@@ -115,7 +128,7 @@ def profile_timeseries(campaign: Campaign, granularity: str) -> dict:
     def compute():
         grid: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         times = set()
-        for row in mongo.collection(mongo.ENGAGEMENT_ROLLUPS).find({"campaign_id": campaign.mongo_id}):
+        for row in hourly_rollups(campaign):
             hour = row["hour"]
             bucket = BEFORE_MONITORING if hour is None else _bucket_start(hour, granularity).isoformat()
             for category, count in (row.get("by_account_category") or {}).items():
@@ -135,9 +148,7 @@ def profile_timeseries(campaign: Campaign, granularity: str) -> dict:
 
 # -- tables ------------------------------------------------------------------------
 def tweet_rows(campaign: Campaign, include_state: bool) -> list[dict]:
-    collected: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in mongo.collection(mongo.TWEET_COUNTS).find({"campaign_id": campaign.mongo_id}):
-        collected[row["tweet_id"]][row["action_type"]] = row["count"]
+    collected = collected_per_tweet(campaign)
     stats = campaign_stats(campaign)
     reach, impressions = stats.get("reach_by_tweet") or {}, stats.get("impressions_by_tweet") or {}
     states: dict[str, dict] = defaultdict(dict)
@@ -152,7 +163,7 @@ def tweet_rows(campaign: Campaign, include_state: bool) -> list[dict]:
             "tweet": tweet,
             "reported": {a: int(metrics.get(SOURCE[m], 0) or 0) for a, m in
                          (("retweet", "retweets"), ("reply", "replies"), ("quote", "quotes"))},
-            "collected": {a: collected[tweet.tweet_id].get(a, 0) for a in ACTIONS},
+            "collected": {a: collected.get(tweet.tweet_id, {}).get(a, 0) for a in ACTIONS},
             "reach": reach.get(tweet.tweet_id, 0), "impressions": impressions.get(tweet.tweet_id, 0),
             "last_polled": max(polled) if polled else None,
             "problems": [f"{job}: {s['last_error']}" for job, s in job_states.items() if s.get("last_error")]

@@ -39,6 +39,13 @@ def account_engagements(campaign_id: str, user_id: str) -> list[dict]:
         {"campaign_id": campaign_id, "user_id": user_id}).sort("timestamp", mongo.ASCENDING))
 
 
+def actions_of(campaign_id: str, user_ids: list[str]) -> list[dict]:
+    """Tweet category, action and time of every engagement of a few accounts (one `$in` lookup)."""
+    return list(mongo.collection(mongo.ENGAGEMENTS).find(
+        {"campaign_id": campaign_id, "user_id": {"$in": user_ids}},
+        {"user_id": 1, "tweet_category": 1, "action_type": 1, "timestamp": 1}))
+
+
 def alert_seq(campaign_id: str) -> int:
     """The last sequence number alert planning has taken into a cycle's window (0 before the first plan)."""
     counter = mongo.collection(mongo.COUNTERS).find_one({"_id": campaign_id}, {"alert_seq": 1}) or {}
@@ -54,6 +61,15 @@ def metric_snapshots(campaign_id: str) -> list[dict]:
 def worker_states(campaign_id: str) -> list[dict]:
     """The campaign's job states, one per tweet and job type."""
     return list(mongo.collection(mongo.WORKER_STATE).find({"campaign_id": campaign_id}))
+
+
+def api_usage(campaign_id: str) -> dict:
+    """Requests made and credits spent for the campaign, from the per-request usage log."""
+    rows = list(mongo.collection(mongo.API_USAGE).aggregate([
+        {"$match": {"campaign_id": campaign_id}},
+        {"$group": {"_id": None, "requests": {"$sum": 1}, "credits": {"$sum": "$credits"}}},
+    ]))
+    return {"requests": rows[0]["requests"] if rows else 0, "credits": rows[0]["credits"] if rows else 0}
 
 
 def top_followers_of(user_ids: list[str]) -> dict[str, list[dict]]:
