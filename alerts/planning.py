@@ -33,8 +33,7 @@ from django.utils import timezone
 from alerts import spikes
 from alerts.queueing import queue_for_run
 from campaigns.models import Campaign
-from ingestion import cycles
-from socap_project import mongo
+from ingestion import cycles, engagement_selectors, engagement_services
 
 log = logging.getLogger(__name__)
 # What planning needs of an engagement (rules, message, spike).
@@ -51,10 +50,6 @@ class CyclePlan:
     spike: bool = False
 
 
-def _counters():
-    return mongo.collection(mongo.COUNTERS)
-
-
 def send_by(cycle: dict) -> dt.datetime:
     """Alerts of a cycle go out before the next fan-out, with one sender tick to spare."""
     margin = min(60.0, settings.SOCAP_POLL_INTERVAL_SECONDS / 5)
@@ -62,41 +57,27 @@ def send_by(cycle: dict) -> dt.datetime:
 
 
 def _claim(campaign_id: str, owner: str, now: dt.datetime) -> dict | None:
-    _counters().update_one({"_id": campaign_id}, {"$setOnInsert": {"seq": 0}}, upsert=True)
-    return _counters().find_one_and_update(
-        {"_id": campaign_id, "$or": [{"planner_until": None}, {"planner_until": {"$lt": now}}]},
-        {"$set": {"planner_owner": owner,
-                  "planner_until": now + dt.timedelta(seconds=settings.SOCAP_ALERT_CLAIM_SECONDS)}},
-        return_document=mongo.ReturnDocument.AFTER,
-    )
+    return engagement_services.claim_planner(
+        campaign_id, owner, now, now + dt.timedelta(seconds=settings.SOCAP_ALERT_CLAIM_SECONDS))
 
 
 def _fix_window(cycle: dict, owner: str) -> tuple[int, int]:
     if cycle["seq_to"] is not None:
         return cycle["seq_from"], cycle["seq_to"]  # fixed by a planner that died: the same window again
-    campaign_id = cycle["campaign_id"]
-    counter = _counters().find_one({"_id": campaign_id}) or {}
-    start = int(counter.get("alert_seq") or 0)
-    end = max(start, int(counter.get("seq") or 0))
-    mongo.collection(mongo.POLL_CYCLES).update_one({"_id": cycle["_id"]},
-                                                   {"$set": {"seq_from": start, "seq_to": end}})
-    _counters().update_one({"_id": campaign_id, "planner_owner": owner}, {"$max": {"alert_seq": end}})
-    return start, end
+    return engagement_services.fix_window(cycle, owner)
 
 
 def _plan_one(campaign: Campaign, cycle_id: str, owner: str) -> CyclePlan:
     cycle = cycles.get(cycle_id)
     if cycle is None or cycle["state"] == cycles.PLANNED:
         return CyclePlan("already_planned")
-    _counters().update_one({"_id": campaign.mongo_id, "planner_owner": owner}, {"$set": {"planner_cycle": cycle_id}})
+    engagement_services.planning_cycle(campaign.mongo_id, owner, cycle_id)
     start, end = _fix_window(cycle, owner)
-    docs = list(mongo.collection(mongo.ENGAGEMENTS).find(
-        {"campaign_id": campaign.mongo_id, "seq": {"$gt": start, "$lte": end}}, FIELDS))
+    docs = engagement_selectors.cycle_window(campaign.mongo_id, start, end, FIELDS)
     queued = queue_for_run(campaign, docs, cycle_id, send_by=send_by(cycle))
     spike = spikes.evaluate(campaign, cycle, docs)
     cycles.mark_planned(cycle_id, found=len(docs), spike=spike is not None)
-    _counters().update_one({"_id": campaign.mongo_id, "planner_owner": owner, "planner_cycle": cycle_id},
-                           {"$unset": {"planner_cycle": ""}})
+    engagement_services.cycle_planned(campaign.mongo_id, owner, cycle_id)
     log.info("cycle %s: %d new engagements (seq %d..%d], %d alerts queued%s", cycle_id, len(docs), start, end,
              queued, ", spike" if spike else "")
     return CyclePlan("planned", found=len(docs), queued=queued, spike=spike is not None)
@@ -121,8 +102,7 @@ def plan_cycle(cycle_id: str) -> CyclePlan:
             _plan_one(campaign, unfinished, owner)  # its window may be fixed: it goes first
         return _plan_one(campaign, cycle_id, owner)
     finally:
-        _counters().update_one({"_id": campaign.mongo_id, "planner_owner": owner},
-                               {"$set": {"planner_owner": None, "planner_until": None}})
+        engagement_services.release_planner(campaign.mongo_id, owner)
 
 
 def plan_due() -> list[CyclePlan]:

@@ -11,6 +11,7 @@ from alerts.queueing import queue_for_run
 from alerts.sender import SendReport, deliver, disable_channel, recipients_for, send_due
 from alerts import messages, planning
 from campaigns.models import Campaign
+from ingestion.engagement_selectors import alert_seq
 from socap_project import mongo
 from socap_project.links import absolute
 
@@ -25,11 +26,6 @@ def queue_late_alerts(campaign: Campaign, new_engagements: list[dict], run_batch
     planned_through = alert_seq(campaign.mongo_id)
     late = [doc for doc in new_engagements if doc["seq"] <= planned_through]
     return queue_for_run(campaign, late, run_batch) if late else 0
-
-
-def alert_seq(campaign_id: str) -> int:
-    counter = mongo.collection(mongo.COUNTERS).find_one({"_id": campaign_id}, {"alert_seq": 1}) or {}
-    return int(counter.get("alert_seq") or 0)
 
 
 def plan_cycle(cycle_id: str) -> planning.CyclePlan:

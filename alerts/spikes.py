@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from ingestion import cycles
+from ingestion import cycles, engagement_services
 from ingestion.engagements import TIME_BEFORE
 from socap_project import mongo
 
@@ -32,14 +32,8 @@ TOP_ACCOUNTS = 5
 
 def _history(campaign: Campaign, cycle: dict) -> list[int]:
     """Fresh counts of the previous poll cycles; this cycle's is recorded once (a re-plan adds nothing)."""
-    counters = mongo.collection(mongo.COUNTERS)
-    doc = counters.find_one({"_id": campaign.mongo_id}, {"cycle_rates": 1}) or {}
-    previous = [row["fresh"] for row in doc.get("cycle_rates", []) if row["cycle"] != cycle["_id"]]
-    counters.update_one(
-        {"_id": campaign.mongo_id, "cycle_rates.cycle": {"$ne": cycle["_id"]}},
-        {"$push": {"cycle_rates": {"$each": [{"cycle": cycle["_id"], "fresh": int(cycle.get("fresh") or 0)}],
-                                   "$slice": -(settings.SOCAP_SPIKE_TRAILING_CYCLES + 1)}}},
-    )
+    previous = engagement_services.record_cycle_rate(campaign.mongo_id, cycle["_id"], int(cycle.get("fresh") or 0),
+                                                    keep=settings.SOCAP_SPIKE_TRAILING_CYCLES + 1)
     return previous[-settings.SOCAP_SPIKE_TRAILING_CYCLES:]
 
 

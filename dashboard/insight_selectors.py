@@ -12,7 +12,7 @@ from campaigns.models import Campaign
 from dashboard import paging
 from dashboard.selectors import (BEFORE_MONITORING, TWEET_CATEGORIES, BadParameter, _bucket_start, cached,
                                  campaign_stats)
-from ingestion import importance
+from ingestion import engagement_selectors, importance
 from ingestion.engagements import last_seq
 from ingestion.sentiment import LABELS as SENTIMENTS
 from socap_project import mongo
@@ -94,7 +94,7 @@ def _account_row(row: dict) -> dict:
             "engagements": row.get("engagements") or 0, "tweets": row.get("tweets") or []}
 
 
-def _accounts_by(campaign: Campaign, score_field: str, histogram: str, limit: int) -> list[dict]:
+def account_rows(campaign: Campaign, score_field: str, histogram: str, limit: int) -> list[dict]:
     """Top account rows by a score kept in a histogram: closed windows, never a sort over the campaign."""
     stats = campaign_stats(campaign)
     top_seq = last_seq(campaign.mongo_id)
@@ -103,17 +103,19 @@ def _accounts_by(campaign: Campaign, score_field: str, histogram: str, limit: in
     def find(window: dict) -> list[dict]:
         return list(accounts.find({"campaign_id": campaign.mongo_id, **window}))
 
-    rows = paging.by_score(find, histogram=stats.get(histogram) or {}, need=limit, top_seq=top_seq,
+    return paging.by_score(find, histogram=stats.get(histogram) or {}, need=limit, top_seq=top_seq,
                            score_field=score_field, seq_field="first_seq",
                            density=stats.get("accounts", 0) / max(top_seq, 1))
-    return [_account_row(row) for row in rows if row.get(score_field)]
+
+
+def _accounts_by(campaign: Campaign, score_field: str, histogram: str, limit: int) -> list[dict]:
+    return [_account_row(row) for row in account_rows(campaign, score_field, histogram, limit)
+            if row.get(score_field)]
 
 
 def _with_followed_by(rows: list[dict]) -> list[dict]:
     """Name the important people behind each score: one `$in` lookup of at most 25 accounts."""
-    found = {doc["user_id"]: importance.top_followers(doc.get("followers"))
-             for doc in mongo.collection(mongo.FOLLOWING_INDEX).find(
-                 {"user_id": {"$in": [row["user_id"] for row in rows]}}, {"_id": 0, "user_id": 1, "followers": 1})}
+    found = engagement_selectors.top_followers_of([row["user_id"] for row in rows])
     return [{**row, "followed_by": found.get(row["user_id"], [])} for row in rows]
 
 

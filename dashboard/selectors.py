@@ -12,6 +12,7 @@ from django.core.cache import cache
 from campaigns.models import Campaign
 from dashboard import paging
 from dashboard.services import current_version
+from ingestion import engagement_selectors
 from ingestion.engagements import last_seq, reply_count
 from ingestion.sentiment import LABELS as SENTIMENTS
 from socap_project import mongo
@@ -45,6 +46,19 @@ def _bucket_start(moment: dt.datetime, granularity: str) -> dt.datetime:
 def campaign_stats(campaign: Campaign) -> dict:
     """The campaign's write-time counters (one point lookup)."""
     return mongo.collection(mongo.CAMPAIGN_STATS).find_one({"_id": campaign.mongo_id}) or {}
+
+
+def hourly_rollups(campaign: Campaign) -> list[dict]:
+    """The campaign's engagement rollups, one row per hour (and one for the hour-less backfill)."""
+    return list(mongo.collection(mongo.ENGAGEMENT_ROLLUPS).find({"campaign_id": campaign.mongo_id}))
+
+
+def collected_per_tweet(campaign: Campaign) -> dict[str, dict[str, int]]:
+    """Engagements collected per tweet and action, from the counts kept at write time."""
+    collected: dict[str, dict[str, int]] = {}
+    for row in mongo.collection(mongo.TWEET_COUNTS).find({"campaign_id": campaign.mongo_id}):
+        collected.setdefault(row["tweet_id"], {})[row["action_type"]] = row["count"]
+    return collected
 
 
 def important_accounts(stats: dict, threshold: float) -> int:
@@ -87,8 +101,7 @@ def metrics_series(campaign: Campaign, granularity: str) -> dict:
 
     def compute():
         points: dict[dt.datetime, dict] = {}
-        for snap in mongo.collection(mongo.METRIC_SNAPSHOTS).find(
-                {"campaign_id": campaign.mongo_id}).sort("snapshot_time", mongo.ASCENDING):
+        for snap in engagement_selectors.metric_snapshots(campaign.mongo_id):
             points[_bucket_start(snap["snapshot_time"], granularity)] = snap
         times = sorted(points)
         series = {
@@ -115,7 +128,7 @@ def profile_timeseries(campaign: Campaign, granularity: str) -> dict:
     def compute():
         grid: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         times = set()
-        for row in mongo.collection(mongo.ENGAGEMENT_ROLLUPS).find({"campaign_id": campaign.mongo_id}):
+        for row in hourly_rollups(campaign):
             hour = row["hour"]
             bucket = BEFORE_MONITORING if hour is None else _bucket_start(hour, granularity).isoformat()
             for category, count in (row.get("by_account_category") or {}).items():
@@ -135,13 +148,11 @@ def profile_timeseries(campaign: Campaign, granularity: str) -> dict:
 
 # -- tables ------------------------------------------------------------------------
 def tweet_rows(campaign: Campaign, include_state: bool) -> list[dict]:
-    collected: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in mongo.collection(mongo.TWEET_COUNTS).find({"campaign_id": campaign.mongo_id}):
-        collected[row["tweet_id"]][row["action_type"]] = row["count"]
+    collected = collected_per_tweet(campaign)
     stats = campaign_stats(campaign)
     reach, impressions = stats.get("reach_by_tweet") or {}, stats.get("impressions_by_tweet") or {}
     states: dict[str, dict] = defaultdict(dict)
-    for state in mongo.collection(mongo.WORKER_STATE).find({"campaign_id": campaign.mongo_id}):
+    for state in engagement_selectors.worker_states(campaign.mongo_id):
         states[state["tweet_id"]][state["job_type"]] = state
     rows = []
     for tweet in campaign.tweets.all():
@@ -152,7 +163,7 @@ def tweet_rows(campaign: Campaign, include_state: bool) -> list[dict]:
             "tweet": tweet,
             "reported": {a: int(metrics.get(SOURCE[m], 0) or 0) for a, m in
                          (("retweet", "retweets"), ("reply", "replies"), ("quote", "quotes"))},
-            "collected": {a: collected[tweet.tweet_id].get(a, 0) for a in ACTIONS},
+            "collected": {a: collected.get(tweet.tweet_id, {}).get(a, 0) for a in ACTIONS},
             "reach": reach.get(tweet.tweet_id, 0), "impressions": impressions.get(tweet.tweet_id, 0),
             "last_polled": max(polled) if polled else None,
             "problems": [f"{job}: {s['last_error']}" for job, s in job_states.items() if s.get("last_error")]
@@ -230,11 +241,10 @@ def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25,
     # are checked here on what the closed window returns. (A `hint` made the embedded engine
     # scan the whole index prefix, so none is given.)
     queried = min(shares, key=shares.get) if shares and order == "seq" else None
-    base = {"campaign_id": campaign.mongo_id, **({queried: filters[queried]} if queried else {})}
-    coll = mongo.collection(mongo.ENGAGEMENTS)
+    match = {queried: filters[queried]} if queried else {}
 
     def find(window: dict) -> list[dict]:
-        return [doc for doc in coll.find({**base, **window})
+        return [doc for doc in engagement_selectors.in_window(campaign.mongo_id, window, match)
                 if all(doc.get(field) == value for field, value in filters.items())]
 
     need = limit + 1
@@ -252,15 +262,13 @@ def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25,
 
 def all_engagements(campaign: Campaign, batch: int = 2000):
     """Every engagement in the order stored, read in closed windows of `batch` sequence numbers."""
-    coll = mongo.collection(mongo.ENGAGEMENTS)
     for low in range(1, last_seq(campaign.mongo_id) + 1, batch):
-        window = list(coll.find({"campaign_id": campaign.mongo_id, "seq": {"$gte": low, "$lt": low + batch}}))
+        window = engagement_selectors.seq_range(campaign.mongo_id, low, low + batch)
         yield from sorted(window, key=lambda doc: doc["seq"])
 
 
 def account_timeline(campaign: Campaign, user_id: str) -> list[dict]:
-    return list(mongo.collection(mongo.ENGAGEMENTS).find(
-        {"campaign_id": campaign.mongo_id, "user_id": user_id}).sort("timestamp", mongo.ASCENDING))
+    return engagement_selectors.account_engagements(campaign.mongo_id, user_id)
 
 
 def public_engagement(doc: dict) -> dict:

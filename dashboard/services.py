@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import Counter
 
 from dashboard import insight_services, paging
-from ingestion.engagements import TIME_BEFORE, last_seq, reserve_seq
+from ingestion import engagement_selectors
+from ingestion.engagements import TIME_BEFORE, last_seq
 from socap_project import mongo
 from socap_project.redis_client import get_redis
 
@@ -120,27 +121,6 @@ def record_engagements(campaign_id: str, new_engagements: list[dict]) -> None:
     mongo.collection(mongo.CAMPAIGN_STATS).update_one({"_id": campaign_id}, {"$inc": dict(stats)}, upsert=True)
 
 
-def number_unsequenced(campaign_id: str, batch: int = 1000) -> int:
-    """Give a sequence number to engagements stored without one (older data), in storing order."""
-    engagements = mongo.collection(mongo.ENGAGEMENTS)
-    # Restored documents keep their numbers: new numbers must start above them.
-    highest = next(iter(engagements.find({"campaign_id": campaign_id, "seq": {"$exists": True}}, {"seq": 1})
-                        .sort("seq", -1).limit(1)), {}).get("seq", 0)
-    mongo.collection(mongo.COUNTERS).update_one({"_id": campaign_id}, {"$max": {"seq": highest}}, upsert=True)
-    numbered = 0
-    while True:
-        # A batch job, not a request: the sort over the unnumbered documents is acceptable here.
-        docs = list(engagements.find({"campaign_id": campaign_id, "seq": {"$exists": False}}, {"_id": 1})
-                    .sort("_id", 1).limit(batch))
-        if not docs:
-            return numbered
-        last = reserve_seq(campaign_id, len(docs))
-        engagements.bulk_write([
-            mongo.UpdateOne({"_id": doc["_id"], "seq": {"$exists": False}}, {"$set": {"seq": seq}})
-            for doc, seq in zip(docs, range(last - len(docs) + 1, last + 1), strict=True)], ordered=False)
-        numbered += len(docs)
-
-
 # Counted from engagements at write time, one or more documents per campaign (`campaign_id` field).
 COUNTED = (mongo.ENGAGEMENT_ROLLUPS, mongo.CAMPAIGN_ACCOUNTS, mongo.TWEET_COUNTS, mongo.CAMPAIGN_HOURS,
            mongo.ACCOUNT_SCOPES)
@@ -153,10 +133,9 @@ def rebuild_rollups(campaign_id: str, batch: int = 2000) -> None:
     mongo.collection(mongo.RANKINGS).delete_one({"_id": campaign_id})
     mongo.collection(mongo.CAMPAIGN_STATS).update_one(
         {"_id": campaign_id}, {"$unset": {field: "" for field in STAT_FIELDS + insight_services.STAT_FIELDS}})
-    engagements = mongo.collection(mongo.ENGAGEMENTS)
     top = last_seq(campaign_id)
     for low in range(1, top + 1, batch):
-        chunk = list(engagements.find({"campaign_id": campaign_id, "seq": {"$gte": low, "$lt": low + batch}}))
+        chunk = engagement_selectors.seq_range(campaign_id, low, low + batch)
         chunk.sort(key=lambda doc: doc["seq"])
         record_engagements(campaign_id, chunk)
     bump_version(campaign_id)

@@ -7,7 +7,8 @@ import contextlib
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from dashboard import insight_selectors, paging
+from dashboard import insight_selectors, selectors as dashboard_selectors
+from ingestion import engagement_selectors
 from socap_project import mongo
 
 METRICS = ("likes", "retweets", "quotes", "replies", "views", "bookmarks")
@@ -32,16 +33,14 @@ def _metrics(campaign: Campaign) -> tuple[dict, dict, list]:
     return totals, by_category, tweets
 
 
-def _engagements(campaign_id: str) -> dict:
+def _engagements(campaign: Campaign) -> dict:
     """Totals from the write-time rollups and counters: O(hour buckets + tweets), whatever the volume."""
-    stats = mongo.collection(mongo.CAMPAIGN_STATS).find_one({"_id": campaign_id}) or {}
+    stats = dashboard_selectors.campaign_stats(campaign)
     hourly: dict[tuple, int] = {}
-    for row in mongo.collection(mongo.ENGAGEMENT_ROLLUPS).find({"campaign_id": campaign_id}):
+    for row in dashboard_selectors.hourly_rollups(campaign):
         for category, count in (row.get("by_account_category") or {}).items():
             hourly[(row["hour"], category)] = count
-    collected: dict[str, dict] = {}
-    for row in mongo.collection(mongo.TWEET_COUNTS).find({"campaign_id": campaign_id}):
-        collected.setdefault(row["tweet_id"], {})[row["action_type"]] = row["count"]
+    collected = dashboard_selectors.collected_per_tweet(campaign)
 
     def counts(name):
         return {key: value for key, value in (stats.get(name) or {}).items() if value}
@@ -62,21 +61,11 @@ def _engagements(campaign_id: str) -> dict:
     }
 
 
-def _top_accounts(campaign_id: str) -> list[dict]:
+def _top_accounts(campaign: Campaign) -> list[dict]:
     """The most important accounts (ties: latest first), read as closed windows of the account rows."""
-    stats = mongo.collection(mongo.CAMPAIGN_STATS).find_one({"_id": campaign_id}) or {}
-    accounts = mongo.collection(mongo.CAMPAIGN_ACCOUNTS)
-    def find(window: dict) -> list[dict]:
-        return list(accounts.find({"campaign_id": campaign_id, **window}))
-
-    top_seq = mongo.collection(mongo.COUNTERS).find_one({"_id": campaign_id}) or {}
-    rows = paging.by_score(find, histogram=stats.get("account_hist") or {}, need=TOP_ACCOUNTS,
-                           top_seq=int(top_seq.get("seq", 0)), score_field="max_importance", seq_field="first_seq",
-                           density=stats.get("accounts", 0) / max(int(top_seq.get("seq", 0)), 1))
+    rows = insight_selectors.account_rows(campaign, "max_importance", "account_hist", TOP_ACCOUNTS)
     actions: dict[str, list] = {row["user_id"]: [] for row in rows}
-    for doc in mongo.collection(mongo.ENGAGEMENTS).find(
-            {"campaign_id": campaign_id, "user_id": {"$in": list(actions)}},
-            {"user_id": 1, "tweet_category": 1, "action_type": 1, "timestamp": 1}):
+    for doc in engagement_selectors.actions_of(campaign.mongo_id, list(actions)):
         actions[doc["user_id"]].append(
             {"tweet_category": doc["tweet_category"], "action_type": doc["action_type"], "at": doc["timestamp"]})
     return [
@@ -90,13 +79,8 @@ def _top_accounts(campaign_id: str) -> list[dict]:
 
 
 def _api_usage(campaign_id: str) -> dict:
-    rows = list(mongo.collection(mongo.API_USAGE).aggregate([
-        {"$match": {"campaign_id": campaign_id}},
-        {"$group": {"_id": None, "requests": {"$sum": 1}, "credits": {"$sum": "$credits"}}},
-    ]))
-    requests = rows[0]["requests"] if rows else 0
-    credits = rows[0]["credits"] if rows else 0
-    return {"requests": requests, "credits": credits, "usd": round(credits / CREDITS_PER_USD, 4)}
+    usage = engagement_selectors.api_usage(campaign_id)
+    return {**usage, "usd": round(usage["credits"] / CREDITS_PER_USD, 4)}
 
 
 def earned_media(campaign: Campaign, totals: dict, by_action: dict) -> dict:
@@ -119,11 +103,10 @@ def earned_media(campaign: Campaign, totals: dict, by_action: dict) -> dict:
 
 def build_report(campaign: Campaign) -> dict:
     totals, by_category, tweets = _metrics(campaign)
-    engagement = _engagements(campaign.mongo_id)
+    engagement = _engagements(campaign)
     for tweet in tweets:
         tweet["collected"] = engagement["collected_per_tweet"].get(tweet["tweet_id"], {})
-    snapshots = list(mongo.collection(mongo.METRIC_SNAPSHOTS).find(
-        {"campaign_id": campaign.mongo_id}, {"_id": 0, "campaign_id": 0}).sort("snapshot_time", mongo.ASCENDING))
+    snapshots = engagement_selectors.metric_snapshots(campaign.mongo_id)
     return {
         "campaign_id": campaign.mongo_id,
         "generated_at": timezone.now(),
@@ -132,7 +115,7 @@ def build_report(campaign: Campaign) -> dict:
         "window": {"start_date": campaign.start_date, "end_date": campaign.end_date},
         "metrics": {"totals": totals, "by_tweet_category": by_category},
         "engagements": {k: v for k, v in engagement.items() if k != "collected_per_tweet"},
-        "top_accounts": _top_accounts(campaign.mongo_id),
+        "top_accounts": _top_accounts(campaign),
         "metric_snapshots": snapshots,
         "tweets": tweets,
         "earned_media": earned_media(campaign, totals, engagement["by_action"]),

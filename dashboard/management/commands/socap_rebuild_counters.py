@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from campaigns.models import Campaign
-from dashboard.services import number_unsequenced, rebuild_rollups
+from dashboard.services import rebuild_rollups
+from ingestion.engagement_services import number_unsequenced
 
 
 class Command(BaseCommand):

@@ -1,6 +1,7 @@
 from ingestion.archive import restore_archive
 from ingestion.management.archive_command import ArchiveCommand
-from dashboard.services import number_unsequenced, rebuild_rollups
+from dashboard.services import rebuild_rollups
+from ingestion.engagement_services import number_unsequenced
 
 
 class Command(ArchiveCommand):

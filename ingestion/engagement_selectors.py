@@ -1,0 +1,79 @@
+"""Reads of ingestion's collections for the other apps (dashboard, reports, alert planning).
+
+Ingestion owns the engagements and their bookkeeping (counters, metric
+snapshots, worker state, API usage, the following index); the other apps read
+them here instead of querying the collections. Each read is bounded as
+docs/scale.md asks of request-time reads: an equality-prefix index lookup or a
+closed window the caller chose.
+"""
+
+from __future__ import annotations
+
+from ingestion import importance
+from socap_project import mongo
+
+
+def in_window(campaign_id: str, window: dict, match: dict | None = None) -> list[dict]:
+    """Engagements in a closed window of `seq` (or of importance and `seq`) as dashboard/paging.py builds it.
+
+    `match` names at most one more field, so the planner walks that field's (campaign_id, field, seq) index.
+    """
+    return list(mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": campaign_id, **(match or {}), **window}))
+
+
+def seq_range(campaign_id: str, low: int, high: int) -> list[dict]:
+    """Engagements numbered low <= seq < high, unordered: one batch of an export or a rebuild."""
+    return list(mongo.collection(mongo.ENGAGEMENTS).find(
+        {"campaign_id": campaign_id, "seq": {"$gte": low, "$lt": high}}))
+
+
+def cycle_window(campaign_id: str, seq_from: int, seq_to: int, fields: dict) -> list[dict]:
+    """A poll cycle's new engagements, the window (seq_from, seq_to] its alert plan fixed."""
+    return list(mongo.collection(mongo.ENGAGEMENTS).find(
+        {"campaign_id": campaign_id, "seq": {"$gt": seq_from, "$lte": seq_to}}, fields))
+
+
+def account_engagements(campaign_id: str, user_id: str) -> list[dict]:
+    """One account's engagements of the campaign, oldest first."""
+    return list(mongo.collection(mongo.ENGAGEMENTS).find(
+        {"campaign_id": campaign_id, "user_id": user_id}).sort("timestamp", mongo.ASCENDING))
+
+
+def actions_of(campaign_id: str, user_ids: list[str]) -> list[dict]:
+    """Tweet category, action and time of every engagement of a few accounts (one `$in` lookup)."""
+    return list(mongo.collection(mongo.ENGAGEMENTS).find(
+        {"campaign_id": campaign_id, "user_id": {"$in": user_ids}},
+        {"user_id": 1, "tweet_category": 1, "action_type": 1, "timestamp": 1}))
+
+
+def alert_seq(campaign_id: str) -> int:
+    """The last sequence number alert planning has taken into a cycle's window (0 before the first plan)."""
+    counter = mongo.collection(mongo.COUNTERS).find_one({"_id": campaign_id}, {"alert_seq": 1}) or {}
+    return int(counter.get("alert_seq") or 0)
+
+
+def metric_snapshots(campaign_id: str) -> list[dict]:
+    """The campaign's hourly metric snapshots, oldest first (one per hour of the window)."""
+    return list(mongo.collection(mongo.METRIC_SNAPSHOTS).find(
+        {"campaign_id": campaign_id}, {"_id": 0, "campaign_id": 0}).sort("snapshot_time", mongo.ASCENDING))
+
+
+def worker_states(campaign_id: str) -> list[dict]:
+    """The campaign's job states, one per tweet and job type."""
+    return list(mongo.collection(mongo.WORKER_STATE).find({"campaign_id": campaign_id}))
+
+
+def api_usage(campaign_id: str) -> dict:
+    """Requests made and credits spent for the campaign, from the per-request usage log."""
+    rows = list(mongo.collection(mongo.API_USAGE).aggregate([
+        {"$match": {"campaign_id": campaign_id}},
+        {"$group": {"_id": None, "requests": {"$sum": 1}, "credits": {"$sum": "$credits"}}},
+    ]))
+    return {"requests": rows[0]["requests"] if rows else 0, "credits": rows[0]["credits"] if rows else 0}
+
+
+def top_followers_of(user_ids: list[str]) -> dict[str, list[dict]]:
+    """The heaviest important followers of each account known to the following index (one `$in` lookup)."""
+    return {doc["user_id"]: importance.top_followers(doc.get("followers"))
+            for doc in mongo.collection(mongo.FOLLOWING_INDEX).find(
+                {"user_id": {"$in": user_ids}}, {"_id": 0, "user_id": 1, "followers": 1})}
