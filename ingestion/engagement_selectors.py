@@ -9,7 +9,7 @@ closed window the caller chose.
 
 from __future__ import annotations
 
-from ingestion import importance
+from ingestion import importance, spend
 from socap_project import mongo
 
 
@@ -64,12 +64,11 @@ def worker_states(campaign_id: str) -> list[dict]:
 
 
 def api_usage(campaign_id: str) -> dict:
-    """Requests made and credits spent for the campaign, from the per-request usage log."""
-    rows = list(mongo.collection(mongo.API_USAGE).aggregate([
-        {"$match": {"campaign_id": campaign_id}},
-        {"$group": {"_id": None, "requests": {"$sum": 1}, "credits": {"$sum": "$credits"}}},
-    ]))
-    return {"requests": rows[0]["requests"] if rows else 0, "credits": rows[0]["credits"] if rows else 0}
+    """Requests made and credits spent for the campaign: its live spend counter (one point lookup),
+    kept by the same write as the per-request log, so the report never sums that log."""
+    total = mongo.collection(spend.SPEND).find_one(
+        {"_id": spend.total_id(campaign_id)}, {"requests_total": 1, "credits_total": 1}) or {}
+    return {"requests": int(total.get("requests_total", 0)), "credits": int(total.get("credits_total", 0))}
 
 
 def top_followers_of(user_ids: list[str]) -> dict[str, list[dict]]:

@@ -56,6 +56,11 @@ def test_completion_end_to_end(finished, simulator, sinks, django_user_model):
                        "likes": truth["metrics"][tweet_id]["likeCount"]})
     assert report["metrics"]["totals"]["views"] == totals["views"]
     assert report["metrics"]["totals"]["likes"] == totals["likes"]
+    # API usage comes from the spend counter; it must equal the per-call log it is kept beside.
+    calls = list(mongo.collection(mongo.API_USAGE).find({"campaign_id": campaign.mongo_id}))
+    assert calls
+    assert report["api_usage"]["requests"] == len(calls)
+    assert report["api_usage"]["credits"] == sum(call["credits"] for call in calls)
     assert verify_archive(archive_for(campaign.mongo_id)).ok
 
     mail = sinks.messages()["email"]
