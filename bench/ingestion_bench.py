@@ -186,6 +186,8 @@ def requests_total(sim) -> int:
 
 def naive_requests(sim, tweets: int, page: int = 20) -> tuple[int, int]:
     """The seed's plan: metrics per tweet, and every list read in full on every cycle."""
+    from campaigns.vocabulary import ACTIONS
+
     truth = sim.ground_truth()
     counts: dict[tuple, int] = {}
     for e in truth["engagements"]:
@@ -193,7 +195,7 @@ def naive_requests(sim, tweets: int, page: int = 20) -> tuple[int, int]:
             counts[(e["tweet_id"], e["action_type"])] = counts.get((e["tweet_id"], e["action_type"]), 0) + 1
     requests, credits = tweets, 15 * tweets
     for metrics_tweet in truth["metrics"]:
-        for action in ("retweet", "reply", "quote"):
+        for action in ACTIONS:
             n = counts.get((metrics_tweet, action), 0)
             pages = max(1, -(-n // page))
             requests += pages

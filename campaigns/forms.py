@@ -18,7 +18,6 @@ from campaigns.inputs import (
 )
 from campaigns.validation import validate_credit_budget
 
-CATEGORY_LABELS = {"main_twt": "Main tweets", "influencer_twt": "Influencer tweets", "investor_twt": "Investor tweets"}
 _RECIPIENT_SEPARATORS = re.compile(r"[,\n;]+")
 
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from campaigns.validation import validate_credit_budget
+from campaigns.vocabulary import INFLUENCER_TWEET, INVESTOR_TWEET, MAIN_TWEET, TWEET_CATEGORY_NAMES
 
 
 def new_share_token() -> str:
@@ -121,9 +122,9 @@ class Campaign(models.Model):
 
 class TrackedTweet(models.Model):
     class Category(models.TextChoices):
-        MAIN = "main_twt", "Main"
-        INFLUENCER = "influencer_twt", "Influencer"
-        INVESTOR = "investor_twt", "Investor"
+        MAIN = MAIN_TWEET, TWEET_CATEGORY_NAMES[MAIN_TWEET].capitalize()
+        INFLUENCER = INFLUENCER_TWEET, TWEET_CATEGORY_NAMES[INFLUENCER_TWEET].capitalize()
+        INVESTOR = INVESTOR_TWEET, TWEET_CATEGORY_NAMES[INVESTOR_TWEET].capitalize()
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tweets")
     tweet_id = models.CharField(max_length=32, db_index=True)

@@ -10,20 +10,17 @@ from collections import defaultdict
 from django.core.cache import cache
 
 from campaigns.models import Campaign, TrackedTweet
+from campaigns.vocabulary import ACCOUNT_CATEGORIES, ACTIONS, METRICS, TWEET_CATEGORIES
 from dashboard import paging
 from dashboard.services import current_version
 from ingestion.engagements import last_seq, reply_count
 from ingestion.sentiment import LABELS as SENTIMENTS
 from socap_project import mongo
 
-METRICS = ("likes", "retweets", "quotes", "replies", "views", "bookmarks")
 SOURCE = {"likes": "likeCount", "retweets": "retweetCount", "quotes": "quoteCount", "replies": "replyCount",
           "views": "viewCount", "bookmarks": "bookmarkCount"}
 CACHE_SECONDS = 60
 BEFORE_MONITORING = "before_monitoring"  # time bucket of backfilled retweets (their real time is unknown)
-ACTIONS = ("retweet", "reply", "quote")
-ACCOUNT_CATEGORIES = ("founders", "vcs", "ai_creators", "media", "developers", "c_level", "yc_alumni", "others")
-TWEET_CATEGORIES = ("main_twt", "influencer_twt", "investor_twt")
 
 
 def cached(campaign: Campaign, view: str, compute, *params):

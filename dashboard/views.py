@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from campaigns.vocabulary import ACCOUNT_CATEGORIES, ACCOUNT_CATEGORY_LABELS, ACTIONS, TWEET_CATEGORIES
 from reports.builder import frozen_report
 from dashboard import insight_selectors, selectors
 from ingestion import spend_selectors
-from ingestion.classifier import CATEGORY_LABELS
 
 TEMPLATE = "dashboard/page.html"
 PARTS = {"live", "engagers", "timeline", "charts", "rankings"}
@@ -64,7 +64,7 @@ def _dashboard(request, campaign: Campaign, *, base: str, staff: bool):
             "metrics": {g: selectors.metrics_series(campaign, g) for g in ("hour", "day")},
             "profiles": {g: selectors.profile_timeseries(campaign, g) for g in ("hour", "day")},
             "accounts": selectors.accounts_by_category(campaign),
-            "category_labels": CATEGORY_LABELS,
+            "category_labels": ACCOUNT_CATEGORY_LABELS,
             "over_time": {g: insight_selectors.over_time(campaign, g) for g in ("hour", "day")},
         }
     if part in (None, "engagers"):
@@ -74,8 +74,8 @@ def _dashboard(request, campaign: Campaign, *, base: str, staff: bool):
         except selectors.BadParameter as exc:
             return HttpResponseBadRequest(f"{exc.field}: {exc}")
         context["filters"] = filters
-        context["choices"] = {"categories": selectors.ACCOUNT_CATEGORIES, "actions": selectors.ACTIONS,
-                              "tweet_categories": selectors.TWEET_CATEGORIES, "sentiments": selectors.SENTIMENTS}
+        context["choices"] = {"categories": ACCOUNT_CATEGORIES, "actions": ACTIONS,
+                              "tweet_categories": TWEET_CATEGORIES, "sentiments": selectors.SENTIMENTS}
         context["sentiment_note"] = insight_selectors.SENTIMENT_NOTE
     if part in (None, "rankings"):
         context["rankings"] = insight_selectors.all_rankings(campaign)

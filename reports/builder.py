@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from campaigns.vocabulary import ACTIONS, METRICS
 from dashboard import insight_selectors, paging
 from socap_project import mongo
 
-METRICS = ("likes", "retweets", "quotes", "replies", "views", "bookmarks")
 SOURCE = {"likes": "likeCount", "retweets": "retweetCount", "quotes": "quoteCount", "replies": "replyCount",
           "views": "viewCount", "bookmarks": "bookmarkCount"}
 TOP_ACCOUNTS = 25
@@ -101,7 +101,7 @@ def earned_media(campaign: Campaign, totals: dict, by_action: dict) -> dict:
     """Impressions x CPM / 1000, and (optionally) a value per retweet/reply/quote."""
     cpm = campaign.effective_cpm()
     impressions = totals["views"]
-    values = {action: float(campaign.action_values.get(action, 0) or 0) for action in ("retweet", "reply", "quote")}
+    values = {action: float(campaign.action_values.get(action, 0) or 0) for action in ACTIONS}
     counts = {action: int(by_action.get(action, 0)) for action in values}
     return {
         "impressions": impressions,

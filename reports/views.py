@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
+from campaigns.vocabulary import ACCOUNT_CATEGORY_LABELS
 from reports.pdf import PdfUnavailable, report_pdf
 from reports.selectors import CSV_TABLES, csv_rows, report_for
-from ingestion.classifier import CATEGORY_LABELS
 
 
 class ReportApiView(APIView):
@@ -46,7 +46,7 @@ def _chart_data(report: dict) -> dict:
         "accounts": report["engagements"]["unique_accounts_by_category"],
         "hours": [hour.strftime("%b %d %H:00") if hour else "Before monitoring" for hour in hours],
         "hourly": grid,
-        "category_labels": CATEGORY_LABELS,
+        "category_labels": ACCOUNT_CATEGORY_LABELS,
         # Reports frozen before reach and sentiment existed have no "over_time".
         "over_time": report.get("over_time"),
     }

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from campaigns import vocabulary
+
 JSON = "application/json"
-CATEGORIES = ["founders", "vcs", "ai_creators", "media", "developers", "c_level", "yc_alumni", "others"]
-ACTIONS = ["retweet", "reply", "quote"]
-TWEET_CATEGORIES = ["main_twt", "influencer_twt", "investor_twt"]
+CATEGORIES = list(vocabulary.ACCOUNT_CATEGORIES)
+ACTIONS = list(vocabulary.ACTIONS)
+TWEET_CATEGORIES = list(vocabulary.TWEET_CATEGORIES)
 
 
 def ref(name: str) -> dict:
