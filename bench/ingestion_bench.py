@@ -114,7 +114,7 @@ def adaptive_cycles(sim, campaign, tweets: int, until: dt.datetime, workers: int
     List jobs whose counter has not moved are count-gated (no request, no credit); the
     bench skips running them to save time on the embedded store, which changes no figure.
     """
-    from ingestion.list_job import COUNT_FIELD, run_list_job
+    from ingestion.list_job import run_list_job
     from ingestion.metrics_job import run_metrics
     from ingestion.scheduler import LIST_JOBS
     from socap_project import mongo
@@ -136,7 +136,7 @@ def adaptive_cycles(sim, campaign, tweets: int, until: dt.datetime, workers: int
             {"campaign_id": campaign.mongo_id, "job_type": {"$in": list(LIST_JOBS)}})}
         jobs = [(t, j) for t in run.due for j in LIST_JOBS
                 if not states[(t, j)].get("backfill_done") or states[(t, j)].get("last_error")
-                or states[(t, j)].get("last_count") != (counts[t] or {}).get(COUNT_FIELD[j])]
+                or states[(t, j)].get("last_count") != (counts[t] or {}).get(j)]
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(lambda tj: run_list_job(campaign.pk, *tj), jobs))
         totals["cycles"] += 1

@@ -132,8 +132,8 @@ class TrackedTweet(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices)
     author_name = models.CharField(max_length=200, blank=True)
     author_username = models.CharField(max_length=100, blank=True)
-    # Latest metrics baseline: likeCount, retweetCount, quoteCount, replyCount,
-    # viewCount, bookmarkCount, last_updated (ISO time). Deltas are computed against it.
+    # Latest metrics baseline under SOCAP's names (campaigns/vocabulary.py METRICS: likes, retweets,
+    # quotes, replies, views, bookmarks) and last_updated (ISO time). Deltas are computed against it.
     metrics = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

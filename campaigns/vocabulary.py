@@ -4,12 +4,14 @@ Plain data with no imports, at the bottom of the dependency graph: ingestion,
 alerts, dashboard, reports and campaigns itself read their keys and labels
 here. The keys are stored (Django rows, MongoDB documents) and appear in the
 JSON API and the CSV files, so they never change; the labels are what people read.
+A provider's own field names (e.g. twitterapi.io's `likeCount`) are translated
+at the provider boundary (ingestion/xapi/schemas.py); SOCAP stores and reads its own.
 """
 
 from __future__ import annotations
 
 # -- tweet metrics ---------------------------------------------------------------------
-# metric_deltas, metric_snapshots (`total_<name>`), the dashboard and reports.
+# TrackedTweet.metrics (plus `last_updated`), metric_deltas, metric_snapshots (`total_<name>`), reports.
 METRICS = ("likes", "retweets", "quotes", "replies", "views", "bookmarks")
 
 # -- engagement actions ----------------------------------------------------------------

@@ -16,7 +16,6 @@ from campaigns.models import TrackedTweet
 from socap_project import mongo
 
 LIST_JOBS = ("retweets", "replies", "quotes")  # the list jobs (ingestion.scheduler takes them from here)
-COUNT_FIELD = {"retweets": "retweetCount", "replies": "replyCount", "quotes": "quoteCount"}
 
 
 def _needs_run(state: dict | None, reported, fresh: bool) -> bool:
@@ -44,6 +43,7 @@ def due_list_jobs(campaign_id: str, tweets: list[TrackedTweet], fresh: set[str])
         (tweet.tweet_id, job)
         for tweet in tweets
         for job in LIST_JOBS
-        if _needs_run(states.get((tweet.tweet_id, job)), (tweet.metrics or {}).get(COUNT_FIELD[job]),
+        # A list job is named like the metric that counts what it collects.
+        if _needs_run(states.get((tweet.tweet_id, job)), (tweet.metrics or {}).get(job),
                       tweet.tweet_id in fresh)
     ]

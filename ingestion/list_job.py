@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from campaigns.models import TrackedTweet
 from ingestion import budget, clock, engagements, events, leases, parking
-from ingestion.list_gating import COUNT_FIELD
 from ingestion.metrics_job import _block_seconds
 from ingestion.provider import fetch_page
 from ingestion.xapi.errors import CreditsExhausted, CursorExpired, RateLimited, XApiError
@@ -65,7 +64,7 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
         if state.get("blocked_until") and state["blocked_until"] > started:
             run.skipped = "blocked"
             return run
-        reported = (tweet.metrics or {}).get(COUNT_FIELD[job_type])
+        reported = (tweet.metrics or {}).get(job_type)  # named like the job: what its list counts
         events.dispatch_pending(campaign, tweet_id, action, run_batch)  # leftovers of a crashed run
         if state.get("backfill_done") and reported is not None and state.get("last_count") == reported:
             run.skipped = "unchanged"

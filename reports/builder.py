@@ -9,8 +9,6 @@ from campaigns.vocabulary import ACTIONS, METRICS
 from dashboard import insight_selectors, paging
 from socap_project import mongo
 
-SOURCE = {"likes": "likeCount", "retweets": "retweetCount", "quotes": "quoteCount", "replies": "replyCount",
-          "views": "viewCount", "bookmarks": "bookmarkCount"}
 TOP_ACCOUNTS = 25
 CREDITS_PER_USD = 100_000
 
@@ -20,7 +18,7 @@ def _metrics(campaign: Campaign) -> tuple[dict, dict, list]:
     by_category: dict[str, dict] = {}
     tweets = []
     for tweet in campaign.tweets.all():
-        values = {name: int((tweet.metrics or {}).get(SOURCE[name], 0) or 0) for name in METRICS}
+        values = {name: int((tweet.metrics or {}).get(name, 0) or 0) for name in METRICS}
         bucket = by_category.setdefault(tweet.category, dict.fromkeys(METRICS, 0))
         for name, value in values.items():
             totals[name] += value

@@ -268,6 +268,24 @@ def test_mongo_outage_during_create_rolls_back_the_django_rows(api, settings, tm
         mongo.reset_client()
 
 
+# The API's names for a tweet's metrics, in this order, whatever TrackedTweet.metrics stores.
+API_METRICS = ["likeCount", "retweetCount", "quoteCount", "replyCount", "viewCount", "bookmarkCount", "last_updated"]
+
+
+def test_tweet_metrics_in_the_api_keep_their_names_at_creation_and_after_a_poll(api, simulator):
+    from ingestion.metrics_job import run_metrics
+
+    created = api.post("/socap/campaigns", SEED_BODY, format="json").json()
+    truth = simulator.ground_truth()["metrics"]
+    before_poll = api.get(f"/socap/campaigns/{created['id']}").json()  # the values resolved at creation
+    run_metrics(created["id"])
+    for data in (created, before_poll, api.get(f"/socap/campaigns/{created['id']}").json()):
+        for tweet in data["tweets"]:
+            assert list(tweet["metrics"]) == API_METRICS
+            assert {name: tweet["metrics"][name] for name in API_METRICS[:-1]} == {
+                name: truth[tweet["tweet_id"]][name] for name in API_METRICS[:-1]}
+
+
 def test_list_detail_patch_delete(api):
     created = [api.post("/socap/campaigns", body(launch_name=f"L{i}"), format="json").json() for i in range(3)]
     listing = api.get("/socap/campaigns?page_size=2").json()
