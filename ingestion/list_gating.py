@@ -13,9 +13,8 @@ count, so its job is enqueued again and hands off what it left behind.
 from __future__ import annotations
 
 from campaigns.models import TrackedTweet
+from ingestion.worker_state import LIST_JOBS  # ingestion.scheduler takes them from here
 from socap_project import mongo
-
-LIST_JOBS = ("retweets", "replies", "quotes")  # the list jobs (ingestion.scheduler takes them from here)
 
 
 def _needs_run(state: dict | None, reported, fresh: bool) -> bool:

@@ -19,6 +19,7 @@ import hashlib
 
 from django.conf import settings
 
+from ingestion.worker_state import JOB_TYPES
 from socap_project import mongo
 
 SPEND = "api_spend"
@@ -28,7 +29,6 @@ JOB_OF_ENDPOINT = {
     "/twitter/tweet/replies": "replies",
     "/twitter/tweet/quotes": "quotes",
 }
-JOB_TYPES = ("metrics", "retweets", "replies", "quotes")
 
 
 def total_id(campaign_id: str) -> str:
