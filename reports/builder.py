@@ -7,10 +7,10 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.vocabulary import ACTIONS, METRICS
 from dashboard import insight_selectors, paging
+from ingestion.xapi.credits import CREDITS_PER_USD
 from socap_project import mongo
 
 TOP_ACCOUNTS = 25
-CREDITS_PER_USD = 100_000
 
 
 def _metrics(campaign: Campaign) -> tuple[dict, dict, list]:
