@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from campaigns.selectors import campaign_by_share_token
 from campaigns.vocabulary import ACCOUNT_CATEGORIES, ACCOUNT_CATEGORY_LABELS, ACTIONS, TWEET_CATEGORIES
 from reports.builder import frozen_report
 from dashboard import insight_selectors, selectors
@@ -20,13 +21,6 @@ TEMPLATE = "dashboard/page.html"
 PARTS = {"live", "engagers", "timeline", "charts", "rankings"}
 CSV_FIELDS = ["timestamp", "time_precision", "tweet_id", "tweet_category", "action_type", "user_id", "username", "name",
               "followers", "account_category", "importance_score", "reply_count", "text", "sentiment", "sentiment_score"]
-
-
-def _by_token(token: str) -> Campaign:
-    campaign = Campaign.objects.filter(share_token=token).first()
-    if campaign is None:
-        raise Http404("Unknown or rotated link.")
-    return campaign
 
 
 def _filters(request) -> dict:
@@ -109,11 +103,11 @@ def _csv(campaign: Campaign) -> StreamingHttpResponse:
 
 
 def client_dashboard(request, token: str):
-    return _dashboard(request, _by_token(token), base=f"/socap/c/{token}/", staff=False)
+    return _dashboard(request, campaign_by_share_token(token), base=f"/socap/c/{token}/", staff=False)
 
 
 def client_csv(request, token: str):
-    return _csv(_by_token(token))
+    return _csv(campaign_by_share_token(token))
 
 
 @staff_member_required

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
+from campaigns.selectors import campaign_by_share_token
 from campaigns.vocabulary import ACCOUNT_CATEGORY_LABELS
 from reports.pdf import PdfUnavailable, report_pdf
 from reports.selectors import CSV_TABLES, csv_rows, report_for
@@ -106,25 +107,18 @@ def _pdf_response(campaign: Campaign):
                         filename=f"socap-report-{campaign.pk}.pdf")
 
 
-def _by_token(token: str) -> Campaign:
-    campaign = Campaign.objects.filter(share_token=token).first()
-    if campaign is None:
-        raise Http404("Unknown or rotated link.")
-    return campaign
-
-
 def client_report(request, token: str):
-    campaign = _by_token(token)
+    campaign = campaign_by_share_token(token)
     return render(request, "reports/report.html",
                   report_context(campaign, _links(f"/socap/c/{token}/", f"/socap/c/{token}/")))
 
 
 def client_report_pdf(request, token: str):
-    return _pdf_response(_by_token(token))
+    return _pdf_response(campaign_by_share_token(token))
 
 
 def client_report_csv(request, token: str):
-    return _csv_response(_by_token(token), request.GET.get("table"))
+    return _csv_response(campaign_by_share_token(token), request.GET.get("table"))
 
 
 @staff_member_required
