@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from functools import cache, partial
 
 from django.contrib.admin.views.decorators import staff_member_required
@@ -16,6 +15,7 @@ from campaigns.vocabulary import ACCOUNT_CATEGORIES, ACCOUNT_CATEGORY_LABELS, AC
 from reports.builder import frozen_report
 from dashboard import insight_selectors, selectors
 from ingestion import spend_selectors
+from socap_project.csv_stream import csv_response
 
 TEMPLATE = "dashboard/page.html"
 PARTS = {"live", "engagers", "timeline", "charts", "rankings"}
@@ -85,21 +85,13 @@ def _dashboard(request, campaign: Campaign, *, base: str, staff: bool):
 
 
 def _csv(campaign: Campaign) -> StreamingHttpResponse:
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-
     def rows():
-        yield writer.writerow(CSV_FIELDS)
+        yield CSV_FIELDS
         for doc in selectors.all_engagements(campaign):
             row = selectors.public_engagement(doc)
-            yield writer.writerow([row[field] for field in CSV_FIELDS])
+            yield [row[field] for field in CSV_FIELDS]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="socap-{campaign.pk}-engagements.csv"'
-    return response
+    return csv_response(rows(), f"socap-{campaign.pk}-engagements.csv")
 
 
 def client_dashboard(request, token: str):

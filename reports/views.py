@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +13,7 @@ from campaigns.selectors import campaign_by_share_token
 from campaigns.vocabulary import ACCOUNT_CATEGORY_LABELS
 from reports.pdf import PdfUnavailable, report_pdf
 from reports.selectors import CSV_TABLES, csv_rows, report_for
+from socap_project.csv_stream import csv_response
 
 
 class ReportApiView(APIView):
@@ -80,21 +79,13 @@ def _links(prefix: str, dashboard: str | None) -> dict:
             "dashboard": dashboard}
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _csv_response(campaign: Campaign, table: str | None):
     if table not in CSV_TABLES:
         return HttpResponse(f"Unknown table; use one of: {', '.join(CSV_TABLES)}.", status=400,
                             content_type="text/plain")
     report, _ = report_for(campaign)
     header, rows = csv_rows(report, table)
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse((writer.writerow(r) for r in [header, *rows]), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="socap-{campaign.pk}-{table}.csv"'
-    return response
+    return csv_response([header, *rows], f"socap-{campaign.pk}-{table}.csv")
 
 
 def _pdf_response(campaign: Campaign):
