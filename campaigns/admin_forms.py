@@ -8,7 +8,6 @@ from campaigns import services
 from campaigns.forms import split_recipients
 from campaigns.inputs import (
     CATEGORY_KEYS,
-    CHANNELS,
     FIELD_OF_PATH,
     AlertPreferencesInput,
     CampaignInput,
@@ -20,6 +19,7 @@ from campaigns.models import Campaign
 from campaigns.vocabulary import (
     ACTION_LABELS,
     ACTIONS,
+    CHANNELS,
     INFLUENCER_TWEET,
     INVESTOR_TWEET,
     MAIN_TWEET,

@@ -10,13 +10,13 @@ from django.urls import reverse
 
 from campaigns.inputs import (
     CATEGORY_KEYS,
-    CHANNELS,
     FIELD_OF_PATH,
     AlertPreferencesInput,
     CampaignInput,
     TweetInput,
 )
 from campaigns.validation import validate_credit_budget
+from campaigns.vocabulary import CHANNELS
 
 _RECIPIENT_SEPARATORS = re.compile(r"[,\n;]+")
 

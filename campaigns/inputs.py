@@ -19,7 +19,6 @@ TWEET_LIST_KEYS = {
     "investor_twts": INVESTOR_TWEET,
 }
 CATEGORY_KEYS = {category: key for key, category in TWEET_LIST_KEYS.items()}
-CHANNELS = ("slack", "email")
 MAX_TWEETS_PER_CAMPAIGN = 500
 
 

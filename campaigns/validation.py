@@ -11,12 +11,11 @@ from django.core.validators import EmailValidator, URLValidator
 
 from campaigns.inputs import (
     CATEGORY_KEYS,
-    CHANNELS,
     MAX_TWEETS_PER_CAMPAIGN,
     AlertPreferencesInput,
     CampaignInput,
 )
-from campaigns.vocabulary import ACTIONS
+from campaigns.vocabulary import ACTIONS, CHANNELS
 from ingestion.xapi.urls import InvalidTweetUrl, parse_tweet_url
 
 

@@ -30,6 +30,9 @@ TWEET_CATEGORY_NAMES = {MAIN_TWEET: "main", INFLUENCER_TWEET: "influencer", INVE
 TWEET_CATEGORY_LABELS = {MAIN_TWEET: "Main tweets", INFLUENCER_TWEET: "Influencer tweets",
                          INVESTOR_TWEET: "Investor tweets"}
 
+# -- alert channels -------------------------------------------------------------------
+CHANNELS = ("slack", "email")
+
 # -- account categories (from the bio: ingestion/classifier.py) -------------------------
 # In the order pages, filters and charts list them. Every page, report, PDF and alert shows the
 # label (templates through the `category_label` filter); the key stays in the JSON API and the CSVs.

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from campaigns import vocabulary
+from campaigns.models import Campaign
 
 JSON = "application/json"
 CATEGORIES = list(vocabulary.ACCOUNT_CATEGORIES)
@@ -72,7 +73,7 @@ ALERT_PREFERENCES = {
         "importance_threshold": {"type": "number"},
         "category_thresholds": THRESHOLDS,
         "action_thresholds": THRESHOLDS,
-        "channels": {"type": "array", "items": {"type": "string", "enum": ["slack", "email"]}},
+        "channels": {"type": "array", "items": {"type": "string", "enum": list(vocabulary.CHANNELS)}},
         "slack_webhook_url": {"type": "string", "maxLength": 500},
         "extra_recipients": {"type": "array", "items": {"type": "string", "maxLength": 254}},
         "frequency_window_minutes": {"type": "integer"},
@@ -144,7 +145,7 @@ def build() -> dict:
     campaign_paths = {
         "/socap/campaigns": {
             "get": operation("List campaigns, newest first", ok(200, "CampaignPage", "One page of campaigns"), 400,
-                             params=[query("status", {"type": "string", "enum": ["active", "paused", "completed"]}),
+                             params=[query("status", {"type": "string", "enum": Campaign.Status.values}),
                                      query("page", {"type": "integer", "minimum": 1, "maximum": 100_000}),
                                      query("page_size", {"type": "integer", "minimum": 1, "maximum": 100})]),
             "post": operation("Create a campaign (tweets resolved through the X data API)",
