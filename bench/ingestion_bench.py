@@ -36,17 +36,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stores  # noqa: E402
 
+from campaigns.vocabulary import ACTIONS, TWEET_CATEGORIES  # noqa: E402
 from tests.support.simulator import SimulatorProcess  # noqa: E402
 
 
 def scenario_file(folder: Path, tweets: int) -> Path:
-    categories = ["main_twt", "influencer_twt", "investor_twt"]
     spec = {
         "name": f"bench-{tweets}", "launch_time": "2025-03-15T15:00:00Z", "duration_hours": 72, "decay_hours": 8,
         "seed": 5, "important_people": 20, "double_reply_rate": 0.1, "unretweet_rate": 0.0,
         "accounts": {"count": 1500, "mix": {"founders": 0.2, "vcs": 0.15, "developers": 0.3, "media": 0.1,
                                             "others": 0.25}},
-        "tweets": [{"id": str(1_950_000_000_000_000_000 + i), "category": categories[i % 3],
+        "tweets": [{"id": str(1_950_000_000_000_000_000 + i), "category": TWEET_CATEGORIES[i % 3],
                     "offset_minutes": i % 90, "retweets": 6, "replies": 2, "quotes": 1, "likes": 200,
                     "views": 20000, "bookmarks": 5} for i in range(tweets)],
     }
@@ -186,8 +186,6 @@ def requests_total(sim) -> int:
 
 def naive_requests(sim, tweets: int, page: int = 20) -> tuple[int, int]:
     """The seed's plan: metrics per tweet, and every list read in full on every cycle."""
-    from campaigns.vocabulary import ACTIONS
-
     truth = sim.ground_truth()
     counts: dict[tuple, int] = {}
     for e in truth["engagements"]:
