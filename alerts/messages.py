@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
+from campaigns.vocabulary import ACCOUNT_CATEGORY_NOUNS, TWEET_CATEGORY_NAMES, account_category_label
 from ingestion import importance
-from ingestion.classifier import CATEGORY_NOUNS, category_label
 from socap_project.links import absolute
 
 VERB = {"retweet": "retweeted", "reply": "replied to", "quote": "quote-tweeted"}
-TWEET = {"main_twt": "main", "influencer_twt": "influencer", "investor_twt": "investor"}
 SNIPPET = 140
 
 
@@ -29,6 +28,14 @@ def engagement_link(item: dict, engagement: dict) -> str:
     return f"https://x.com/{item['username']}"
 
 
+def _noun(account_category: str | None) -> str:
+    return ACCOUNT_CATEGORY_NOUNS.get(account_category, "Account")
+
+
+def _tweet(tweet_category: str) -> str:
+    return TWEET_CATEGORY_NAMES.get(tweet_category, "tracked")
+
+
 def spike_headline(item: dict) -> str:
     spike = item["spike"]
     mean = spike["trailing_mean"]
@@ -37,9 +44,8 @@ def spike_headline(item: dict) -> str:
             f"{mean:g} over the previous {spike['trailing_cycles']} cycles")
     if spike["top"]:
         line += ". Top accounts: " + ", ".join(
-            f"{CATEGORY_NOUNS.get(a['account_category'], 'Account')} @{a['username']} "
-            f"({VERB[a['action_type']]} {TWEET.get(a['tweet_category'], 'tracked')}, "
-            f"importance {a['importance_score']:g})"
+            f"{_noun(a['account_category'])} @{a['username']} "
+            f"({VERB[a['action_type']]} {_tweet(a['tweet_category'])}, importance {a['importance_score']:g})"
             for a in spike["top"])
     return line
 
@@ -51,14 +57,14 @@ def _sentiment(e: dict) -> str:
 def headline(item: dict) -> str:
     if item.get("kind") == "spike":
         return spike_headline(item)
-    who = f"{CATEGORY_NOUNS.get(item['account_category'], 'Account')} @{item['username']}"
+    who = f"{_noun(item['account_category'])} @{item['username']}"
     score = f"(importance: {item['importance_score']:g})"
     # The negative-reply rule: said first, with the lexicon score that triggered it.
     flag = "Strongly negative: " if item.get("strongly_negative") else ""
     engagements = item["engagements"]
     if len(engagements) == 1:
         e = engagements[0]
-        line = f"{flag}{who} {score} {VERB[e['action_type']]} your {TWEET.get(e['tweet_category'], 'tracked')} tweet"
+        line = f"{flag}{who} {score} {VERB[e['action_type']]} your {_tweet(e['tweet_category'])} tweet"
         if e.get("text"):
             snippet = e["text"][:SNIPPET] + ("…" if len(e["text"]) > SNIPPET else "")
             line += f": “{snippet}”"
@@ -66,7 +72,7 @@ def headline(item: dict) -> str:
             line += f" ({_sentiment(e)}, VADER lexicon score)"
         return line
     parts = ", ".join(
-        f"{TWEET.get(e['tweet_category'], 'tracked')} ({', '.join(filter(None, [e['action_type'], _sentiment(e)]))})"
+        f"{_tweet(e['tweet_category'])} ({', '.join(filter(None, [e['action_type'], _sentiment(e)]))})"
         for e in engagements)
     return f"{flag}{who} {score} engaged with {len(engagements)} tweets: {parts}"
 
@@ -86,7 +92,8 @@ def build(item: dict, campaign) -> Message:
         details = f"spike factor {item['spike']['factor']:g} · campaign {campaign.launch_name}"
         links = [f"https://x.com/{a['username']}" for a in item["spike"]["top"]] or [dashboard]
     else:
-        details = " · ".join(filter(None, [f"{item['followers']:,} followers", category_label(item["account_category"]),
+        details = " · ".join(filter(None, [f"{item['followers']:,} followers",
+                                            account_category_label(item["account_category"]),
                                             item.get("name", ""), why_important(item)]))
         links = [engagement_link(item, e) for e in item["engagements"]]
     text = f"{line}\n{details}\n" + "\n".join(links) + f"\nDashboard: {dashboard}"

@@ -36,17 +36,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stores  # noqa: E402
 
+from campaigns.vocabulary import ACTIONS, TWEET_CATEGORIES  # noqa: E402
 from tests.support.simulator import SimulatorProcess  # noqa: E402
 
 
 def scenario_file(folder: Path, tweets: int) -> Path:
-    categories = ["main_twt", "influencer_twt", "investor_twt"]
     spec = {
         "name": f"bench-{tweets}", "launch_time": "2025-03-15T15:00:00Z", "duration_hours": 72, "decay_hours": 8,
         "seed": 5, "important_people": 20, "double_reply_rate": 0.1, "unretweet_rate": 0.0,
         "accounts": {"count": 1500, "mix": {"founders": 0.2, "vcs": 0.15, "developers": 0.3, "media": 0.1,
                                             "others": 0.25}},
-        "tweets": [{"id": str(1_950_000_000_000_000_000 + i), "category": categories[i % 3],
+        "tweets": [{"id": str(1_950_000_000_000_000_000 + i), "category": TWEET_CATEGORIES[i % 3],
                     "offset_minutes": i % 90, "retweets": 6, "replies": 2, "quotes": 1, "likes": 200,
                     "views": 20000, "bookmarks": 5} for i in range(tweets)],
     }
@@ -114,7 +114,7 @@ def adaptive_cycles(sim, campaign, tweets: int, until: dt.datetime, workers: int
     List jobs whose counter has not moved are count-gated (no request, no credit); the
     bench skips running them to save time on the embedded store, which changes no figure.
     """
-    from ingestion.list_job import COUNT_FIELD, run_list_job
+    from ingestion.list_job import run_list_job
     from ingestion.metrics_job import run_metrics
     from ingestion.scheduler import LIST_JOBS
     from socap_project import mongo
@@ -136,7 +136,7 @@ def adaptive_cycles(sim, campaign, tweets: int, until: dt.datetime, workers: int
             {"campaign_id": campaign.mongo_id, "job_type": {"$in": list(LIST_JOBS)}})}
         jobs = [(t, j) for t in run.due for j in LIST_JOBS
                 if not states[(t, j)].get("backfill_done") or states[(t, j)].get("last_error")
-                or states[(t, j)].get("last_count") != (counts[t] or {}).get(COUNT_FIELD[j])]
+                or states[(t, j)].get("last_count") != (counts[t] or {}).get(j)]
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(lambda tj: run_list_job(campaign.pk, *tj), jobs))
         totals["cycles"] += 1
@@ -193,7 +193,7 @@ def naive_requests(sim, tweets: int, page: int = 20) -> tuple[int, int]:
             counts[(e["tweet_id"], e["action_type"])] = counts.get((e["tweet_id"], e["action_type"]), 0) + 1
     requests, credits = tweets, 15 * tweets
     for metrics_tweet in truth["metrics"]:
-        for action in ("retweet", "reply", "quote"):
+        for action in ACTIONS:
             n = counts.get((metrics_tweet, action), 0)
             pages = max(1, -(-n // page))
             requests += pages

@@ -45,8 +45,8 @@ def make(tweets: int):
                                      "investor_twt": tweets - 2 * (tweets // 3)})
     rows = list(campaign.tweets.all())
     for tweet in rows:
-        tweet.metrics = {"likeCount": 300, "retweetCount": 40, "quoteCount": 6, "replyCount": 12,
-                         "viewCount": 40000, "bookmarkCount": 9, "last_updated": timezone.now().isoformat()}
+        tweet.metrics = {"likes": 300, "retweets": 40, "quotes": 6, "replies": 12,
+                         "views": 40000, "bookmarks": 9, "last_updated": timezone.now().isoformat()}
         tweet.save()
     start = timezone.now() - dt.timedelta(hours=70)
     for hour in range(70):

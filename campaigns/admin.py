@@ -33,8 +33,8 @@ class TrackedTweetInline(admin.TabularInline):
         m = obj.metrics or {}
         if not m:
             return "—"
-        return (f"♥ {m.get('likeCount', 0)} · RT {m.get('retweetCount', 0)} · Q {m.get('quoteCount', 0)} · "
-                f"R {m.get('replyCount', 0)} · views {m.get('viewCount', 0)}")
+        return (f"♥ {m.get('likes', 0)} · RT {m.get('retweets', 0)} · Q {m.get('quotes', 0)} · "
+                f"R {m.get('replies', 0)} · views {m.get('views', 0)}")
 
 
 @admin.register(Campaign)

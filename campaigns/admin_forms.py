@@ -7,9 +7,7 @@ from django import forms
 from campaigns import services
 from campaigns.forms import split_recipients
 from campaigns.inputs import (
-    ACTION_TYPES,
     CATEGORY_KEYS,
-    CHANNELS,
     FIELD_OF_PATH,
     AlertPreferencesInput,
     CampaignInput,
@@ -18,11 +16,20 @@ from campaigns.inputs import (
     TweetResolutionUnavailable,
 )
 from campaigns.models import Campaign
+from campaigns.vocabulary import (
+    ACTION_LABELS,
+    ACTIONS,
+    CHANNELS,
+    INFLUENCER_TWEET,
+    INVESTOR_TWEET,
+    MAIN_TWEET,
+    TWEET_CATEGORY_LABELS,
+)
 
 URL_FIELDS = {
-    "main_twt": "main_tweet_urls",
-    "influencer_twt": "influencer_tweet_urls",
-    "investor_twt": "investor_tweet_urls",
+    MAIN_TWEET: "main_tweet_urls",
+    INFLUENCER_TWEET: "influencer_tweet_urls",
+    INVESTOR_TWEET: "investor_tweet_urls",
 }
 # The alert preferences the model stores as plain fields; thresholds, channels and recipients
 # have their own widgets below (staff never type JSON).
@@ -30,9 +37,8 @@ MODEL_ALERT_FIELDS = ("importance_threshold", "slack_webhook_url", "frequency_wi
                       "alert_spacing_minutes", "spike_factor", "spike_min_engagements",
                       "negative_sentiment_threshold")
 CATEGORY_THRESHOLD_FIELDS = {category: f"threshold_{category}" for category in CATEGORY_KEYS}
-ACTION_THRESHOLD_FIELDS = {action: f"threshold_{action}" for action in ACTION_TYPES}
-THRESHOLD_LABELS = {"main_twt": "Main tweets", "influencer_twt": "Influencer tweets",
-                    "investor_twt": "Investor tweets", "retweet": "Retweets", "reply": "Replies", "quote": "Quotes"}
+ACTION_THRESHOLD_FIELDS = {action: f"threshold_{action}" for action in ACTIONS}
+THRESHOLD_LABELS = {**TWEET_CATEGORY_LABELS, **ACTION_LABELS}
 # Service error paths of these widgets -> the field that shows them.
 WIDGET_FIELD_OF_PATH = {
     **{f"alert_preferences.category_thresholds.{c}": f for c, f in CATEGORY_THRESHOLD_FIELDS.items()},
@@ -120,7 +126,7 @@ class _UrlListsMixin:
                     line = int(path[len(key) + 1 : path.index("]")]) + 1
                     field, messages = URL_FIELDS[category], [f"Line {line}: {m}" for m in messages]
             if path == "tweets":
-                field = URL_FIELDS["main_twt"]
+                field = URL_FIELDS[MAIN_TWEET]
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
 
@@ -138,9 +144,9 @@ class _DefaultSentimentThreshold:
 
 
 class CampaignAddForm(_DefaultSentimentThreshold, _UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
-    main_tweet_urls = _url_field("Main tweets")
-    influencer_tweet_urls = _url_field("Influencer tweets")
-    investor_tweet_urls = _url_field("Investor tweets")
+    main_tweet_urls = _url_field(TWEET_CATEGORY_LABELS[MAIN_TWEET])
+    influencer_tweet_urls = _url_field(TWEET_CATEGORY_LABELS[INFLUENCER_TWEET])
+    investor_tweet_urls = _url_field(TWEET_CATEGORY_LABELS[INVESTOR_TWEET])
 
     class Meta:
         model = Campaign
@@ -167,9 +173,9 @@ class CampaignAddForm(_DefaultSentimentThreshold, _UrlListsMixin, AlertWidgetsMi
 
 
 class CampaignChangeForm(_DefaultSentimentThreshold, _UrlListsMixin, AlertWidgetsMixin, forms.ModelForm):
-    main_tweet_urls = _url_field("Add main tweets")
-    influencer_tweet_urls = _url_field("Add influencer tweets")
-    investor_tweet_urls = _url_field("Add investor tweets")
+    main_tweet_urls = _url_field(f"Add {TWEET_CATEGORY_LABELS[MAIN_TWEET].lower()}")
+    influencer_tweet_urls = _url_field(f"Add {TWEET_CATEGORY_LABELS[INFLUENCER_TWEET].lower()}")
+    investor_tweet_urls = _url_field(f"Add {TWEET_CATEGORY_LABELS[INVESTOR_TWEET].lower()}")
 
     class Meta:
         model = Campaign

@@ -10,15 +10,14 @@ from django.urls import reverse
 
 from campaigns.inputs import (
     CATEGORY_KEYS,
-    CHANNELS,
     FIELD_OF_PATH,
     AlertPreferencesInput,
     CampaignInput,
     TweetInput,
 )
 from campaigns.validation import validate_credit_budget
+from campaigns.vocabulary import CHANNELS
 
-CATEGORY_LABELS = {"main_twt": "Main tweets", "influencer_twt": "Influencer tweets", "investor_twt": "Investor tweets"}
 _RECIPIENT_SEPARATORS = re.compile(r"[,\n;]+")
 
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from campaigns.vocabulary import INFLUENCER_TWEET, INVESTOR_TWEET, MAIN_TWEET
+
 # Tweet list keys of the create body (docs/api.md) -> tweet category stored on TrackedTweet.
 TWEET_LIST_KEYS = {
-    "maintweets": "main_twt",
-    "influencer_twts": "influencer_twt",
-    "investor_twts": "investor_twt",
+    "maintweets": MAIN_TWEET,
+    "influencer_twts": INFLUENCER_TWEET,
+    "investor_twts": INVESTOR_TWEET,
 }
 CATEGORY_KEYS = {category: key for key, category in TWEET_LIST_KEYS.items()}
-ACTION_TYPES = ("retweet", "reply", "quote")
-CHANNELS = ("slack", "email")
 MAX_TWEETS_PER_CAMPAIGN = 500
 
 

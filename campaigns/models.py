@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from campaigns.validation import validate_credit_budget
+from campaigns.vocabulary import INFLUENCER_TWEET, INVESTOR_TWEET, MAIN_TWEET, TWEET_CATEGORY_NAMES
 
 
 def new_share_token() -> str:
@@ -123,9 +124,9 @@ class Campaign(models.Model):
 
 class TrackedTweet(models.Model):
     class Category(models.TextChoices):
-        MAIN = "main_twt", "Main"
-        INFLUENCER = "influencer_twt", "Influencer"
-        INVESTOR = "investor_twt", "Investor"
+        MAIN = MAIN_TWEET, TWEET_CATEGORY_NAMES[MAIN_TWEET].capitalize()
+        INFLUENCER = INFLUENCER_TWEET, TWEET_CATEGORY_NAMES[INFLUENCER_TWEET].capitalize()
+        INVESTOR = INVESTOR_TWEET, TWEET_CATEGORY_NAMES[INVESTOR_TWEET].capitalize()
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tweets")
     tweet_id = models.CharField(max_length=32, db_index=True)
@@ -133,8 +134,8 @@ class TrackedTweet(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices)
     author_name = models.CharField(max_length=200, blank=True)
     author_username = models.CharField(max_length=100, blank=True)
-    # Latest metrics baseline: likeCount, retweetCount, quoteCount, replyCount,
-    # viewCount, bookmarkCount, last_updated (ISO time). Deltas are computed against it.
+    # Latest metrics baseline under SOCAP's names (campaigns/vocabulary.py METRICS: likes, retweets,
+    # quotes, replies, views, bookmarks) and last_updated (ISO time). Deltas are computed against it.
     metrics = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

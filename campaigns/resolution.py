@@ -34,14 +34,6 @@ def resolve_tweets(tweet_ids: list[str]) -> dict[str, ResolvedTweet]:
             tweet_id=tweet_id,
             author_name=tweet.author.name or "",
             author_username=tweet.author.username or "",
-            metrics={
-                "likeCount": tweet.like_count,
-                "retweetCount": tweet.retweet_count,
-                "quoteCount": tweet.quote_count,
-                "replyCount": tweet.reply_count,
-                "viewCount": tweet.view_count,
-                "bookmarkCount": tweet.bookmark_count,
-                "last_updated": now,
-            },
+            metrics={**tweet.metric_values(), "last_updated": now},
         )
     return resolved

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.http import Http404
+
 from campaigns.models import Campaign
 
 SLACK_WAITING_MESSAGE = (
@@ -9,6 +11,14 @@ SLACK_WAITING_MESSAGE = (
     "(SOCAP_DEFAULT_SLACK_WEBHOOK_URL) is set. Email alerts go out meanwhile; Slack alerts are held and "
     "delivered once a webhook is set (PATCH alert_preferences.slack_webhook_url, the admin or the create page)."
 )
+
+
+def campaign_by_share_token(token: str) -> Campaign:
+    """The campaign a client link opens; a rotated token is as unknown as a made-up one."""
+    campaign = Campaign.objects.filter(share_token=token).first()
+    if campaign is None:
+        raise Http404("Unknown or rotated link.")
+    return campaign
 
 
 def slack_status(campaign: Campaign) -> str:

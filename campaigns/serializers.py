@@ -15,6 +15,15 @@ from campaigns.models import Campaign, TrackedTweet
 from campaigns.selectors import alert_warnings, slack_status
 from socap_project.links import absolute
 
+# A tweet's metrics in the API keep the names the API has always published (they began as the
+# provider's, which TrackedTweet.metrics stored until migration 0006), whatever SOCAP stores now.
+API_METRIC_NAMES = {"likes": "likeCount", "retweets": "retweetCount", "quotes": "quoteCount",
+                    "replies": "replyCount", "views": "viewCount", "bookmarks": "bookmarkCount"}
+
+
+def tweet_metrics_representation(metrics: dict) -> dict:
+    return {API_METRIC_NAMES.get(name, name): value for name, value in (metrics or {}).items()}
+
 
 # DRF coerces on its own (5 -> "5", "5" -> 5.0, true -> 1): the API documents JSON types, and a
 # client sending the wrong one has a bug it should hear about, not a silently converted value.
@@ -222,7 +231,7 @@ def campaign_representation(campaign: Campaign, *, with_tweets: bool = True) -> 
                 "category": t.category,
                 "author_name": t.author_name,
                 "author_username": t.author_username,
-                "metrics": t.metrics,
+                "metrics": tweet_metrics_representation(t.metrics),
             }
             for t in campaign.tweets.all()
         ]

@@ -10,14 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
 from campaigns.inputs import (
-    ACTION_TYPES,
     CATEGORY_KEYS,
-    CHANNELS,
     MAX_TWEETS_PER_CAMPAIGN,
     AlertPreferencesInput,
     CampaignInput,
 )
 from campaigns.tweet_urls import InvalidTweetUrl, parse_tweet_url
+from campaigns.vocabulary import ACTIONS, CHANNELS
 
 
 MAX_CREDIT_BUDGET = 10_000_000_000  # $100,000 at 100,000 credits per dollar
@@ -85,7 +84,7 @@ def check_alert_preferences(prefs: AlertPreferencesInput, errors: Errors, prefix
         elif value < 0:
             errors.add(f"{prefix}.category_thresholds.{category}", "Must be zero or more.")
     for action, value in prefs.action_thresholds.items():
-        if action not in ACTION_TYPES:
+        if action not in ACTIONS:
             errors.add(f"{prefix}.action_thresholds", f"Unknown action type {action!r}.")
         elif value < 0:
             errors.add(f"{prefix}.action_thresholds.{action}", "Must be zero or more.")

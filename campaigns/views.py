@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from campaigns import services
-from campaigns.forms import CATEGORY_LABELS, CampaignForm
+from campaigns.forms import CampaignForm
 from campaigns.inputs import CampaignInputError, TweetResolutionUnavailable
 from campaigns.tweet_urls import InvalidTweetUrl, parse_tweet_url
+from campaigns.vocabulary import MAIN_TWEET, TWEET_CATEGORY_LABELS
 
 TEMPLATE = "campaigns/create.html"
 
@@ -21,8 +22,8 @@ def _initial() -> dict:
 
 
 def _context(form: CampaignForm, tweet_errors=None) -> dict:
-    urls = form.tweet_urls() if form.is_bound else {c: [] for c in CATEGORY_LABELS}
-    tweet_errors = tweet_errors or {c: {} for c in CATEGORY_LABELS}
+    urls = form.tweet_urls() if form.is_bound else {c: [] for c in TWEET_CATEGORY_LABELS}
+    tweet_errors = tweet_errors or {c: {} for c in TWEET_CATEGORY_LABELS}
     categories = [
         {
             "key": category,
@@ -32,7 +33,7 @@ def _context(form: CampaignForm, tweet_errors=None) -> dict:
                 for index, url in enumerate(urls[category] or [""])
             ],
         }
-        for category, label in CATEGORY_LABELS.items()
+        for category, label in TWEET_CATEGORY_LABELS.items()
     ]
     return {"form": form, "categories": categories}
 
@@ -77,7 +78,7 @@ def create_campaign_page(request):
 @staff_member_required
 def tweet_row(request):
     """HTMX: one more empty URL row for a category."""
-    category = request.GET.get("category", "main_twt")
-    if category not in CATEGORY_LABELS:
+    category = request.GET.get("category", MAIN_TWEET)
+    if category not in TWEET_CATEGORY_LABELS:
         return HttpResponse("Unknown category", status=400)
     return render(request, f"{TEMPLATE}#tweet_row", {"row": {"url": "", "errors": []}, "category": {"key": category}})

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from campaigns.vocabulary import MAIN_TWEET
 from dashboard import paging
 from ingestion.engagements import TIME_BEFORE
 from socap_project import mongo
 
 TOP = 25
-MAIN = "main_twt"
 # campaign_stats fields this module increments (cleared by a rebuild).
 STAT_FIELDS = ("reach", "impressions", "reach_by_tweet_category", "impressions_by_tweet_category",
                "reach_by_tweet", "impressions_by_tweet", "by_sentiment", "engaged_hist")
@@ -133,7 +133,7 @@ def _ranking_ops(campaign_id: str, docs: list[dict], new_accounts: list[dict],
     earliest: dict[str, dict] = {}
     for doc in sorted(docs, key=lambda d: (d["timestamp"], d.get("seq", 0))):
         # A backfilled retweet's time is unknown (it happened before monitoring): it cannot rank by time.
-        if doc["tweet_category"] == MAIN and doc.get("time_precision") != TIME_BEFORE:
+        if doc["tweet_category"] == MAIN_TWEET and doc.get("time_precision") != TIME_BEFORE:
             earliest.setdefault(doc["user_id"], doc)
     by_time = {"at": 1, "seq": 1}
     bar = _last(lists, "first_movers")

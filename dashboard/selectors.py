@@ -10,6 +10,7 @@ from collections import defaultdict
 from django.core.cache import cache
 
 from campaigns.models import Campaign
+from campaigns.vocabulary import ACCOUNT_CATEGORIES, ACTION_PLURALS, ACTIONS, METRICS, TWEET_CATEGORIES
 from dashboard import paging
 from dashboard.services import current_version
 from ingestion import engagement_selectors
@@ -17,14 +18,8 @@ from ingestion.engagements import last_seq, reply_count
 from ingestion.sentiment import LABELS as SENTIMENTS
 from socap_project import mongo
 
-METRICS = ("likes", "retweets", "quotes", "replies", "views", "bookmarks")
-SOURCE = {"likes": "likeCount", "retweets": "retweetCount", "quotes": "quoteCount", "replies": "replyCount",
-          "views": "viewCount", "bookmarks": "bookmarkCount"}
 CACHE_SECONDS = 60
 BEFORE_MONITORING = "before_monitoring"  # time bucket of backfilled retweets (their real time is unknown)
-ACTIONS = ("retweet", "reply", "quote")
-ACCOUNT_CATEGORIES = ("founders", "vcs", "ai_creators", "media", "developers", "c_level", "yc_alumni", "others")
-TWEET_CATEGORIES = ("main_twt", "influencer_twt", "investor_twt")
 
 
 def cached(campaign: Campaign, view: str, compute, *params):
@@ -73,7 +68,7 @@ def summary(campaign: Campaign) -> dict:
         last_update = None
         for tweet in campaign.tweets.all():
             for name in METRICS:
-                totals[name] += int((tweet.metrics or {}).get(SOURCE[name], 0) or 0)
+                totals[name] += int((tweet.metrics or {}).get(name, 0) or 0)
             updated = (tweet.metrics or {}).get("last_updated")
             if updated:
                 moment = dt.datetime.fromisoformat(updated)
@@ -161,8 +156,7 @@ def tweet_rows(campaign: Campaign, include_state: bool) -> list[dict]:
         polled = [s["last_success"] for s in job_states.values() if s.get("last_success")]
         rows.append({
             "tweet": tweet,
-            "reported": {a: int(metrics.get(SOURCE[m], 0) or 0) for a, m in
-                         (("retweet", "retweets"), ("reply", "replies"), ("quote", "quotes"))},
+            "reported": {a: int(metrics.get(ACTION_PLURALS[a], 0) or 0) for a in ACTIONS},
             "collected": {a: collected.get(tweet.tweet_id, {}).get(a, 0) for a in ACTIONS},
             "reach": reach.get(tweet.tweet_id, 0), "impressions": impressions.get(tweet.tweet_id, 0),
             "last_polled": max(polled) if polled else None,

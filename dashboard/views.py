@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from functools import cache, partial
 
 from django.contrib.admin.views.decorators import staff_member_required
@@ -12,23 +11,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from campaigns.selectors import campaign_by_share_token
+from campaigns.vocabulary import ACCOUNT_CATEGORIES, ACCOUNT_CATEGORY_LABELS, ACTIONS, TWEET_CATEGORIES
 from reports.builder import frozen_report
 from dashboard import insight_selectors, selectors
 from ingestion import spend_selectors
-from ingestion.classifier import CATEGORY_LABELS
+from socap_project.csv_stream import csv_response
 
 TEMPLATE = "dashboard/page.html"
 PARTS = {"live", "engagers", "timeline", "charts", "rankings"}
 CSV_FIELDS = ["timestamp", "time_precision", "tweet_id", "tweet_category", "action_type", "user_id", "username", "name",
               "followers", "account_category", "importance_score", "reply_count", "text", "sentiment",
               "sentiment_score"]
-
-
-def _by_token(token: str) -> Campaign:
-    campaign = Campaign.objects.filter(share_token=token).first()
-    if campaign is None:
-        raise Http404("Unknown or rotated link.")
-    return campaign
 
 
 def _filters(request) -> dict:
@@ -67,7 +61,7 @@ def _dashboard(request, campaign: Campaign, *, base: str, report_url: str, csv_u
             "metrics": {g: selectors.metrics_series(campaign, g) for g in ("hour", "day")},
             "profiles": {g: selectors.profile_timeseries(campaign, g) for g in ("hour", "day")},
             "accounts": selectors.accounts_by_category(campaign),
-            "category_labels": CATEGORY_LABELS,
+            "category_labels": ACCOUNT_CATEGORY_LABELS,
             "over_time": {g: insight_selectors.over_time(campaign, g) for g in ("hour", "day")},
         }
     if part in (None, "engagers"):
@@ -77,8 +71,8 @@ def _dashboard(request, campaign: Campaign, *, base: str, report_url: str, csv_u
         except selectors.BadParameter as exc:
             return HttpResponseBadRequest(f"{exc.field}: {exc}")
         context["filters"] = filters
-        context["choices"] = {"categories": selectors.ACCOUNT_CATEGORIES, "actions": selectors.ACTIONS,
-                              "tweet_categories": selectors.TWEET_CATEGORIES, "sentiments": selectors.SENTIMENTS}
+        context["choices"] = {"categories": ACCOUNT_CATEGORIES, "actions": ACTIONS,
+                              "tweet_categories": TWEET_CATEGORIES, "sentiments": selectors.SENTIMENTS}
         context["sentiment_note"] = insight_selectors.SENTIMENT_NOTE
     if part in (None, "rankings"):
         context["rankings"] = insight_selectors.all_rankings(campaign)
@@ -94,31 +88,23 @@ def _dashboard(request, campaign: Campaign, *, base: str, report_url: str, csv_u
 
 
 def _csv(campaign: Campaign) -> StreamingHttpResponse:
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-
     def rows():
-        yield writer.writerow(CSV_FIELDS)
+        yield CSV_FIELDS
         for doc in selectors.all_engagements(campaign):
             row = selectors.public_engagement(doc)
-            yield writer.writerow([row[field] for field in CSV_FIELDS])
+            yield [row[field] for field in CSV_FIELDS]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="socap-{campaign.pk}-engagements.csv"'
-    return response
+    return csv_response(rows(), f"socap-{campaign.pk}-engagements.csv")
 
 
 def client_dashboard(request, token: str):
-    return _dashboard(request, _by_token(token), base=reverse("dashboard:client", args=[token]),
+    return _dashboard(request, campaign_by_share_token(token), base=reverse("dashboard:client", args=[token]),
                       report_url=reverse("reports:client-report", args=[token]),
                       csv_url=reverse("dashboard:client-csv", args=[token]), staff=False)
 
 
 def client_csv(request, token: str):
-    return _csv(_by_token(token))
+    return _csv(campaign_by_share_token(token))
 
 
 @staff_member_required

@@ -24,10 +24,10 @@ import datetime as dt
 
 from django.conf import settings
 
-from ingestion.provider import METRIC_FIELDS
+from campaigns.vocabulary import ACTION_PLURALS
 from socap_project import mongo
 
-MOVING = ("retweetCount", "replyCount", "quoteCount")
+MOVING = tuple(ACTION_PLURALS.values())  # the metrics that count retweets, replies and quotes
 
 
 def max_factor(campaign, cycle_at: dt.datetime) -> int:
@@ -58,8 +58,7 @@ def resting(campaign, cycle_at: dt.datetime) -> set[str]:
 
 def after_reading(campaign, state: dict, baseline: dict, values: dict, cycle_at: dt.datetime) -> dict:
     """The cadence fields to save with this reading: back off while quiet, snap back on any move."""
-    moved = not baseline or any(
-        int(baseline.get(source, 0) or 0) != values[name] for name, source in METRIC_FIELDS.items() if source in MOVING)
+    moved = not baseline or any(int(baseline.get(name, 0) or 0) != values[name] for name in MOVING)
     factor, quiet = int(state.get("cadence") or 1), int(state.get("quiet_polls") or 0)
     if moved:
         factor, quiet = 1, 0

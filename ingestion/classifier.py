@@ -8,25 +8,10 @@ from __future__ import annotations
 
 import re
 
-CATEGORIES = ("yc_alumni", "vcs", "c_level", "founders", "ai_creators", "media", "developers", "others")
+from campaigns.vocabulary import OTHERS
 
-# What a person reads. The keys stay in the JSON API and the CSV files; every page, report,
-# PDF and alert shows these (templates through the `category_label` filter).
-CATEGORY_LABELS = {
-    "founders": "Founders", "vcs": "Investors/VCs", "ai_creators": "AI creators", "media": "Media",
-    "developers": "Developers", "c_level": "C-level", "yc_alumni": "YC alumni", "others": "Other",
-}
-# One account of the category, as alert headlines name it ("Investor @ada").
-CATEGORY_NOUNS = {
-    "founders": "Founder", "vcs": "Investor", "ai_creators": "AI creator", "media": "Media account",
-    "developers": "Developer", "c_level": "Executive", "yc_alumni": "YC founder", "others": "Account",
-}
-
-
-def category_label(key: str | None) -> str:
-    """Human label of an account category; an unknown key is shown as it is rather than hidden."""
-    return CATEGORY_LABELS.get(key or "others", key or "Other")
-
+# The categories and their labels are campaigns/vocabulary.py's; these are the bio keywords of
+# each but "others", in the order they are tried.
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "yc_alumni": (
         "y combinator", "ycombinator", "yc alum", "yc w", "yc s", "yc f", "(yc", "yc'", "ycw", "ycs",
@@ -60,6 +45,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "react", "building with", "sre", "hacker",
     ),
 }
+CATEGORIES = (*KEYWORDS, OTHERS)  # in the order they are tried
 
 _SPACES = re.compile(r"\s+")
 
@@ -71,7 +57,7 @@ def normalize_bio(bio: str | None) -> str:
 
 def categorize(bio: str | None, name: str | None = None) -> str:
     text = normalize_bio(f"{bio or ''} {name or ''}")
-    for category in CATEGORIES[:-1]:
-        if any(keyword in text for keyword in KEYWORDS[category]):
+    for category, keywords in KEYWORDS.items():
+        if any(keyword in text for keyword in keywords):
             return category
-    return "others"
+    return OTHERS

@@ -21,10 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from campaigns.vocabulary import ACTION_OF_PLURAL as ACTION_OF_JOB  # a list job is named by its action's plural
 from ingestion import classifier, importance, sentiment
 from socap_project import mongo
-
-ACTION_OF_JOB = {"retweets": "retweet", "replies": "reply", "quotes": "quote"}
 
 # How precisely `timestamp` says when an engagement happened. Providers give
 # replies and quotes their creation time; retweeters come without one, so a

@@ -13,10 +13,8 @@ count, so its job is enqueued again and hands off what it left behind.
 from __future__ import annotations
 
 from campaigns.models import TrackedTweet
+from ingestion.worker_state import LIST_JOBS  # ingestion.scheduler takes them from here
 from socap_project import mongo
-
-LIST_JOBS = ("retweets", "replies", "quotes")  # the list jobs (ingestion.scheduler takes them from here)
-COUNT_FIELD = {"retweets": "retweetCount", "replies": "replyCount", "quotes": "quoteCount"}
 
 
 def _needs_run(state: dict | None, reported, fresh: bool) -> bool:
@@ -44,6 +42,7 @@ def due_list_jobs(campaign_id: str, tweets: list[TrackedTweet], fresh: set[str])
         (tweet.tweet_id, job)
         for tweet in tweets
         for job in LIST_JOBS
-        if _needs_run(states.get((tweet.tweet_id, job)), (tweet.metrics or {}).get(COUNT_FIELD[job]),
+        # A list job is named like the metric that counts what it collects.
+        if _needs_run(states.get((tweet.tweet_id, job)), (tweet.metrics or {}).get(job),
                       tweet.tweet_id in fresh)
     ]

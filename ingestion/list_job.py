@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from campaigns.models import TrackedTweet
 from ingestion import budget, clock, engagements, events, leases, parking
-from ingestion.list_gating import COUNT_FIELD
 from ingestion.metrics_job import _block_seconds
 from ingestion.provider import fetch_page
 from xapi.errors import CreditsExhausted, CursorExpired, RateLimited, XApiError
@@ -66,7 +65,7 @@ class _Job:
     @property
     def reported(self) -> int | None:
         """The tweet's counter for this list at the last metrics reading."""
-        return (self.tweet.metrics or {}).get(COUNT_FIELD[self.job_type])
+        return (self.tweet.metrics or {}).get(self.job_type)  # named like the job: what its list counts
 
 
 def _stop_after(page, cursor: str | None, seen: set, reached_older: bool, backfill: bool) -> bool:

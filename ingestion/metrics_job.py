@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Campaign, TrackedTweet
+from campaigns.vocabulary import METRICS
 from ingestion import budget, cadence, clock, events, leases, list_gating, parking, signals
-from ingestion.provider import METRIC_FIELDS, fetch_metrics
+from ingestion.provider import fetch_metrics
 from ingestion.scheduler import interval_start
 from xapi.errors import CreditsExhausted, RateLimited, Unauthorized, XApiError
 from socap_project import mongo
@@ -54,7 +55,7 @@ def record_reading(campaign: Campaign, tweet: TrackedTweet, values: dict[str, in
     baseline = tweet.metrics or {}
     since = parse_datetime(baseline["last_updated"]) if baseline.get("last_updated") else None
     deltas = (
-        {name: values[name] - int(baseline.get(source, 0) or 0) for name, source in METRIC_FIELDS.items()}
+        {name: values[name] - int(baseline.get(name, 0) or 0) for name in METRICS}
         if since is not None
         else None
     )
@@ -65,19 +66,18 @@ def record_reading(campaign: Campaign, tweet: TrackedTweet, values: dict[str, in
     )
     signals.tweet_metrics_read.send(sender=Campaign, campaign_id=campaign.mongo_id, tweet_id=tweet.tweet_id,
                                     deltas=deltas or {})
-    tweet.metrics = {**{source: values[name] for name, source in METRIC_FIELDS.items()},
-                     "last_updated": now.isoformat()}
+    tweet.metrics = {**{name: values[name] for name in METRICS}, "last_updated": now.isoformat()}
     tweet.save(update_fields=["metrics"])
     return deltas or {}
 
 
 def write_snapshot(campaign: Campaign, now: dt.datetime) -> None:
     """Campaign totals for this hour (`metric_snapshots`, docs/data-model.md); reruns within the hour overwrite it."""
-    totals = dict.fromkeys(METRIC_FIELDS, 0)
-    breakdown = {category: dict.fromkeys(METRIC_FIELDS, 0) for category in TrackedTweet.Category.values}
+    totals = dict.fromkeys(METRICS, 0)
+    breakdown = {category: dict.fromkeys(METRICS, 0) for category in TrackedTweet.Category.values}
     for tweet in campaign.tweets.all():
-        for name, source in METRIC_FIELDS.items():
-            value = int((tweet.metrics or {}).get(source, 0) or 0)
+        for name in METRICS:
+            value = int((tweet.metrics or {}).get(name, 0) or 0)
             totals[name] += value
             breakdown[tweet.category][name] += value
     mongo.collection(mongo.METRIC_SNAPSHOTS).update_one(

@@ -12,16 +12,6 @@ from ingestion.engagements import Engager
 from xapi import UsageContext, get_client
 from xapi.errors import CreditsExhausted
 
-METRIC_FIELDS = {
-    "likes": "likeCount",
-    "retweets": "retweetCount",
-    "quotes": "quoteCount",
-    "replies": "replyCount",
-    "views": "viewCount",
-    "bookmarks": "bookmarkCount",
-}
-
-
 @dataclass
 class Page:
     engagers: list[Engager]
@@ -31,17 +21,6 @@ class Page:
 
 def _usage(campaign_id: str, tweet_id: str | None = None):
     return UsageContext(campaign_id=campaign_id, tweet_id=tweet_id)
-
-
-def metric_values(tweet) -> dict[str, int]:
-    return {
-        "likes": tweet.like_count or 0,
-        "retweets": tweet.retweet_count or 0,
-        "quotes": tweet.quote_count or 0,
-        "replies": tweet.reply_count or 0,
-        "views": tweet.view_count or 0,
-        "bookmarks": tweet.bookmark_count or 0,
-    }
 
 
 @contextmanager
@@ -58,7 +37,7 @@ def fetch_metrics(tweet_ids: list[str], campaign_id: str) -> dict[str, dict[str,
     """Current metrics of many tweets in one call; absent ids were not found or are protected."""
     with _key_state():
         found = get_client().get_tweets(tweet_ids, usage=_usage(campaign_id))
-    return {tweet_id: metric_values(tweet) for tweet_id, tweet in found.items()}
+    return {tweet_id: tweet.metric_values() for tweet_id, tweet in found.items()}
 
 
 def _from_user(user, **extra) -> Engager:

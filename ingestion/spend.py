@@ -28,7 +28,6 @@ JOB_OF_ENDPOINT = {
     "/twitter/tweet/replies": "replies",
     "/twitter/tweet/quotes": "quotes",
 }
-JOB_TYPES = ("metrics", "retweets", "replies", "quotes")
 
 
 def total_id(campaign_id: str) -> str:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from ingestion import spend
 from ingestion.budget import Standing
+from ingestion.worker_state import JOB_TYPES
 from xapi.credits import CREDITS_PER_USD
 from socap_project import mongo
 
@@ -65,7 +66,7 @@ def campaign_spend(campaign: Campaign, now: dt.datetime | None = None) -> dict:
         "usd": _usd(credits),
         "by_job_type": {job: {"requests": int((total.get("requests") or {}).get(job, 0)),
                               "credits": int((total.get("credits") or {}).get(job, 0)),
-                              "usd": _usd((total.get("credits") or {}).get(job, 0))} for job in spend.JOB_TYPES},
+                              "usd": _usd((total.get("credits") or {}).get(job, 0))} for job in JOB_TYPES},
         "per_hour": per_hour,
         "projection": {"credits_per_hour": round(rate), "hours_left": round(hours_left, 1),
                        "credits_at_end": projected, "usd_at_end": _usd(projected)},

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from campaigns.vocabulary import ACTION_PLURALS
 from socap_project import mongo
 
-JOB_TYPES = ("metrics", "retweets", "replies", "quotes")
+LIST_JOBS = tuple(ACTION_PLURALS.values())  # one per action, named by its plural
+JOB_TYPES = ("metrics", *LIST_JOBS)
 
 
 

@@ -7,15 +7,13 @@ import contextlib
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from campaigns.vocabulary import ACTIONS, METRICS
 from dashboard import insight_selectors, selectors as dashboard_selectors
 from ingestion import engagement_selectors
+from xapi.credits import CREDITS_PER_USD
 from socap_project import mongo
 
-METRICS = ("likes", "retweets", "quotes", "replies", "views", "bookmarks")
-SOURCE = {"likes": "likeCount", "retweets": "retweetCount", "quotes": "quoteCount", "replies": "replyCount",
-          "views": "viewCount", "bookmarks": "bookmarkCount"}
 TOP_ACCOUNTS = 25
-CREDITS_PER_USD = 100_000
 
 
 def _metrics(campaign: Campaign) -> tuple[dict, dict, list]:
@@ -23,7 +21,7 @@ def _metrics(campaign: Campaign) -> tuple[dict, dict, list]:
     by_category: dict[str, dict] = {}
     tweets = []
     for tweet in campaign.tweets.all():
-        values = {name: int((tweet.metrics or {}).get(SOURCE[name], 0) or 0) for name in METRICS}
+        values = {name: int((tweet.metrics or {}).get(name, 0) or 0) for name in METRICS}
         bucket = by_category.setdefault(tweet.category, dict.fromkeys(METRICS, 0))
         for name, value in values.items():
             totals[name] += value
@@ -87,7 +85,7 @@ def earned_media(campaign: Campaign, totals: dict, by_action: dict) -> dict:
     """Impressions x CPM / 1000, and (optionally) a value per retweet/reply/quote."""
     cpm = campaign.effective_cpm()
     impressions = totals["views"]
-    values = {action: float(campaign.action_values.get(action, 0) or 0) for action in ("retweet", "reply", "quote")}
+    values = {action: float(campaign.action_values.get(action, 0) or 0) for action in ACTIONS}
     counts = {action: int(by_action.get(action, 0)) for action in values}
     return {
         "impressions": impressions,

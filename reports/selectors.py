@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from campaigns.models import Campaign
+from campaigns.vocabulary import ACTIONS, METRICS
 from reports.builder import build_report, frozen_report
 
 PREVIEW_SECONDS = 60
@@ -29,8 +30,7 @@ def csv_rows(report: dict, table: str) -> tuple[list[str], list[list]]:
                   "bookmarks", "collected_retweets", "collected_replies", "collected_quotes"]
         rows = [
             [t["tweet_id"], t["category"], t["author_username"], t["url"],
-             *(t["metrics"][m] for m in ("likes", "retweets", "quotes", "replies", "views", "bookmarks")),
-             *(t.get("collected", {}).get(a, 0) for a in ("retweet", "reply", "quote"))]
+             *(t["metrics"][m] for m in METRICS), *(t.get("collected", {}).get(a, 0) for a in ACTIONS)]
             for t in report["tweets"]
         ]
     elif table == "top_accounts":

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -14,9 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
+from campaigns.selectors import campaign_by_share_token
+from campaigns.vocabulary import ACCOUNT_CATEGORY_LABELS
 from reports.pdf import PdfUnavailable, report_pdf
 from reports.selectors import CSV_TABLES, csv_rows, report_for
-from ingestion.classifier import CATEGORY_LABELS
+from socap_project.csv_stream import csv_response
 from socap_project.schema import CAMPAIGN_ID, errors
 
 
@@ -60,7 +60,7 @@ def _chart_data(report: dict) -> dict:
         "accounts": report["engagements"]["unique_accounts_by_category"],
         "hours": [hour.strftime("%b %d %H:00") if hour else "Before monitoring" for hour in hours],
         "hourly": grid,
-        "category_labels": CATEGORY_LABELS,
+        "category_labels": ACCOUNT_CATEGORY_LABELS,
         # Reports frozen before reach and sentiment existed have no "over_time".
         "over_time": report.get("over_time"),
     }
@@ -94,21 +94,13 @@ def _links(pdf: str, csv_path: str, dashboard: str) -> dict:
             "dashboard": dashboard}
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _csv_response(campaign: Campaign, table: str | None):
     if table not in CSV_TABLES:
         return HttpResponse(f"Unknown table; use one of: {', '.join(CSV_TABLES)}.", status=400,
                             content_type="text/plain")
     report, _ = report_for(campaign)
     header, rows = csv_rows(report, table)
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse((writer.writerow(r) for r in [header, *rows]), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="socap-{campaign.pk}-{table}.csv"'
-    return response
+    return csv_response([header, *rows], f"socap-{campaign.pk}-{table}.csv")
 
 
 def _pdf_response(campaign: Campaign):
@@ -121,26 +113,19 @@ def _pdf_response(campaign: Campaign):
                         filename=f"socap-report-{campaign.pk}.pdf")
 
 
-def _by_token(token: str) -> Campaign:
-    campaign = Campaign.objects.filter(share_token=token).first()
-    if campaign is None:
-        raise Http404("Unknown or rotated link.")
-    return campaign
-
-
 def client_report(request, token: str):
-    campaign = _by_token(token)
+    campaign = campaign_by_share_token(token)
     links = _links(reverse("reports:client-report-pdf", args=[token]),
                    reverse("reports:client-report-csv", args=[token]), reverse("dashboard:client", args=[token]))
     return render(request, "reports/report.html", report_context(campaign, links))
 
 
 def client_report_pdf(request, token: str):
-    return _pdf_response(_by_token(token))
+    return _pdf_response(campaign_by_share_token(token))
 
 
 def client_report_csv(request, token: str):
-    return _csv_response(_by_token(token), request.GET.get("table"))
+    return _csv_response(campaign_by_share_token(token), request.GET.get("table"))
 
 
 @staff_member_required

@@ -7,6 +7,8 @@ from email.utils import parsedate_to_datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from campaigns.vocabulary import METRICS
+
 _CREATED_AT = "%a %b %d %H:%M:%S %z %Y"  # "Sat Mar 15 05:31:28 +0000 2025"
 
 
@@ -59,12 +61,14 @@ class XTweet(_Model):
     url: str = ""
     text: str = ""
     created_at: dt.datetime | None = Field(None, alias="createdAt")
-    like_count: int = Field(0, alias="likeCount")
-    retweet_count: int = Field(0, alias="retweetCount")
-    reply_count: int = Field(0, alias="replyCount")
-    quote_count: int = Field(0, alias="quoteCount")
-    view_count: int = Field(0, alias="viewCount")
-    bookmark_count: int = Field(0, alias="bookmarkCount")
+    # The counters under SOCAP's metric names, each read from the provider's field: the one place
+    # where the provider's metric names are translated; what SOCAP stores and reads uses its own.
+    likes: int = Field(0, alias="likeCount")
+    retweets: int = Field(0, alias="retweetCount")
+    replies: int = Field(0, alias="replyCount")
+    quotes: int = Field(0, alias="quoteCount")
+    views: int = Field(0, alias="viewCount")
+    bookmarks: int = Field(0, alias="bookmarkCount")
     author: XUser | None = None
 
     @field_validator("id", mode="before")
@@ -77,8 +81,7 @@ class XTweet(_Model):
     def _created(cls, value):
         return parse_created_at(value)
 
-    @field_validator("like_count", "retweet_count", "reply_count", "quote_count", "view_count", "bookmark_count",
-                     mode="before")
+    @field_validator(*METRICS, mode="before")
     @classmethod
     def _count(cls, value):
         return int(value or 0)
@@ -87,6 +90,9 @@ class XTweet(_Model):
     @classmethod
     def _text(cls, value):
         return value or ""
+
+    def metric_values(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in METRICS}
 
 
 class _Page(_Model):

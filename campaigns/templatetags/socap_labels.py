@@ -2,11 +2,11 @@
 
 from django import template
 
-from ingestion.classifier import category_label as _category_label
+from campaigns.vocabulary import account_category_label
 
 register = template.Library()
 
 
 @register.filter
 def category_label(key):
-    return _category_label(key)
+    return account_category_label(key)

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from campaigns.models import Campaign, TrackedTweet
 from ingestion.engagements import reserve_seq
+from ingestion.metrics_job import run_metrics
 from socap_project import mongo
 from tests.support.processes import mongo_process, mongo_uri
 
@@ -266,6 +267,22 @@ def test_mongo_outage_during_create_rolls_back_the_django_rows(api, settings, tm
         assert Campaign.objects.count() == 0 and TrackedTweet.objects.count() == 0
     finally:
         mongo.reset_client()
+
+
+# The API's names for a tweet's metrics, in this order, whatever TrackedTweet.metrics stores.
+API_METRICS = ["likeCount", "retweetCount", "quoteCount", "replyCount", "viewCount", "bookmarkCount", "last_updated"]
+
+
+def test_tweet_metrics_in_the_api_keep_their_names_at_creation_and_after_a_poll(api, simulator):
+    created = api.post("/socap/campaigns", REFERENCE_BODY, format="json").json()
+    truth = simulator.ground_truth()["metrics"]
+    before_poll = api.get(f"/socap/campaigns/{created['id']}").json()  # the values resolved at creation
+    run_metrics(created["id"])
+    for data in (created, before_poll, api.get(f"/socap/campaigns/{created['id']}").json()):
+        for tweet in data["tweets"]:
+            assert list(tweet["metrics"]) == API_METRICS
+            assert {name: tweet["metrics"][name] for name in API_METRICS[:-1]} == {
+                name: truth[tweet["tweet_id"]][name] for name in API_METRICS[:-1]}
 
 
 def test_list_detail_patch_delete(api):

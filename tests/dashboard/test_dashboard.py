@@ -27,9 +27,8 @@ def seeded(**fields):
                              client_email="private-client@example.com", **fields)
     tweets = list(campaign.tweets.all())
     for index, tweet in enumerate(tweets):
-        tweet.metrics = {"likeCount": 100 + index, "retweetCount": 10, "quoteCount": 2, "replyCount": 5,
-                         "viewCount": 5000 * (index + 1), "bookmarkCount": 1,
-                         "last_updated": timezone.now().isoformat()}
+        tweet.metrics = {"likes": 100 + index, "retweets": 10, "quotes": 2, "replies": 5,
+                         "views": 5000 * (index + 1), "bookmarks": 1, "last_updated": timezone.now().isoformat()}
         tweet.save()
     write_snapshot(campaign, timezone.now())
     start = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=30)

@@ -30,8 +30,8 @@ def test_only_moved_counters_unfinished_or_failed_jobs_are_enqueued(env):
     states = {(s["tweet_id"], s["job_type"]): s for s in mongo.collection(mongo.WORKER_STATE).find(
         {"campaign_id": campaign.mongo_id})}
     for tweet in campaign.tweets.all():
-        for job, field in (("retweets", "retweetCount"), ("replies", "replyCount"), ("quotes", "quoteCount")):
-            if states[(tweet.tweet_id, job)]["last_count"] != tweet.metrics[field]:
+        for job in LIST_JOBS:  # each named like the metric that counts its list
+            if states[(tweet.tweet_id, job)]["last_count"] != tweet.metrics[job]:
                 moved.append((tweet.tweet_id, job))
     assert moved and sorted(run.list_jobs) == sorted(moved)
 

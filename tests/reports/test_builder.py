@@ -10,8 +10,7 @@ from tests.factories import engagement_doc, make_campaign, store_engagements
 
 pytestmark = pytest.mark.django_db
 
-METRICS = {"likeCount": 100, "retweetCount": 20, "quoteCount": 5, "replyCount": 8, "viewCount": 25000,
-           "bookmarkCount": 3}
+METRICS = {"likes": 100, "retweets": 20, "quotes": 5, "replies": 8, "views": 25000, "bookmarks": 3}
 
 
 @pytest.fixture

@@ -60,6 +60,12 @@ def test_csv_downloads(campaign):
     assert lines[0].startswith("user_id,username")
     assert lines[1].startswith("1,") and "vcs" in lines[1]
     assert client.get(f"/socap/c/{campaign.share_token}/report.csv?table=nope").status_code == 400
+    tweets = b"".join(client.get(f"/socap/c/{campaign.share_token}/report.csv?table=tweets").streaming_content)
+    header, first, *_ = tweets.decode().splitlines()
+    assert header == ("tweet_id,category,author,url,likes,retweets,quotes,replies,views,bookmarks,"
+                      "collected_retweets,collected_replies,collected_quotes")
+    row = dict(zip(header.split(","), first.split(","), strict=True))
+    assert {name: int(row[name]) for name in METRICS} == METRICS
 
 
 @pytest.mark.browser

@@ -14,6 +14,16 @@ import requests
 
 from tests.support.processes import ManagedProcess, free_port
 
+# The simulator answers in the provider's field names; SOCAP stores its own. Written out here, not
+# imported, so that tests check the translation instead of repeating it.
+PROVIDER_FIELDS = {"likes": "likeCount", "retweets": "retweetCount", "quotes": "quoteCount",
+                   "replies": "replyCount", "views": "viewCount", "bookmarks": "bookmarkCount"}
+
+
+def socap_metrics(provider_metrics: dict) -> dict:
+    """A ground-truth tweet's counters under the names SOCAP stores them."""
+    return {name: provider_metrics[field] for name, field in PROVIDER_FIELDS.items()}
+
 
 class SimulatorProcess:
     def __init__(self, log_dir: Path, scenario: str = "tiny", *, page_size: int = 20, rate_limit_rps: float = 0,

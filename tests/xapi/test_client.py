@@ -35,7 +35,7 @@ def test_tweets_by_ids_batch_and_protected_absent(client, simulator, mongo_db):
     assert set(found) == {MAIN}
     tweet = found[MAIN]
     truth = simulator.ground_truth()["metrics"][MAIN]
-    assert (tweet.retweet_count, tweet.reply_count, tweet.view_count) == (
+    assert (tweet.retweets, tweet.replies, tweet.views) == (
         truth["retweetCount"], truth["replyCount"], truth["viewCount"])
     assert tweet.created_at == dt.datetime(2025, 3, 15, 15, tzinfo=dt.UTC)
     assert tweet.author.username == "orbitlabs"
