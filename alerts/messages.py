@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
-from campaigns.vocabulary import ACCOUNT_CATEGORY_NOUNS, TWEET_CATEGORY_NAMES, account_category_label
+from socap_project.vocabulary import ACCOUNT_CATEGORY_NOUNS, TWEET_CATEGORY_NAMES, account_category_label
 from ingestion import importance
 from socap_project.links import absolute
 

@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stores  # noqa: E402
 
-from campaigns.vocabulary import ACTIONS, TWEET_CATEGORIES  # noqa: E402
+from socap_project.vocabulary import ACTIONS, TWEET_CATEGORIES  # noqa: E402
 from tests.support.simulator import SimulatorProcess  # noqa: E402
 
 

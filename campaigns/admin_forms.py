@@ -16,7 +16,7 @@ from campaigns.inputs import (
     TweetResolutionUnavailable,
 )
 from campaigns.models import Campaign
-from campaigns.vocabulary import (
+from socap_project.vocabulary import (
     ACTION_LABELS,
     ACTIONS,
     CHANNELS,

@@ -16,7 +16,7 @@ from campaigns.inputs import (
     TweetInput,
 )
 from campaigns.validation import validate_credit_budget
-from campaigns.vocabulary import CHANNELS
+from socap_project.vocabulary import CHANNELS
 
 _RECIPIENT_SEPARATORS = re.compile(r"[,\n;]+")
 

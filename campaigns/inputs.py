@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from campaigns.vocabulary import INFLUENCER_TWEET, INVESTOR_TWEET, MAIN_TWEET
+from socap_project.vocabulary import INFLUENCER_TWEET, INVESTOR_TWEET, MAIN_TWEET
 
 # Tweet list keys of the create body (docs/api.md) -> tweet category stored on TrackedTweet.
 TWEET_LIST_KEYS = {

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from campaigns.validation import validate_credit_budget
-from campaigns.vocabulary import INFLUENCER_TWEET, INVESTOR_TWEET, MAIN_TWEET, TWEET_CATEGORY_NAMES
+from socap_project.vocabulary import INFLUENCER_TWEET, INVESTOR_TWEET, MAIN_TWEET, TWEET_CATEGORY_NAMES
 
 
 def new_share_token() -> str:
@@ -134,7 +134,7 @@ class TrackedTweet(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices)
     author_name = models.CharField(max_length=200, blank=True)
     author_username = models.CharField(max_length=100, blank=True)
-    # Latest metrics baseline under SOCAP's names (campaigns/vocabulary.py METRICS: likes, retweets,
+    # Latest metrics baseline under SOCAP's names (socap_project/vocabulary.py METRICS: likes, retweets,
     # quotes, replies, views, bookmarks) and last_updated (ISO time). Deltas are computed against it.
     metrics = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -16,7 +16,7 @@ from campaigns.inputs import (
     CampaignInput,
 )
 from campaigns.tweet_urls import InvalidTweetUrl, parse_tweet_url
-from campaigns.vocabulary import ACTIONS, CHANNELS
+from socap_project.vocabulary import ACTIONS, CHANNELS
 
 
 MAX_CREDIT_BUDGET = 10_000_000_000  # $100,000 at 100,000 credits per dollar

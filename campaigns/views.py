@@ -11,7 +11,7 @@ from campaigns import services
 from campaigns.forms import CampaignForm
 from campaigns.inputs import CampaignInputError, TweetResolutionUnavailable
 from campaigns.tweet_urls import InvalidTweetUrl, parse_tweet_url
-from campaigns.vocabulary import MAIN_TWEET, TWEET_CATEGORY_LABELS
+from socap_project.vocabulary import MAIN_TWEET, TWEET_CATEGORY_LABELS
 
 TEMPLATE = "campaigns/create.html"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from campaigns.models import Campaign
-from campaigns.vocabulary import TWEET_CATEGORIES
+from socap_project.vocabulary import TWEET_CATEGORIES
 from dashboard import paging
 from dashboard.selectors import BEFORE_MONITORING, BadParameter, _bucket_start, cached, campaign_stats
 from ingestion import engagement_selectors, importance

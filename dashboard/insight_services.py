@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from campaigns.vocabulary import MAIN_TWEET
+from socap_project.vocabulary import MAIN_TWEET
 from dashboard import paging
 from ingestion.engagements import TIME_BEFORE
 from socap_project import mongo

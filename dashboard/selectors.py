@@ -10,7 +10,7 @@ from collections import defaultdict
 from django.core.cache import cache
 
 from campaigns.models import Campaign
-from campaigns.vocabulary import ACCOUNT_CATEGORIES, ACTION_PLURALS, ACTIONS, METRICS, TWEET_CATEGORIES
+from socap_project.vocabulary import ACCOUNT_CATEGORIES, ACTION_PLURALS, ACTIONS, METRICS, TWEET_CATEGORIES
 from dashboard import paging
 from dashboard.services import current_version
 from ingestion import engagement_selectors

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_by_share_token
-from campaigns.vocabulary import ACCOUNT_CATEGORIES, ACCOUNT_CATEGORY_LABELS, ACTIONS, TWEET_CATEGORIES
+from socap_project.vocabulary import ACCOUNT_CATEGORIES, ACCOUNT_CATEGORY_LABELS, ACTIONS, TWEET_CATEGORIES
 from reports.builder import frozen_report
 from dashboard import insight_selectors, selectors
 from ingestion import spend_selectors

@@ -24,7 +24,7 @@ import datetime as dt
 
 from django.conf import settings
 
-from campaigns.vocabulary import ACTION_PLURALS
+from socap_project.vocabulary import ACTION_PLURALS
 from socap_project import mongo
 
 MOVING = tuple(ACTION_PLURALS.values())  # the metrics that count retweets, replies and quotes

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from campaigns.vocabulary import OTHERS
+from socap_project.vocabulary import OTHERS
 
-# The categories and their labels are campaigns/vocabulary.py's; these are the bio keywords of
+# The categories and their labels are socap_project/vocabulary.py's; these are the bio keywords of
 # each but "others", in the order they are tried.
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "yc_alumni": (

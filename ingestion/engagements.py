@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from campaigns.vocabulary import ACTION_OF_PLURAL as ACTION_OF_JOB  # a list job is named by its action's plural
+from socap_project.vocabulary import ACTION_OF_PLURAL as ACTION_OF_JOB  # a list job is named by its action's plural
 from ingestion import classifier, importance, sentiment
 from socap_project import mongo
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Campaign, TrackedTweet
-from campaigns.vocabulary import METRICS
+from socap_project.vocabulary import METRICS
 from ingestion import budget, cadence, clock, events, leases, list_gating, parking, signals
 from ingestion.provider import fetch_metrics
 from ingestion.scheduler import interval_start

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from campaigns.vocabulary import ACTION_PLURALS
+from socap_project.vocabulary import ACTION_PLURALS
 from socap_project import mongo
 
 LIST_JOBS = tuple(ACTION_PLURALS.values())  # one per action, named by its plural

@@ -7,7 +7,7 @@ import contextlib
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from campaigns.vocabulary import ACTIONS, METRICS
+from socap_project.vocabulary import ACTIONS, METRICS
 from dashboard import insight_selectors, selectors as dashboard_selectors
 from ingestion import engagement_selectors
 from xapi.credits import CREDITS_PER_USD

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from campaigns.models import Campaign
-from campaigns.vocabulary import ACTIONS, METRICS
+from socap_project.vocabulary import ACTIONS, METRICS
 from reports.builder import build_report, frozen_report
 
 PREVIEW_SECONDS = 60

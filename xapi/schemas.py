@@ -7,7 +7,7 @@ from email.utils import parsedate_to_datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from campaigns.vocabulary import METRICS
+from socap_project.vocabulary import METRICS
 
 _CREATED_AT = "%a %b %d %H:%M:%S %z %Y"  # "Sat Mar 15 05:31:28 +0000 2025"
 

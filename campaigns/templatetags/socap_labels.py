@@ -2,7 +2,7 @@
 
 from django import template
 
-from campaigns.vocabulary import account_category_label
+from socap_project.vocabulary import account_category_label
 
 register = template.Library()
 

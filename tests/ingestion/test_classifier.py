@@ -1,6 +1,6 @@
 import pytest
 
-from campaigns.vocabulary import ACCOUNT_CATEGORIES
+from socap_project.vocabulary import ACCOUNT_CATEGORIES
 from ingestion.classifier import CATEGORIES, categorize
 
 BIOS = [

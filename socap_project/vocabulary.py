@@ -1,8 +1,8 @@
 """SOCAP's own names for what it tracks, defined once and imported everywhere.
 
-Plain data with no imports, at the bottom of the dependency graph: ingestion,
-alerts, dashboard, reports and campaigns itself read their keys and labels
-here. The keys are stored (Django rows, MongoDB documents) and appear in the
+Plain data with no imports, at the bottom of the dependency graph: the provider
+client, campaigns, ingestion, alerts, dashboard and reports read their keys and
+labels here. The keys are stored (Django rows, MongoDB documents) and appear in the
 JSON API and the CSV files, so they never change; the labels are what people read.
 A provider's own field names (e.g. twitterapi.io's `likeCount`) are translated
 at the provider boundary (xapi/schemas.py); SOCAP stores and reads its own.
