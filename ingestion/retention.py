@@ -17,7 +17,11 @@ def forget_campaign(campaign_id: str) -> dict[str, int]:
 
 
 def forget_tweets(campaign_id: str, tweet_ids: list[str]) -> int:
-    removed = mongo.delete_tweet_documents(campaign_id, tweet_ids, OWN)
-    # After the delete: whoever counts engagements recounts without these tweets.
-    signals.engagements_removed.send(sender=Campaign, campaign_id=campaign_id, tweet_ids=tweet_ids)
+    engagements = mongo.delete_tweet_documents(campaign_id, tweet_ids, (mongo.ENGAGEMENTS,))
+    removed = engagements + mongo.delete_tweet_documents(
+        campaign_id, tweet_ids, tuple(name for name in OWN if name != mongo.ENGAGEMENTS))
+    if engagements:
+        # After the delete: whoever counts engagements recounts without these tweets. Tweets that
+        # never had any (the undo of a failed setup write) leave every count as it is: no recount.
+        signals.engagements_removed.send(sender=Campaign, campaign_id=campaign_id, tweet_ids=tweet_ids)
     return removed
