@@ -29,6 +29,11 @@ def _recount(sender, campaign_id, **kwargs):
     services.rebuild_rollups(campaign_id)  # the removed tweets' engagements leave the counters too
 
 
+@receiver(campaign_signals.tweets_untracked, dispatch_uid="dashboard.forget_tweets")
+def _forget_tweets(sender, campaign_id, tweet_ids, **kwargs):
+    services.forget_tweets(campaign_id, tweet_ids)
+
+
 @receiver(campaign_signals.campaign_deleted, dispatch_uid="dashboard.forget_campaign")
 def _forget_campaign(sender, campaign_id, **kwargs):
     return services.forget_campaign(campaign_id)

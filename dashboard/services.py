@@ -147,6 +147,13 @@ def record_latest_deltas(campaign_id: str, tweet_id: str, deltas: dict) -> None:
         {"_id": campaign_id}, {"$set": {f"latest_deltas.{tweet_id}": deltas}}, upsert=True)
 
 
+def forget_tweets(campaign_id: str, tweet_ids: list[str]) -> None:
+    """Untracked tweets leave "change since last poll" (their engagements leave on the recount)."""
+    mongo.collection(mongo.CAMPAIGN_STATS).update_one(
+        {"_id": campaign_id}, {"$unset": {f"latest_deltas.{tweet_id}": "" for tweet_id in tweet_ids}})
+    bump_version(campaign_id)
+
+
 def bump_version(campaign_id: str) -> int:
     """New data: cached aggregates of this campaign are keyed by the old version and go unused."""
     return int(get_redis().incr(VERSION_KEY.format(campaign_id=campaign_id)))

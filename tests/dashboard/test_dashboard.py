@@ -11,11 +11,12 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from dashboard import selectors
-from dashboard.services import rebuild_rollups, record_engagements
+from campaigns.services import CampaignChanges, update_campaign
+from dashboard.services import rebuild_rollups, record_engagements, record_latest_deltas
 from ingestion.metrics_job import write_snapshot
 from socap_project import mongo
 from ingestion.engagements import reserve_seq
-from tests.factories import engagement_doc, make_campaign
+from tests.factories import engagement_doc, make_campaign, store_engagements
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CATS = ["vcs", "founders", "developers", "media", "others"]
@@ -341,3 +342,19 @@ def test_pages_say_when_the_demo_clock_is_accelerated(data, settings, django_use
         assert "Demo clock ×30" in html and "one real minute is\n    30 simulated minutes" in html
     settings.X_API_USES_SIMULATOR = False  # a real X API: the factor means nothing
     assert "Demo clock" not in pages[0]().content.decode()
+
+
+def test_removing_a_tweet_takes_it_out_of_the_counts(mongo_db, redis_conn):
+    campaign = make_campaign(tweets={"main_twt": 1, "investor_twt": 1})
+    main, investor = (campaign.tweets.get(category=category) for category in ("main_twt", "investor_twt"))
+    store_engagements([engagement_doc(campaign, main, "1"), engagement_doc(campaign, investor, "2"),
+                       engagement_doc(campaign, investor, "3", "reply")])
+    record_latest_deltas(campaign.mongo_id, main.tweet_id, {"likes": 2})
+    record_latest_deltas(campaign.mongo_id, investor.tweet_id, {"likes": 5})
+
+    update_campaign(campaign, CampaignChanges(remove_tweet_ids=[investor.tweet_id]))
+
+    stats = selectors.campaign_stats(campaign)
+    assert (stats["engagements"], stats["accounts"]) == (1, 1)
+    assert stats["by_action"] == {"retweet": 1}
+    assert stats["latest_deltas"] == {main.tweet_id: {"likes": 2}}  # "change since last poll" drops it too
