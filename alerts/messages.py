@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
-from socap_project.vocabulary import ACCOUNT_CATEGORY_NOUNS, TWEET_CATEGORY_NAMES, account_category_label
 from ingestion import importance
 from socap_project.links import absolute
+from socap_project.vocabulary import ACCOUNT_CATEGORY_NOUNS, TWEET_CATEGORY_NAMES, account_category_label
 
 VERB = {"retweet": "retweeted", "reply": "replied to", "quote": "quote-tweeted"}
 SNIPPET = 140

@@ -18,7 +18,6 @@ from campaigns.inputs import (
 from campaigns.tweet_urls import InvalidTweetUrl, parse_tweet_url
 from socap_project.vocabulary import ACTIONS, CHANNELS
 
-
 MAX_CREDIT_BUDGET = 10_000_000_000  # $100,000 at 100,000 credits per dollar
 CREDIT_BUDGET_MESSAGE = (f"A whole number of credits from 1 to {MAX_CREDIT_BUDGET:,} ($1 = 100,000 credits); "
                          "leave empty for no limit.")

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from campaigns.models import Campaign
-from socap_project.vocabulary import TWEET_CATEGORIES
 from dashboard import paging
 from dashboard.selectors import BEFORE_MONITORING, BadParameter, _bucket_start, cached, campaign_stats
 from ingestion import engagement_selectors, importance
 from ingestion.engagements import last_seq
 from ingestion.sentiment import LABELS as SENTIMENTS
 from socap_project import mongo
+from socap_project.vocabulary import TWEET_CATEGORIES
 
 TOP = 25
 RANKINGS = ("important", "reach", "engaged", "first_movers", "texts")

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from socap_project.vocabulary import MAIN_TWEET
 from dashboard import paging
 from ingestion.engagements import TIME_BEFORE
 from socap_project import mongo
+from socap_project.vocabulary import MAIN_TWEET
 
 TOP = 25
 # campaign_stats fields this module increments (cleared by a rebuild).

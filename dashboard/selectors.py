@@ -10,13 +10,13 @@ from collections import defaultdict
 from django.core.cache import cache
 
 from campaigns.models import Campaign
-from socap_project.vocabulary import ACCOUNT_CATEGORIES, ACTION_PLURALS, ACTIONS, METRICS, TWEET_CATEGORIES
 from dashboard import paging
 from dashboard.services import current_version
 from ingestion import engagement_selectors
 from ingestion.engagements import last_seq, reply_count
 from ingestion.sentiment import LABELS as SENTIMENTS
 from socap_project import mongo
+from socap_project.vocabulary import ACCOUNT_CATEGORIES, ACTION_PLURALS, ACTIONS, METRICS, TWEET_CATEGORIES
 
 CACHE_SECONDS = 60
 BEFORE_MONITORING = "before_monitoring"  # time bucket of backfilled retweets (their real time is unknown)

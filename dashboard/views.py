@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_by_share_token
-from socap_project.vocabulary import ACCOUNT_CATEGORIES, ACCOUNT_CATEGORY_LABELS, ACTIONS, TWEET_CATEGORIES
-from reports.builder import frozen_report
 from dashboard import insight_selectors, selectors
 from ingestion import spend_selectors
+from reports.builder import frozen_report
 from socap_project.csv_stream import csv_response
+from socap_project.vocabulary import ACCOUNT_CATEGORIES, ACCOUNT_CATEGORY_LABELS, ACTIONS, TWEET_CATEGORIES
 
 TEMPLATE = "dashboard/page.html"
 PARTS = {"live", "engagers", "timeline", "charts", "rankings"}

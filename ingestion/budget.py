@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from ingestion import signals, spend
-from xapi.errors import XApiError
 from socap_project import mongo
+from xapi.errors import XApiError
 
 log = logging.getLogger(__name__)
 

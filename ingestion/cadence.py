@@ -24,8 +24,8 @@ import datetime as dt
 
 from django.conf import settings
 
-from socap_project.vocabulary import ACTION_PLURALS
 from socap_project import mongo
+from socap_project.vocabulary import ACTION_PLURALS
 
 MOVING = tuple(ACTION_PLURALS.values())  # the metrics that count retweets, replies and quotes
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from socap_project.vocabulary import ACTION_OF_PLURAL as ACTION_OF_JOB  # a list job is named by its action's plural
 from ingestion import classifier, importance, sentiment
 from socap_project import mongo
+from socap_project.vocabulary import ACTION_OF_PLURAL as ACTION_OF_JOB  # a list job is named by its action's plural
 
 # How precisely `timestamp` says when an engagement happened. Providers give
 # replies and quotes their creation time; retweeters come without one, so a

@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Campaign, TrackedTweet
-from socap_project.vocabulary import METRICS
 from ingestion import budget, cadence, clock, events, leases, list_gating, parking, signals
 from ingestion.provider import fetch_metrics
 from ingestion.scheduler import interval_start
-from xapi.errors import CreditsExhausted, RateLimited, Unauthorized, XApiError
 from socap_project import mongo
+from socap_project.vocabulary import METRICS
+from xapi.errors import CreditsExhausted, RateLimited, Unauthorized, XApiError
 
 log = logging.getLogger(__name__)
 BATCH = 100  # tweets per provider call

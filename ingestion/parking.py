@@ -20,8 +20,8 @@ from campaigns.models import Campaign
 from ingestion import signals
 from ingestion.scheduler import enqueue_tweet_now
 from ingestion.worker_state import JOB_TYPES
-from xapi.errors import NotFound, Unauthorized, XApiError
 from socap_project import mongo
+from xapi.errors import NotFound, Unauthorized, XApiError
 
 PARKED_UNTIL = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 NOT_IN_BATCH = "the X data API no longer returns this tweet (deleted, or the account is protected)"

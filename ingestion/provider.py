@@ -12,6 +12,7 @@ from ingestion.engagements import Engager
 from xapi import UsageContext, get_client
 from xapi.errors import CreditsExhausted
 
+
 @dataclass
 class Page:
     engagers: list[Engager]

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from ingestion import parking
 from ingestion.worker_state import JOB_TYPES
-from xapi import keyhealth
 from socap_project import mongo
 from socap_project.redis_client import get_redis
+from xapi import keyhealth
 
 
 def final_poll_done(campaign_id: str, requested_at) -> bool:

@@ -16,8 +16,8 @@ from campaigns.models import Campaign
 from ingestion import spend
 from ingestion.budget import Standing
 from ingestion.worker_state import JOB_TYPES
-from xapi.credits import CREDITS_PER_USD
 from socap_project import mongo
+from xapi.credits import CREDITS_PER_USD
 
 HOURS_SHOWN = 48
 RATE_HOURS = 3  # the projection's "current rate": credits per hour over the last three hours

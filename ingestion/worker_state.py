@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from socap_project.vocabulary import ACTION_PLURALS
 from socap_project import mongo
+from socap_project.vocabulary import ACTION_PLURALS
 
 LIST_JOBS = tuple(ACTION_PLURALS.values())  # one per action, named by its plural
 JOB_TYPES = ("metrics", *LIST_JOBS)

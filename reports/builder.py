@@ -7,11 +7,12 @@ import contextlib
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from socap_project.vocabulary import ACTIONS, METRICS
-from dashboard import insight_selectors, selectors as dashboard_selectors
+from dashboard import insight_selectors
+from dashboard import selectors as dashboard_selectors
 from ingestion import engagement_selectors
-from xapi.credits import CREDITS_PER_USD
 from socap_project import mongo
+from socap_project.vocabulary import ACTIONS, METRICS
+from xapi.credits import CREDITS_PER_USD
 
 TOP_ACCOUNTS = 25
 

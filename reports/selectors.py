@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from campaigns.models import Campaign
-from socap_project.vocabulary import ACTIONS, METRICS
 from reports.builder import build_report, frozen_report
+from socap_project.vocabulary import ACTIONS, METRICS
 
 PREVIEW_SECONDS = 60
 

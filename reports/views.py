@@ -13,11 +13,11 @@ from rest_framework.views import APIView
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_by_share_token
-from socap_project.vocabulary import ACCOUNT_CATEGORY_LABELS
 from reports.pdf import PdfUnavailable, report_pdf
 from reports.selectors import CSV_TABLES, csv_rows, report_for
 from socap_project.csv_stream import csv_response
 from socap_project.schema import CAMPAIGN_ID, errors
+from socap_project.vocabulary import ACCOUNT_CATEGORY_LABELS
 
 
 class ReportApiView(APIView):
