@@ -252,7 +252,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Staff only (socap_project/permissions.py): a token of any other user gets 403 everywhere.
+    "DEFAULT_PERMISSION_CLASSES": ["socap_project.permissions.StaffOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -263,9 +264,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "SOCAP API",
     "VERSION": "1.0",
     "DESCRIPTION": "Campaign monitoring for launches on X. Authenticate with `Authorization: Token <key>` "
-                   "(tokens are made in the admin).",
-    # Same access as before it was generated: API clients with a token, or a logged-in session.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+                   "(tokens are made in the admin). Every endpoint but `/socap/health` and `/socap/workers/trigger` "
+                   "is **staff only**: the token must belong to a staff user (`is_staff`); a token of any other "
+                   "user gets 403, no credentials 401.",
+    # The same rule as the API it describes: staff tokens or staff sessions.
+    "SERVE_PERMISSIONS": ["socap_project.permissions.StaffOnly"],
     "SERVE_INCLUDE_SCHEMA": False,
     # The API is JSON; DRF's form parsers stay accepted but are not part of the contract.
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],

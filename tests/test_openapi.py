@@ -91,10 +91,12 @@ def test_every_api_route_is_described_with_its_statuses():
 
 
 @pytest.mark.django_db
-def test_served_to_authenticated_callers_as_json(django_user_model):
+def test_served_to_staff_as_json(django_user_model):
     assert Client().get(URL).status_code == 401
     client = Client()
     client.force_login(django_user_model.objects.create_user("reader"))
+    assert client.get(URL).status_code == 403  # the API is staff only, and so is its description
+    client.force_login(django_user_model.objects.create_user("staff-reader", is_staff=True))
     response = client.get(URL)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"

@@ -212,7 +212,7 @@ def test_json_endpoints(data, django_user_model):
     api = APIClient()
     base = f"/socap/campaigns/{campaign.pk}"
     assert api.get(f"{base}/dashboard").status_code == 401
-    user = django_user_model.objects.create_user("integrator", password="pw")
+    user = django_user_model.objects.create_user("integrator", password="pw", is_staff=True)
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     body = api.get(f"{base}/dashboard").json()
     assert body["summary"]["engagements"] == len(docs) and len(body["latest_engagers"]) == 20

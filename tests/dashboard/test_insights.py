@@ -143,7 +143,7 @@ def test_pages_api_and_report_show_reach_rankings_and_sentiment(polled, django_u
     assert f"followed by @{top['followed_by'][0]['username']}" in timeline.content.decode()
 
     api = APIClient()
-    user = django_user_model.objects.create_user("api", "api@example.com", "pw")
+    user = django_user_model.objects.create_user("api", "api@example.com", "pw", is_staff=True)
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     base = f"/socap/campaigns/{campaign.pk}"
     body = api.get(f"{base}/reach?granularity=day").json()

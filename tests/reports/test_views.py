@@ -43,7 +43,7 @@ def test_client_report_page_and_isolation(campaign):
 def test_report_json_needs_a_token_and_shows_frozen_state(campaign, django_user_model):
     api = APIClient()
     assert api.get(f"/socap/campaigns/{campaign.pk}/report").status_code in (401, 403)
-    user = django_user_model.objects.create_user("integrator", password="pw")
+    user = django_user_model.objects.create_user("integrator", password="pw", is_staff=True)
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     live = api.get(f"/socap/campaigns/{campaign.pk}/report").json()
     assert live["frozen"] is False and live["report"]["engagements"]["total"] == 7
