@@ -125,7 +125,7 @@ class _UrlListsMixin:
                 if path.startswith(f"{key}["):
                     line = int(path[len(key) + 1 : path.index("]")]) + 1
                     field, messages = URL_FIELDS[category], [f"Line {line}: {m}" for m in messages]
-            if path == "tweets":
+            if path in ("tweets", "add_tweets"):
                 field = URL_FIELDS[MAIN_TWEET]
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)

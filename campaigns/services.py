@@ -21,7 +21,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns import signals
-from campaigns.inputs import AlertPreferencesInput, CampaignInput, CampaignInputError, TweetInput
+from campaigns.inputs import (
+    MAX_TWEETS_PER_CAMPAIGN,
+    AlertPreferencesInput,
+    CampaignInput,
+    CampaignInputError,
+    TweetInput,
+)
 from campaigns.models import Campaign, TrackedTweet
 from campaigns.resolution import ResolvedTweet, resolve_tweets
 from campaigns.validation import (
@@ -29,6 +35,8 @@ from campaigns.validation import (
     check_alert_preferences,
     check_campaign,
     check_credit_budget,
+    check_name,
+    check_tweet_total,
     check_tweet_urls,
     check_window,
 )
@@ -173,8 +181,8 @@ class CampaignChanges:
 
 
 def _check_changes(campaign: Campaign, changes: CampaignChanges, errors: Errors):
-    if changes.launch_name is not None and not changes.launch_name.strip():
-        errors.add("launch_name", "Launch name is required.")
+    if changes.launch_name is not None:
+        check_name(changes.launch_name, errors, "launch_name", "Launch name")
     prefs = None
     if changes.alerts:
         prefs = replace(alert_preferences_of(campaign), **changes.alerts)
@@ -195,6 +203,9 @@ def _check_changes(campaign: Campaign, changes: CampaignChanges, errors: Errors)
     removing = set(changes.remove_tweet_ids)
     if unknown := removing - tracked:
         errors.add("remove_tweet_ids", f"Not tracked by this campaign: {', '.join(sorted(unknown))}.")
+    if len(tracked - removing) + len(changes.add_tweets) > MAX_TWEETS_PER_CAMPAIGN:
+        check_tweet_total(len(tracked - removing) + len(changes.add_tweets), errors, "add_tweets")
+        return prefs, []  # not worth parsing (or looking up) tweets that cannot be added
     parsed = check_tweet_urls(changes.add_tweets, errors, existing_ids=tracked - removing)
     if len(tracked - removing) + len(parsed) < 1:
         errors.add("remove_tweet_ids", "A campaign keeps at least one tweet.")
@@ -223,6 +234,8 @@ def apply_changes(campaign: Campaign, prepared: PreparedChanges) -> Campaign:
     changes, prefs, parsed = prepared.changes, prepared.prefs, prepared.parsed
     with _mongo_undone_on_failure([campaign.mongo_id], [tweet_id for tweet_id, _ in parsed]):
         with transaction.atomic():
+            if parsed:
+                Campaign.objects.select_for_update().filter(pk=campaign.pk).first()  # one tweet change at a time
             if changes.launch_name is not None:
                 campaign.launch_name = changes.launch_name.strip()
             if prefs is not None:
@@ -240,6 +253,11 @@ def apply_changes(campaign: Campaign, prepared: PreparedChanges) -> Campaign:
                 campaign.tweets.filter(tweet_id__in=changes.remove_tweet_ids).delete()
             if parsed:
                 _write_tweets(campaign, parsed, prepared.resolved)
+                # Two changes checked side by side could each fit and together not: count again, under the lock.
+                errors = Errors()
+                check_tweet_total(campaign.tweets.count(), errors, "add_tweets")
+                if errors:
+                    raise CampaignInputError(dict(errors.by_path))
     if prefs is not None and "slack" in campaign.channels and not campaign.slack_waiting:
         # Slack has somewhere to go now (a webhook set here, or the deployment default set
         # since): the alerts held while it waited go out.

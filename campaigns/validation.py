@@ -16,7 +16,13 @@ from campaigns.inputs import (
     CampaignInput,
 )
 from campaigns.tweet_urls import InvalidTweetUrl, parse_tweet_url
+from socap_project import webhook_urls
+from socap_project.text import has_control_characters
 from socap_project.vocabulary import ACTIONS, CHANNELS
+
+CONTROL_CHARACTERS_MESSAGE = ("Must not contain control characters (line breaks, tabs and the like): "
+                              "it goes into email subjects and Slack messages.")
+TOO_MANY_TWEETS_MESSAGE = f"At most {MAX_TWEETS_PER_CAMPAIGN} tweets per campaign."
 
 MAX_CREDIT_BUDGET = 10_000_000_000  # $100,000 at 100,000 credits per dollar
 CREDIT_BUDGET_MESSAGE = (f"A whole number of credits from 1 to {MAX_CREDIT_BUDGET:,} ($1 = 100,000 credits); "
@@ -74,6 +80,33 @@ def check_window(start: dt.datetime | None, end: dt.datetime | None, errors: Err
         )
 
 
+def check_webhook_url(url: str, errors: Errors, path: str) -> None:
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        errors.add(path, "Not a valid http(s) URL.")
+        return
+    try:
+        webhook_urls.check(url)
+    except webhook_urls.UnsafeWebhookUrl as exc:
+        errors.add(path, str(exc))
+
+
+def check_name(value: str, errors: Errors, path: str, label: str) -> None:
+    if not value.strip():
+        errors.add(path, f"{label} is required.")
+    elif len(value) > 200:
+        errors.add(path, "At most 200 characters.")
+    elif has_control_characters(value):
+        errors.add(path, CONTROL_CHARACTERS_MESSAGE)
+
+
+def check_tweet_total(total: int, errors: Errors, path: str) -> None:
+    """Every tracked tweet is polled on the paid API: the limit holds after every change."""
+    if total > MAX_TWEETS_PER_CAMPAIGN:
+        errors.add(path, f"{TOO_MANY_TWEETS_MESSAGE} This change would track {total}.")
+
+
 def check_alert_preferences(prefs: AlertPreferencesInput, errors: Errors, prefix: str = "alert_preferences") -> None:
     if prefs.importance_threshold < 0:
         errors.add(f"{prefix}.importance_threshold", "Must be zero or more.")
@@ -93,10 +126,7 @@ def check_alert_preferences(prefs: AlertPreferencesInput, errors: Errors, prefix
     if len(set(prefs.channels)) != len(prefs.channels):
         errors.add(f"{prefix}.channels", "A channel is listed twice.")
     if prefs.slack_webhook_url:
-        try:
-            URLValidator(schemes=["http", "https"])(prefs.slack_webhook_url)
-        except ValidationError:
-            errors.add(f"{prefix}.slack_webhook_url", "Not a valid http(s) URL.")
+        check_webhook_url(prefs.slack_webhook_url, errors, f"{prefix}.slack_webhook_url")
     for address in prefs.extra_recipients:
         if not _valid_email(address):
             errors.add(f"{prefix}.extra_recipients", f"Invalid email address {address!r}.")
@@ -134,12 +164,8 @@ def check_tweet_urls(tweets, errors: Errors, existing_ids: set[str] | None = Non
 
 
 def check_campaign(data: CampaignInput, errors: Errors) -> list[tuple[str, object]]:
-    if not data.launch_name.strip():
-        errors.add("launch_name", "Launch name is required.")
-    elif len(data.launch_name) > 200:
-        errors.add("launch_name", "At most 200 characters.")
-    if not data.client_name.strip():
-        errors.add("client_info.name", "Client name is required.")
+    check_name(data.launch_name, errors, "launch_name", "Launch name")
+    check_name(data.client_name, errors, "client_info.name", "Client name")
     if not data.client_email or not _valid_email(data.client_email):
         errors.add("client_info.email", "A valid client email is required.")
     check_window(data.start_date, data.end_date, errors)
@@ -150,6 +176,6 @@ def check_campaign(data: CampaignInput, errors: Errors) -> list[tuple[str, objec
     if not data.tweets:
         errors.add("tweets", "Add at least one tweet URL (maintweets, influencer_twts or investor_twts).")
     elif len(data.tweets) > MAX_TWEETS_PER_CAMPAIGN:
-        errors.add("tweets", f"At most {MAX_TWEETS_PER_CAMPAIGN} tweets per campaign.")
+        errors.add("tweets", TOO_MANY_TWEETS_MESSAGE)
         return []
     return check_tweet_urls(data.tweets, errors)
