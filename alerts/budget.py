@@ -73,7 +73,8 @@ def send_budget_alert(campaign_id: int, level: int, budget: int, spent: int) -> 
         try:
             if channel == Campaign.Channel.SLACK:
                 slack.wait_for_slot(settings.SOCAP_STAFF_SLACK_WEBHOOK_URL)
-                code = slack.post(settings.SOCAP_STAFF_SLACK_WEBHOOK_URL, f"*{subject}*\n{body}")
+                code = slack.post(settings.SOCAP_STAFF_SLACK_WEBHOOK_URL,
+                                  f"*{slack.escape_mrkdwn(subject)}*\n{slack.escape_mrkdwn(body)}")
             else:
                 code = email.send(subject, body, f"<p><b>{escape(subject)}</b></p><p>{escape(body)}</p>",
                                   list(settings.SOCAP_STAFF_ALERT_EMAILS))

@@ -1,31 +1,50 @@
-"""Alert texts (docs/alerts.md): one line per account, batched when it engaged several tweets."""
+"""Alert texts (docs/alerts.md): one line per account, batched when it engaged several tweets.
+
+Names and reply texts come from X and may hold anything. The email subject is one line; the
+Slack text and blocks escape &, < and > in everything (a reply saying <!channel> is shown, not
+obeyed) and stay within Slack's block limits; the email text keeps the characters as written.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.template.loader import render_to_string
 
+from alerts.channels.slack import escape_mrkdwn
 from ingestion import importance
 from socap_project.links import absolute
+from socap_project.text import one_line
 from socap_project.vocabulary import ACCOUNT_CATEGORY_NOUNS, TWEET_CATEGORY_NAMES, account_category_label
 
 VERB = {"retweet": "retweeted", "reply": "replied to", "quote": "quote-tweeted"}
 SNIPPET = 140
+SLACK_TEXT_LIMIT = 3000  # Slack refuses a block whose mrkdwn text is longer
+SUBJECT_HEADLINE = 120
 
 
 @dataclass
 class Message:
     subject: str
-    text: str
-    blocks: list[dict]
+    text: str  # plain text: the email body and the alert history
+    blocks: list[dict]  # Slack blocks, escaped
     html: str
+    slack_text: str = ""  # Slack's notification text, escaped
+
+
+def _clip(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def slack_mrkdwn(value: str, limit: int = SLACK_TEXT_LIMIT) -> str:
+    return _clip(escape_mrkdwn(_clip(value, limit)), limit)
 
 
 def engagement_link(item: dict, engagement: dict) -> str:
     if engagement.get("engagement_tweet_id"):
-        return f"https://x.com/{item['username']}/status/{engagement['engagement_tweet_id']}"
-    return f"https://x.com/{item['username']}"
+        return f"https://x.com/{quote(item['username'], safe='')}/status/{engagement['engagement_tweet_id']}"
+    return f"https://x.com/{quote(item['username'], safe='')}"
 
 
 def _noun(account_category: str | None) -> str:
@@ -90,7 +109,7 @@ def build(item: dict, campaign) -> Message:
     line = headline(item)
     if item.get("kind") == "spike":
         details = f"spike factor {item['spike']['factor']:g} · campaign {campaign.launch_name}"
-        links = [f"https://x.com/{a['username']}" for a in item["spike"]["top"]] or [dashboard]
+        links = [f"https://x.com/{quote(a['username'], safe='')}" for a in item["spike"]["top"]] or [dashboard]
     else:
         details = " · ".join(filter(None, [f"{item['followers']:,} followers",
                                             account_category_label(item["account_category"]),
@@ -98,14 +117,15 @@ def build(item: dict, campaign) -> Message:
         links = [engagement_link(item, e) for e in item["engagements"]]
     text = f"{line}\n{details}\n" + "\n".join(links) + f"\nDashboard: {dashboard}"
     blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{line}*"}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": details}]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{slack_mrkdwn(line, SLACK_TEXT_LIMIT - 2)}*"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": slack_mrkdwn(details)}]},
         {"type": "actions", "elements": [
-            {"type": "button", "text": {"type": "plain_text", "text": "View on X"}, "url": links[0]},
+            {"type": "button", "text": {"type": "plain_text", "text": "View on X"},
+             "url": _clip(links[0], SLACK_TEXT_LIMIT)},
             {"type": "button", "text": {"type": "plain_text", "text": "Dashboard"}, "url": dashboard},
         ]},
     ]
     html = render_to_string("alerts/alert_email.html", {"line": line, "details": details, "links": links,
                                                          "dashboard": dashboard, "campaign": campaign})
-    subject = f"[{campaign.launch_name}] {line[:120]}"
-    return Message(subject, text, blocks, html)
+    subject = f"[{one_line(campaign.launch_name, max_length=200)}] {one_line(line, max_length=SUBJECT_HEADLINE)}"
+    return Message(subject, text, blocks, html, slack_mrkdwn(text, 40_000))

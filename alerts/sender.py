@@ -21,8 +21,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from pymongo.errors import ConnectionFailure
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
 
 from alerts import messages
 from alerts.channels import ChannelError, email, slack
@@ -30,9 +32,13 @@ from alerts.holding import release_held_slack
 from alerts.models import AlertHistory, DeliveryAttempt
 from campaigns.models import Campaign
 from socap_project import mongo
+from socap_project.text import one_line
 
 log = logging.getLogger(__name__)
 MAX_PER_TICK = 200
+# Outages of a store or the network: the same item will very likely go through on a later tick.
+TEMPORARY_ERRORS = (OSError, ConnectionFailure, RedisConnectionError, RedisTimeoutError, OperationalError,
+                    InterfaceError)
 
 
 @dataclass
@@ -44,9 +50,10 @@ class SendReport:
     details: list[str] = field(default_factory=list)
 
 
-def claim_next(owner: str, now: dt.datetime) -> dict | None:
+def claim_next(owner: str, now: dt.datetime, exclude: list = ()) -> dict | None:
+    """`exclude`: items that failed earlier in this tick; they wait for the next one."""
     return mongo.collection(mongo.ALERT_QUEUE).find_one_and_update(
-        {"scheduled_send_time": {"$lte": now}, "$or": [
+        {"scheduled_send_time": {"$lte": now}, **({"_id": {"$nin": list(exclude)}} if exclude else {}), "$or": [
             {"status": "pending"}, {"status": "sending", "claim_until": {"$lt": now}},
         ]},
         {"$set": {"status": "sending", "claimed_by": owner,
@@ -77,7 +84,7 @@ def deliver(channel: str, campaign: Campaign, message: messages.Message, rows: l
     if rows:
         AlertHistory.objects.filter(pk__in=[r.pk for r in rows]).update(delivery_started_at=timezone.now())
     if channel == "slack":
-        return slack.post(campaign.slack_webhook(), message.text, message.blocks)
+        return slack.post(campaign.slack_webhook(), message.slack_text or message.text, message.blocks)
     return email.send(message.subject, message.text, message.html, recipients_for(campaign))
 
 
@@ -161,7 +168,8 @@ def send_item(item: dict, owner: str) -> str:
                                                status_code=exc.status_code, error=str(exc))
             if exc.permanent:
                 AlertHistory.objects.filter(pk__in=[r.pk for r in rows]).update(status=AlertHistory.Status.FAILED)
-                disable_channel(campaign, channel, str(exc))
+                if exc.disables_channel:
+                    disable_channel(campaign, channel, str(exc))
                 continue
             # Transient: release the reservation so the retry can record the delivery.
             AlertHistory.objects.filter(pk__in=[r.pk for r in rows], status=AlertHistory.Status.SENDING).delete()
@@ -188,25 +196,63 @@ def _release_if_webhook_arrived(campaign: Campaign, item: dict) -> None:
         release_held_slack(fresh, item_ids=[item["_id"]])
 
 
+def is_temporary(exc: BaseException) -> bool:
+    """Worth retrying: a channel's transient failure, or a store or network outage. Anything else
+    (a malformed item, a bug) would fail the same way on every retry."""
+    if isinstance(exc, ChannelError):
+        return not exc.permanent
+    return isinstance(exc, TEMPORARY_ERRORS)
+
+
+def describe(exc: BaseException) -> str:
+    return one_line(f"{type(exc).__name__}: {exc}", max_length=500)
+
+
+def _contain(item: dict, owner: str, exc: BaseException) -> None:
+    """Record one item's failure on that item alone: temporary ones go back to pending (the next tick
+    retries them), permanent ones are marked failed with their reason. Reservations whose delivery
+    had not started are released (temporary) or failed (permanent); one whose request was under way
+    has an unknown outcome and is never resent."""
+    temporary, reason = is_temporary(exc), describe(exc)
+    if temporary:
+        log.warning("alert %s: temporary failure, retried on the next tick: %s", item["_id"], reason)
+    else:
+        log.exception("alert %s failed permanently: %s", item["_id"], reason, exc_info=exc)
+    try:
+        reserved = AlertHistory.objects.filter(queue_id=str(item["_id"]), status=AlertHistory.Status.SENDING)
+        for row in reserved:
+            if row.delivery_started_at is None and temporary:
+                row.delete()
+                continue
+            row.status = AlertHistory.Status.FAILED if row.delivery_started_at is None else AlertHistory.Status.UNKNOWN
+            row.save(update_fields=["status"])
+            DeliveryAttempt.objects.create(alert=row, ok=False, permanent=not temporary, error=reason)
+        if temporary:
+            update = {"$set": {"status": "pending", "claim_until": None, "last_error": reason},
+                      "$inc": {"attempts": 1}}
+        else:
+            update = {"$set": {"status": "failed", "claim_until": None, "skip_reason": reason, "last_error": reason}}
+        mongo.collection(mongo.ALERT_QUEUE).update_one({"_id": item["_id"], "claimed_by": owner}, update)
+    except Exception:  # noqa: BLE001 - a store that is down: the claim lapses and the next tick retries
+        log.exception("alert %s: could not record its failure; its claim lapses and it is retried", item["_id"])
+
+
 def send_due(limit: int = MAX_PER_TICK) -> SendReport:
     owner = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
     report = SendReport()
     now = timezone.now()
+    failed_now: list = []
     for _ in range(limit):
-        item = claim_next(owner, now)
+        item = claim_next(owner, now, failed_now)
         if item is None:
             break
         try:
             outcome = send_item(item, owner)
-        except ChannelError as exc:
-            # Transient: back to pending, tried again on the next tick.
-            mongo.collection(mongo.ALERT_QUEUE).update_one(
-                {"_id": item["_id"], "claimed_by": owner},
-                {"$set": {"status": "pending", "claim_until": None, "last_error": str(exc)},
-                 "$inc": {"attempts": 1}},
-            )
+        except Exception as exc:  # noqa: BLE001 - one item's failure never stops the others
+            _contain(item, owner, exc)
+            failed_now.append(item["_id"])
             report.failed += 1
-            report.details.append(f"{item['username']}: {exc}")
+            report.details.append(f"{item.get('username', '')}: {describe(exc)}")
             continue
         if outcome == "sent":
             report.sent += 1

@@ -65,7 +65,7 @@ def send_test_alert(campaign: Campaign) -> list[TestResult]:
         try:
             deliver(channel, campaign, message)
         except ChannelError as exc:
-            if exc.permanent:
+            if exc.disables_channel:
                 disable_channel(campaign, channel, str(exc))
             results.append(TestResult(channel, False, str(exc)))
             continue
