@@ -169,7 +169,8 @@ def main() -> None:
         from socap_project import mongo
 
         campaign, rows, start = make(args.tweets)
-        token = Token.objects.create(user=get_user_model().objects.create_user("bench", password="pw")).key
+        staff = get_user_model().objects.create_user("bench", password="pw", is_staff=True)
+        token = Token.objects.create(user=staff).key
         auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
         client = Client()
         api = f"/socap/campaigns/{campaign.pk}"
