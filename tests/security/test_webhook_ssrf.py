@@ -233,7 +233,9 @@ def test_response_bodies_are_never_stored_or_shown(api, status):
 def test_bodies_stored_before_are_forgotten_by_the_migration():
     from tests.campaigns.test_migrations import migrate
 
-    before, after = [("alerts", "0002_alert_sending_states")], [("alerts", "0003_forget_webhook_response_bodies")]
+    campaigns = ("campaigns", "0006_tracked_tweet_metric_names")
+    before = [("alerts", "0002_alert_sending_states"), campaigns]
+    after = [("alerts", "0003_forget_webhook_response_bodies"), campaigns]
     try:
         apps = migrate(before)
         Campaign = apps.get_model("campaigns", "Campaign")
