@@ -315,6 +315,19 @@ if SOCAP_ARCHIVE_S3_ADDRESSING_STYLE not in {"auto", "path", "virtual"}:
 # How long completion waits for the final poll before freezing the report anyway.
 SOCAP_FINAL_POLL_MINUTES = env_int("SOCAP_FINAL_POLL_MINUTES", 20)
 SOCAP_CHROMIUM = env_str("SOCAP_CHROMIUM", "chromium")
+# Report PDFs are printed by a Celery task (one per campaign at a time), never in a web request;
+# a request for one not printed yet answers 202 with Retry-After.
+SOCAP_PDF_RENDER_TIMEOUT_SECONDS = env_int("SOCAP_PDF_RENDER_TIMEOUT_SECONDS", 120)
+SOCAP_PDF_RETRY_AFTER_SECONDS = env_int("SOCAP_PDF_RETRY_AFTER_SECONDS", 5)
+# A queued render not finished after this long (worker lost) may be asked for again.
+SOCAP_PDF_CLAIM_SECONDS = env_int("SOCAP_PDF_CLAIM_SECONDS", 300)
+# After a failed print, requests answer 503 (Retry-After) for this long before trying again.
+SOCAP_PDF_FAILED_RETRY_SECONDS = env_int("SOCAP_PDF_FAILED_RETRY_SECONDS", 60)
+# A live preview's PDF is kept (in the cache) this long for its data version.
+SOCAP_PDF_PREVIEW_CACHE_SECONDS = env_int("SOCAP_PDF_PREVIEW_CACHE_SECONDS", 3600)
+# Anonymous PDF/CSV downloads per share link and window; over it: 429 with Retry-After.
+SOCAP_SHARE_LINK_DOWNLOADS = env_int("SOCAP_SHARE_LINK_DOWNLOADS", 30)
+SOCAP_SHARE_LINK_WINDOW_SECONDS = env_int("SOCAP_SHARE_LINK_WINDOW_SECONDS", 60)
 
 # --- Demo: the simulator's clock runs this many times faster than real time (run.sh passes it
 # as --speed); readings and first sightings are then stamped with the simulated time, and the
