@@ -193,9 +193,7 @@ USE_TZ = True
 
 LOGIN_URL = "/admin/login/"
 
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", IS_PRODUCTION)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if IS_PRODUCTION else None
+# Cookies, HTTPS and proxy trust: see "Transport and production safety" at the end of this file.
 
 LOGGING = {
     "version": 1,
@@ -335,3 +333,38 @@ SOCAP_SHARE_LINK_WINDOW_SECONDS = env_int("SOCAP_SHARE_LINK_WINDOW_SECONDS", 60)
 SOCAP_DEMO_CLOCK_FACTOR = env_float("SOCAP_DEMO_CLOCK_FACTOR", 1.0) if X_API_USES_SIMULATOR else 1.0
 # --- Demo: local sinks that stand in for Slack and SMTP (started by the run script).
 SOCAP_SINK_HTTP_PORT = env_int("SOCAP_SINK_HTTP_PORT", 8766)
+
+
+# --- Transport and production safety. Production refuses to start, naming the variable, rather
+# than fall back to a laptop default (localhost hosts and Redis, an http site URL) or run unsafe.
+if IS_PRODUCTION:
+    for _name in ("DJANGO_ALLOWED_HOSTS", "SOCAP_SITE_URL", "REDIS_URL"):
+        if not (env_str(_name) or "").strip():
+            raise ImproperlyConfigured(f"{_name} is required when SOCAP_ENV=production.")
+    if DEBUG:
+        raise ImproperlyConfigured("DJANGO_DEBUG must be false when SOCAP_ENV=production "
+                                   "(debug pages show settings and code to anyone).")
+    if not SITE_URL.startswith("https://"):
+        raise ImproperlyConfigured(f"SOCAP_SITE_URL must be an https:// address when SOCAP_ENV=production, "
+                                   f"got {SITE_URL!r}.")
+    if not env_bool("DJANGO_SECURE_COOKIES", True):
+        raise ImproperlyConfigured("DJANGO_SECURE_COOKIES cannot be false when SOCAP_ENV=production "
+                                   "(session and CSRF cookies travel over HTTPS only).")
+SESSION_COOKIE_SECURE = True if IS_PRODUCTION else env_bool("DJANGO_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = IS_PRODUCTION
+# Load balancers probe health over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^socap/health$"]
+SECURE_HSTS_SECONDS = env_int("SOCAP_HSTS_SECONDS", 365 * 24 * 3600 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SOCAP_HSTS_INCLUDE_SUBDOMAINS", IS_PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SOCAP_HSTS_PRELOAD", IS_PRODUCTION)
+# X-Forwarded-Proto is believed only behind a proxy that sets it (and strips the client's own):
+# otherwise anyone could claim HTTPS over plain HTTP.
+SOCAP_TRUSTED_PROXY = env_bool("SOCAP_TRUSTED_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SOCAP_TRUSTED_PROXY else None
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
