@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "socap_project.client_links.ClientLinkMiddleware",
 ]
 
 ROOT_URLCONF = "socap_project.urls"
@@ -326,6 +327,8 @@ SOCAP_PDF_PREVIEW_CACHE_SECONDS = env_int("SOCAP_PDF_PREVIEW_CACHE_SECONDS", 360
 # Anonymous PDF/CSV downloads per share link and window; over it: 429 with Retry-After.
 SOCAP_SHARE_LINK_DOWNLOADS = env_int("SOCAP_SHARE_LINK_DOWNLOADS", 30)
 SOCAP_SHARE_LINK_WINDOW_SECONDS = env_int("SOCAP_SHARE_LINK_WINDOW_SECONDS", 60)
+# A client share link stops working this many days after the campaign completed (410); 0: never.
+SOCAP_SHARE_LINK_EXPIRY_DAYS = env_int("SOCAP_SHARE_LINK_EXPIRY_DAYS", 0)
 
 # --- Demo: the simulator's clock runs this many times faster than real time (run.sh passes it
 # as --speed); readings and first sightings are then stamped with the simulated time, and the
