@@ -283,6 +283,8 @@ SOCAP_LEASE_SECONDS = env_int("SOCAP_LEASE_SECONDS", 90)
 SOCAP_RATE_LIMIT_BLOCK_SECONDS = env_int("SOCAP_RATE_LIMIT_BLOCK_SECONDS", 60)
 SOCAP_CREDITS_BLOCK_SECONDS = env_int("SOCAP_CREDITS_BLOCK_SECONDS", 15 * 60)
 SOCAP_MAX_PAGES_PER_RUN = env_int("SOCAP_MAX_PAGES_PER_RUN", 500)
+# Worker status without a campaign counts each figure up to this many states ("capped": at least).
+SOCAP_WORKER_STATUS_COUNT_CAP = env_int("SOCAP_WORKER_STATUS_COUNT_CAP", 1000)
 
 # --- API spend: budget alerts go to staff (never the client), adaptive cadence.
 SOCAP_BUDGET_WARN_PERCENT = env_int("SOCAP_BUDGET_WARN_PERCENT", 80)
