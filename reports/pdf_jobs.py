@@ -4,15 +4,19 @@ A web request never runs Chromium. It serves the PDF kept for the campaign's cur
 data version, or asks for one (a claim in Redis, so a flood of requests enqueues one
 task) and answers "come back in a few seconds". The data version is "final" for a
 frozen report, whose PDF is a file beside the campaign's archive (it never changes,
-and survives restarts); a live preview's PDF is kept in the cache under the
-dashboard's data version (new data, new key; if Redis is emptied, the version
-counter and the PDFs keyed by it go together, so an old PDF is never served as new).
+and survives restarts). A live preview's newest PDF is kept in the cache with the
+dashboard's data version it shows (if Redis is emptied, the version counter and the
+PDF go together, so an old PDF is never taken for new). It is served for that
+version, and for newer ones while it is younger than SOCAP_PDF_PREVIEW_MAX_AGE_SECONDS:
+polls move the version every few minutes, and a reader must not wait for a print
+that is out of date before it is done.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +41,9 @@ CLAIM_KEY = "socap:pdf:claim:{campaign}"
 # Held while Chromium runs: a redelivered or duplicate task never prints the same campaign twice at once.
 RENDERING_KEY = "socap:pdf:rendering:{campaign}"
 FAILED_KEY = "socap:pdf:failed:{campaign}:{version}"
-PREVIEW_KEY = "pdf-preview:{campaign}:{version}"
+PREVIEW_KEY = "pdf-preview:{campaign}"
+# Before the render task's turn come only the metrics polls (0): someone is waiting for it.
+RENDER_PRIORITY = 1
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,12 @@ def kept_pdf(campaign: Campaign, version: str) -> Path | bytes | None:
     if version == FINAL:
         path = final_pdf_path(campaign)
         return path if path.exists() else None
-    return cache.get(PREVIEW_KEY.format(campaign=campaign.pk, version=version))
+    kept = cache.get(PREVIEW_KEY.format(campaign=campaign.pk))
+    if kept is None:
+        return None
+    if kept["version"] == version or time.time() - kept["at"] < settings.SOCAP_PDF_PREVIEW_MAX_AGE_SECONDS:
+        return kept["pdf"]
+    return None
 
 
 def _keep(campaign: Campaign, version: str, pdf: bytes) -> None:
@@ -73,7 +84,7 @@ def _keep(campaign: Campaign, version: str, pdf: bytes) -> None:
         partial.write_bytes(pdf)
         os.replace(partial, target)  # readers see the whole file or none
     else:
-        cache.set(PREVIEW_KEY.format(campaign=campaign.pk, version=version), pdf,
+        cache.set(PREVIEW_KEY.format(campaign=campaign.pk), {"version": version, "at": time.time(), "pdf": pdf},
                   settings.SOCAP_PDF_PREVIEW_CACHE_SECONDS)
 
 
@@ -101,7 +112,7 @@ def request_pdf(campaign: Campaign) -> PdfState:
     claim = CLAIM_KEY.format(campaign=campaign.pk)
     if conn.set(claim, version, nx=True, ex=settings.SOCAP_PDF_CLAIM_SECONDS):
         try:
-            tasks.render_report_pdf.delay(campaign.pk)
+            tasks.render_report_pdf.apply_async(args=[campaign.pk], priority=RENDER_PRIORITY)
         except OperationalError:
             conn.delete(claim)
             logger.exception("Could not enqueue the PDF render of campaign %s", campaign.pk)

@@ -324,8 +324,10 @@ SOCAP_PDF_RETRY_AFTER_SECONDS = env_int("SOCAP_PDF_RETRY_AFTER_SECONDS", 5)
 SOCAP_PDF_CLAIM_SECONDS = env_int("SOCAP_PDF_CLAIM_SECONDS", 300)
 # After a failed print, requests answer 503 (Retry-After) for this long before trying again.
 SOCAP_PDF_FAILED_RETRY_SECONDS = env_int("SOCAP_PDF_FAILED_RETRY_SECONDS", 60)
-# A live preview's PDF is kept (in the cache) this long for its data version.
+# A live preview's newest PDF is kept (in the cache) this long; it is served for its own data
+# version, and for newer ones while younger than the max age (polls move the version often).
 SOCAP_PDF_PREVIEW_CACHE_SECONDS = env_int("SOCAP_PDF_PREVIEW_CACHE_SECONDS", 3600)
+SOCAP_PDF_PREVIEW_MAX_AGE_SECONDS = env_int("SOCAP_PDF_PREVIEW_MAX_AGE_SECONDS", 300)
 # Anonymous PDF/CSV downloads per share link and window; over it: 429 with Retry-After.
 SOCAP_SHARE_LINK_DOWNLOADS = env_int("SOCAP_SHARE_LINK_DOWNLOADS", 30)
 SOCAP_SHARE_LINK_WINDOW_SECONDS = env_int("SOCAP_SHARE_LINK_WINDOW_SECONDS", 60)

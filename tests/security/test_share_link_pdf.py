@@ -96,7 +96,11 @@ def test_live_preview_pdf_is_cached_per_data_version_and_leaves_no_temp_folder(c
     assert os.listdir(scratch) == []  # the live preview left nothing behind
     assert client.get(url).status_code == 200
     assert runs(log)[0] == 1  # same data version: served from the cache
-    bump_version(campaign.mongo_id)  # new data: a new preview
+    bump_version(campaign.mongo_id)  # new data, but the kept preview is younger than the max age
+    assert client.get(url).status_code == 200
+    assert runs(log)[0] == 1
+    settings.SOCAP_PDF_PREVIEW_MAX_AGE_SECONDS = 0
+    bump_version(campaign.mongo_id)  # new data and nothing recent enough: a new print
     assert client.get(url).status_code == 200
     assert runs(log)[0] == 2
     assert os.listdir(scratch) == []
