@@ -4,7 +4,8 @@ A web request never runs Chromium. It serves the PDF kept for the campaign's cur
 data version, or asks for one (a claim in Redis, so a flood of requests enqueues one
 task) and answers "come back in a few seconds". The data version is "final" for a
 frozen report, whose PDF is a file beside the campaign's archive (it never changes,
-and survives restarts). A live preview's newest PDF is kept in the cache with the
+and survives restarts), also kept in the cache for a day so that web processes on
+another host than the worker that printed it find it too. A live preview's newest PDF is kept in the cache with the
 dashboard's data version it shows (if Redis is emptied, the version counter and the
 PDF go together, so an old PDF is never taken for new). It is served for that
 version, and for newer ones while it is younger than SOCAP_PDF_PREVIEW_MAX_AGE_SECONDS:
@@ -42,6 +43,8 @@ CLAIM_KEY = "socap:pdf:claim:{campaign}"
 RENDERING_KEY = "socap:pdf:rendering:{campaign}"
 FAILED_KEY = "socap:pdf:failed:{campaign}:{version}"
 PREVIEW_KEY = "pdf-preview:{campaign}"
+FINAL_KEY = "pdf-final:{campaign}"
+FINAL_CACHE_SECONDS = 24 * 3600
 # Before the render task's turn come only the metrics polls (0): someone is waiting for it.
 RENDER_PRIORITY = 1
 
@@ -67,7 +70,7 @@ def final_pdf_path(campaign: Campaign) -> Path:
 def kept_pdf(campaign: Campaign, version: str) -> Path | bytes | None:
     if version == FINAL:
         path = final_pdf_path(campaign)
-        return path if path.exists() else None
+        return path if path.exists() else cache.get(FINAL_KEY.format(campaign=campaign.pk))
     kept = cache.get(PREVIEW_KEY.format(campaign=campaign.pk))
     if kept is None:
         return None
@@ -83,6 +86,7 @@ def _keep(campaign: Campaign, version: str, pdf: bytes) -> None:
         partial = target.with_name(f".{target.name}.{os.getpid()}.part")
         partial.write_bytes(pdf)
         os.replace(partial, target)  # readers see the whole file or none
+        cache.set(FINAL_KEY.format(campaign=campaign.pk), pdf, FINAL_CACHE_SECONDS)
     else:
         cache.set(PREVIEW_KEY.format(campaign=campaign.pk), {"version": version, "at": time.time(), "pdf": pdf},
                   settings.SOCAP_PDF_PREVIEW_CACHE_SECONDS)

@@ -121,3 +121,19 @@ def test_share_link_downloads_are_rate_limited_per_token(campaign, settings):
     # Another link has its own allowance; the pages themselves stay open.
     assert client.get(f"/socap/c/{other.share_token}/report.csv?table=tweets").status_code == 200
     assert client.get(f"/socap/c/{campaign.share_token}/report").status_code == 200
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_a_final_pdf_printed_on_another_host_is_served_from_the_cache(campaign, settings, tmp_path):
+    """Web and worker on different hosts: the worker's file is not on the web host's disk."""
+    from reports.pdf_jobs import final_pdf_path, render_and_keep
+
+    settings.SOCAP_CHROMIUM, log = probe(tmp_path)
+    freeze_report(campaign)
+    assert render_and_keep(campaign.pk) == "rendered"
+    final_pdf_path(campaign).unlink()  # as seen from another host
+    response = Client().get(f"/socap/c/{campaign.share_token}/report.pdf")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert runs(log)[0] == 1
