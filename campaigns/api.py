@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,8 +20,10 @@ from campaigns.serializers import (
     campaign_representation,
     tweet_inputs,
 )
+from campaigns.selectors import share_link_expires_at
 from ingestion.spend_selectors import campaign_spend
 from socap_project.api import body_too_large, errors_response
+from socap_project.links import absolute
 from socap_project.schema import CAMPAIGN_ID, errors
 
 MAX_PAGE_SIZE = 100
@@ -138,4 +141,27 @@ class CampaignDetailView(APIView):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         removed = services.delete_campaign(campaign)
         return Response({"deleted": campaign_id, "mongo_documents_removed": removed})
+
+
+class ShareLinkRotateView(APIView):
+    # Rotating cuts every client holding the old link off: staff only, whatever the API default.
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        summary="Rotate the client share link (the old link stops working at once; staff only)",
+        parameters=[CAMPAIGN_ID], request=None,
+        responses={200: inline_serializer("ShareLinkRotated", {
+            "campaign_id": serializers.IntegerField(),
+            "share_url": serializers.CharField(help_text="The new client link"),
+            "expires_at": serializers.DateTimeField(
+                allow_null=True, help_text="When the link stops working (SOCAP_SHARE_LINK_EXPIRY_DAYS after "
+                                           "completion); null: it does not expire"),
+        }), **errors(404)},
+    )
+    def post(self, request, campaign_id: int):
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        token = services.rotate_share_token(campaign)
+        expires_at = share_link_expires_at(campaign)
+        return Response({"campaign_id": campaign.pk, "share_url": absolute("dashboard:client", token),
+                         "expires_at": expires_at.isoformat() if expires_at else None})
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.http import Http404
+from django.utils import timezone
 
 from campaigns.models import Campaign
+from socap_project.client_links import ShareLinkExpired
 
 SLACK_WAITING_MESSAGE = (
     "Slack alerts are waiting for a webhook: no slack_webhook_url was given and no deployment default "
@@ -13,11 +18,21 @@ SLACK_WAITING_MESSAGE = (
 )
 
 
+def share_link_expires_at(campaign: Campaign) -> dt.datetime | None:
+    days = settings.SOCAP_SHARE_LINK_EXPIRY_DAYS
+    if days <= 0 or campaign.completed_at is None:
+        return None
+    return campaign.completed_at + dt.timedelta(days=days)
+
+
 def campaign_by_share_token(token: str) -> Campaign:
     """The campaign a client link opens; a rotated token is as unknown as a made-up one."""
     campaign = Campaign.objects.filter(share_token=token).first()
     if campaign is None:
         raise Http404("Unknown or rotated link.")
+    expires_at = share_link_expires_at(campaign)
+    if expires_at is not None and timezone.now() >= expires_at:
+        raise ShareLinkExpired(expires_at)
     return campaign
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import math
 from collections import defaultdict
 
 from django.core.cache import cache
@@ -186,14 +187,26 @@ def _encode_cursor(doc: dict, sort: str) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
 
+def _seq(value) -> int:
+    # Sequence numbers are MongoDB int64s from 1: anything else was not issued by us (and a
+    # bigger int would fail inside the driver as a server error).
+    seq = int(value)
+    if not 0 <= seq < 2**63:
+        raise ValueError(seq)
+    return seq
+
+
 def _decode_cursor(cursor: str, sort: str) -> tuple:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if sort == "seq":
             (seq,) = key
-            return (int(seq),)
+            return (_seq(seq),)
         score, seq = key
-        return float(score), int(seq)
+        score = float(score)
+        if not math.isfinite(score):
+            raise ValueError(score)
+        return score, _seq(seq)
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise BadParameter("cursor", "Not a cursor this endpoint returned (for this sort).") from exc
 

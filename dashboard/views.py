@@ -16,6 +16,7 @@ from dashboard import insight_selectors, selectors
 from ingestion import spend_selectors
 from reports.builder import frozen_report
 from socap_project.csv_stream import csv_response
+from socap_project.throttle import share_link_download
 from socap_project.vocabulary import ACCOUNT_CATEGORIES, ACCOUNT_CATEGORY_LABELS, ACTIONS, TWEET_CATEGORIES
 
 TEMPLATE = "dashboard/page.html"
@@ -103,6 +104,7 @@ def client_dashboard(request, token: str):
                       csv_url=reverse("dashboard:client-csv", args=[token]), staff=False)
 
 
+@share_link_download
 def client_csv(request, token: str):
     return _csv(campaign_by_share_token(token))
 

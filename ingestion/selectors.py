@@ -21,22 +21,29 @@ def final_poll_done(campaign_id: str, requested_at) -> bool:
 
 
 def worker_status(campaign_id: str | None = None) -> dict:
+    """Per job type. With a campaign: exact counts over its own states (the campaign_id prefix bounds
+    them). Without: each count stops at SOCAP_WORKER_STATUS_COUNT_CAP on a job_type-prefixed index,
+    and `capped` says a figure means "at least", so the read never grows with the collection."""
     now = timezone.now()
     match = {"campaign_id": campaign_id} if campaign_id else {}
+    cap = {} if campaign_id else {"limit": settings.SOCAP_WORKER_STATUS_COUNT_CAP}
     states = mongo.collection(mongo.WORKER_STATE)
     summary = {}
     for job_type in JOB_TYPES:
         query = {**match, "job_type": job_type}
         latest = states.find_one({**query, "last_success": {"$ne": None}}, sort=[("last_success", -1)])
-        summary[job_type] = {
-            "states": states.count_documents(query),
-            "last_success": latest["last_success"].isoformat() if latest else None,
-            "blocked": states.count_documents({**query, "blocked_until": {"$gt": now}}),
-            "with_error": states.count_documents({**query, "last_error": {"$ne": None}}),
-            "running": states.count_documents({**query, "lease_until": {"$gt": now}}),
-            "backfill_pending": states.count_documents({**query, "backfill_done": False})
+        counts = {
+            "states": states.count_documents(query, **cap),
+            "blocked": states.count_documents({**query, "blocked_until": {"$gt": now}}, **cap),
+            "with_error": states.count_documents({**query, "last_error": {"$ne": None}}, **cap),
+            "running": states.count_documents({**query, "lease_until": {"$gt": now}}, **cap),
+            "backfill_pending": states.count_documents({**query, "backfill_done": False}, **cap)
             if job_type != "metrics" else 0,
-            "parked": states.count_documents({**query, **parking.ACTIVE_PARK}),
+            "parked": states.count_documents({**query, **parking.ACTIVE_PARK}, **cap),
+        }
+        summary[job_type] = {
+            **counts, "last_success": latest["last_success"].isoformat() if latest else None,
+            "capped": bool(cap) and any(value >= cap["limit"] for value in counts.values()),
         }
     errors = [
         {"campaign_id": s["campaign_id"], "tweet_id": s["tweet_id"], "job_type": s["job_type"],
@@ -71,7 +78,9 @@ def queue_status() -> dict:
     for priority in settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("priority_steps", [0]):
         key = base if priority == 0 else f"{base}{sep}{priority}"
         queued[str(priority)] = conn.llen(key)
-    running = mongo.collection(mongo.WORKER_STATE).count_documents({"lease_until": {"$gt": timezone.now()}})
+    # Bounded like the status counts: a figure at the cap means "at least".
+    running = mongo.collection(mongo.WORKER_STATE).count_documents(
+        {"lease_until": {"$gt": timezone.now()}}, limit=settings.SOCAP_WORKER_STATUS_COUNT_CAP)
     return {
         "queued": sum(queued.values()),
         "queued_by_priority": queued,

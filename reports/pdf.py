@@ -1,12 +1,14 @@
 """PDF of the report: the report page printed by headless Chromium, charts included.
 
 Chromium runs the page's Chart.js like a browser would, which an HTML-to-PDF
-library without JavaScript cannot. The PDF of a frozen report is rendered once
-and kept beside the campaign's archive.
+library without JavaScript cannot. It runs only in a Celery task (reports/pdf_jobs.py),
+never in a web request. What it prints on stderr may name paths and internals of
+this machine: it goes to the log, never to the person who asked for the PDF.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import tempfile
@@ -16,7 +18,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from ingestion.archive import archive_dir
+logger = logging.getLogger(__name__)
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -25,7 +27,7 @@ CHROMIUM_FLAGS = [
 
 
 class PdfUnavailable(Exception):
-    pass
+    """No PDF could be printed. The message is safe to show anyone; the details are in the log."""
 
 
 def chromium_path() -> str | None:
@@ -36,7 +38,8 @@ def _inline(path: str) -> str:
     return Path(finders.find(path)).read_text()
 
 
-def render_pdf(context: dict, target: Path) -> Path:
+def render_pdf(context: dict) -> bytes:
+    """The printed report. Chromium's profile and the page live in a folder removed afterwards."""
     browser = chromium_path()
     if browser is None:
         raise PdfUnavailable("PDF rendering needs Chromium (Debian package `chromium`).")
@@ -45,26 +48,21 @@ def render_pdf(context: dict, target: Path) -> Path:
         "inline_css": _inline("css/socap.css") + _inline("reports/report.css"),
         "inline_js": _inline("vendor/chart-4.6.1.umd.min.js") + "\n" + _inline("reports/report.js"),
     })
-    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="socap-pdf-") as tmp:
         page = Path(tmp) / "report.html"
         page.write_text(html)
-        partial = Path(tmp) / "report.pdf"
-        completed = subprocess.run(  # noqa: S603 - no shell; the browser is the configured executable
-            [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", f"--print-to-pdf={partial}",
-             page.as_uri()],
-            capture_output=True, timeout=120, check=False,
-        )
-        if completed.returncode != 0 or not partial.exists() or partial.stat().st_size == 0:
-            raise PdfUnavailable(f"Chromium could not print the report: {completed.stderr.decode()[-500:]}")
-        shutil.move(partial, target)
-    return target
-
-
-def report_pdf(campaign, context: dict, frozen: bool) -> Path:
-    if frozen:
-        target = archive_dir(campaign.mongo_id) / "report.pdf"
-        if target.exists():
-            return target
-        return render_pdf(context, target)
-    return render_pdf(context, Path(tempfile.mkdtemp(prefix="socap-preview-")) / "report.pdf")
+        printed = Path(tmp) / "report.pdf"
+        argv = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", f"--print-to-pdf={printed}",
+                page.as_uri()]
+        try:
+            completed = subprocess.run(  # noqa: S603 - no shell; the browser is the configured executable
+                argv, capture_output=True, timeout=settings.SOCAP_PDF_RENDER_TIMEOUT_SECONDS, check=False)
+        except subprocess.TimeoutExpired as exc:
+            logger.error("Chromium did not print the report within %s s: %s", exc.timeout,
+                         (exc.stderr or b"").decode(errors="replace")[-2000:])
+            raise PdfUnavailable("Printing the report took too long.") from exc
+        if completed.returncode != 0 or not printed.exists() or printed.stat().st_size == 0:
+            logger.error("Chromium could not print the report (exit %s): %s", completed.returncode,
+                         completed.stderr.decode(errors="replace")[-2000:])
+            raise PdfUnavailable("Chromium could not print the report.")
+        return printed.read_bytes()

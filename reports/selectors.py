@@ -11,13 +11,14 @@ from socap_project.vocabulary import ACTIONS, METRICS
 PREVIEW_SECONDS = 60
 
 
-def report_for(campaign: Campaign) -> tuple[dict, bool]:
-    """(report, frozen). A preview is recomputed at most once a minute per campaign."""
+def report_for(campaign: Campaign, *, fresh: bool = False) -> tuple[dict, bool]:
+    """(report, frozen). A preview is recomputed at most once a minute per campaign, or now if `fresh`
+    (a PDF kept under a data version must not show data older than it)."""
     frozen = frozen_report(campaign)
     if frozen is not None:
         return frozen, True
     key = f"report-preview:{campaign.pk}"
-    preview = cache.get(key)
+    preview = None if fresh else cache.get(key)
     if preview is None:
         preview = build_report(campaign)
         cache.set(key, preview, PREVIEW_SECONDS)

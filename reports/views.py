@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import FileResponse, HttpResponse
+import io
+
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -13,11 +15,12 @@ from rest_framework.views import APIView
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_by_share_token
-from reports.pdf import PdfUnavailable, report_pdf
+from reports.context import report_context
+from reports.pdf_jobs import request_pdf
 from reports.selectors import CSV_TABLES, csv_rows, report_for
 from socap_project.csv_stream import csv_response
 from socap_project.schema import CAMPAIGN_ID, errors
-from socap_project.vocabulary import ACCOUNT_CATEGORY_LABELS
+from socap_project.throttle import share_link_download
 
 
 class ReportApiView(APIView):
@@ -35,54 +38,6 @@ class ReportApiView(APIView):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         report, frozen = report_for(campaign)
         return Response({"campaign_id": campaign.pk, "status": campaign.status, "frozen": frozen, "report": report})
-
-
-def _fmt(number) -> str:
-    return f"{number:,}"
-
-
-def _chart_data(report: dict) -> dict:
-    hourly_rows = report["engagements"]["hourly_by_account_category"]
-    # None is the "before monitoring" bucket of backfilled retweets; it comes first.
-    hours = sorted({row["hour"] for row in hourly_rows}, key=lambda hour: (hour is not None, hour or 0))
-    categories = sorted({row["category"] or "others" for row in hourly_rows})
-    grid = {category: [0] * len(hours) for category in categories}
-    position = {hour: index for index, hour in enumerate(hours)}
-    for row in hourly_rows:
-        grid[row["category"] or "others"][position[row["hour"]]] += row["count"]
-    return {
-        "snapshots": [
-            {"time": s["snapshot_time"].strftime("%b %d %H:%M"), "likes": s.get("total_likes", 0),
-             "retweets": s.get("total_retweets", 0), "quotes": s.get("total_quotes", 0),
-             "replies": s.get("total_replies", 0)}
-            for s in report.get("metric_snapshots", [])
-        ],
-        "accounts": report["engagements"]["unique_accounts_by_category"],
-        "hours": [hour.strftime("%b %d %H:00") if hour else "Before monitoring" for hour in hours],
-        "hourly": grid,
-        "category_labels": ACCOUNT_CATEGORY_LABELS,
-        # Reports frozen before reach and sentiment existed have no "over_time".
-        "over_time": report.get("over_time"),
-    }
-
-
-def report_context(campaign: Campaign, links: dict | None = None) -> dict:
-    report, frozen = report_for(campaign)
-    totals = report["metrics"]["totals"]
-    engagement = report["engagements"]
-    kpis = [
-        ("Impressions", _fmt(totals["views"])), ("Likes", _fmt(totals["likes"])),
-        ("Retweets", _fmt(totals["retweets"])), ("Quotes", _fmt(totals["quotes"])),
-        ("Replies", _fmt(totals["replies"])), ("Bookmarks", _fmt(totals["bookmarks"])),
-        ("Engagements collected", _fmt(engagement["total"])), ("Unique accounts", _fmt(engagement["unique_accounts"])),
-    ]
-    if report.get("reach"):
-        kpis += [("Potential reach", _fmt(report["reach"]["reach"])),
-                 ("Potential impressions", _fmt(report["reach"]["impressions"]))]
-    per_tweet = {row["tweet_id"]: row for row in (report.get("reach") or {}).get("by_tweet", [])}
-    tweets = [{**tweet, "reach": per_tweet.get(tweet["tweet_id"])} for tweet in report["tweets"]]
-    return {"campaign": campaign, "report": report, "frozen": frozen, "kpis": kpis, "links": links,
-            "chart_data": _chart_data(report), "tweets": tweets}
 
 
 def _links(pdf: str, csv_path: str, dashboard: str) -> dict:
@@ -103,14 +58,24 @@ def _csv_response(campaign: Campaign, table: str | None):
     return csv_response([header, *rows], f"socap-{campaign.pk}-{table}.csv")
 
 
-def _pdf_response(campaign: Campaign):
-    context = report_context(campaign)
-    try:
-        path = report_pdf(campaign, context, context["frozen"])
-    except PdfUnavailable as exc:
-        return HttpResponse(str(exc), status=503, content_type="text/plain")
-    return FileResponse(path.open("rb"), content_type="application/pdf", as_attachment=True,
-                        filename=f"socap-report-{campaign.pk}.pdf")
+def _pdf_response(request, campaign: Campaign, report_url: str):
+    state = request_pdf(campaign)
+    if state.status == "ready":
+        body = state.pdf.open("rb") if hasattr(state.pdf, "open") else io.BytesIO(state.pdf)
+        return FileResponse(body, content_type="application/pdf", as_attachment=True,
+                            filename=f"socap-report-{campaign.pk}.pdf")
+    status = 202 if state.status == "rendering" else 503
+    accept = request.headers.get("Accept", "")
+    if "application/json" in accept and "text/html" not in accept:
+        response = JsonResponse({"status": state.status, "retry_after": state.retry_after or None,
+                                 "detail": state.message}, status=status)
+    else:
+        response = render(request, "reports/pdf_pending.html", {
+            "state": state, "campaign": campaign, "pdf_url": request.get_full_path(), "report_url": report_url,
+        }, status=status)
+    if state.retry_after:
+        response["Retry-After"] = str(state.retry_after)
+    return response
 
 
 def client_report(request, token: str):
@@ -120,10 +85,12 @@ def client_report(request, token: str):
     return render(request, "reports/report.html", report_context(campaign, links))
 
 
+@share_link_download
 def client_report_pdf(request, token: str):
-    return _pdf_response(campaign_by_share_token(token))
+    return _pdf_response(request, campaign_by_share_token(token), reverse("reports:client-report", args=[token]))
 
 
+@share_link_download
 def client_report_csv(request, token: str):
     return _csv_response(campaign_by_share_token(token), request.GET.get("table"))
 
@@ -138,7 +105,8 @@ def staff_report(request, campaign_id: int):
 
 @staff_member_required
 def staff_report_pdf(request, campaign_id: int):
-    return _pdf_response(get_object_or_404(Campaign, pk=campaign_id))
+    return _pdf_response(request, get_object_or_404(Campaign, pk=campaign_id),
+                         reverse("reports:report", args=[campaign_id]))
 
 
 @staff_member_required

@@ -5,6 +5,21 @@ set -euo pipefail
 . "$ROOT/scripts/stores.sh"
 
 export SOCAP_ENV="${SOCAP_ENV:-dev}"
+BIND="${SOCAP_BIND:-127.0.0.1:8000}"
+refuse_public_dev_bind() {
+  # Outside production the site runs with the dev secret key, the dev trigger secret and the
+  # admin/socap-admin account: it must not be reachable from other machines.
+  [ "$SOCAP_ENV" = "production" ] && return 0
+  local host="${BIND%:*}"
+  host="${host#[}"; host="${host%]}"
+  case "$host" in
+    127.*|localhost|::1|unix) return 0 ;;
+  esac
+  die "SOCAP_BIND=$BIND would serve this $SOCAP_ENV setup (dev secret key, dev trigger secret, admin/socap-admin)
+  to other machines. Bind to 127.0.0.1 (e.g. SOCAP_BIND=127.0.0.1:8000), or run with SOCAP_ENV=production
+  and its required settings (see README, Production)."
+}
+refuse_public_dev_bind
 if [ -z "${X_API_KEY:-}" ]; then
   # Demo: the simulated launch runs 30x real time, so its charts fill in minutes; one poll
   # covers 30 simulated minutes (1 real minute at 30x; 5 minutes on a real-time clock).
@@ -15,7 +30,6 @@ else
   export SOCAP_DEMO_CLOCK_FACTOR=1
 fi
 export SOCAP_POLL_INTERVAL_MINUTES="${SOCAP_POLL_INTERVAL_MINUTES:-30}"
-BIND="${SOCAP_BIND:-127.0.0.1:8000}"
 export SOCAP_SITE_URL="${SOCAP_SITE_URL:-http://$BIND}"
 
 APP_PID=""

@@ -120,6 +120,13 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
     WORKER_STATE: (
         _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("job_type", ASCENDING), unique=True),
         _ix(("blocked_until", ASCENDING)),
+        # Worker status across campaigns: every count is a job_type-prefixed range, capped.
+        _ix(("job_type", ASCENDING), ("lease_until", ASCENDING)),
+        _ix(("job_type", ASCENDING), ("blocked_until", ASCENDING)),
+        _ix(("job_type", ASCENDING), ("last_error", ASCENDING)),
+        _ix(("job_type", ASCENDING), ("backfill_done", ASCENDING)),
+        _ix(("job_type", ASCENDING), ("last_success", DESCENDING)),
+        _ix(("lease_until", ASCENDING)),
     ),
     ALERT_QUEUE: (
         _ix(("status", ASCENDING), ("scheduled_send_time", ASCENDING)),

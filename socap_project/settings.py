@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "socap_project.client_links.ClientLinkMiddleware",
 ]
 
 ROOT_URLCONF = "socap_project.urls"
@@ -193,9 +194,7 @@ USE_TZ = True
 
 LOGIN_URL = "/admin/login/"
 
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", IS_PRODUCTION)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if IS_PRODUCTION else None
+# Cookies, HTTPS and proxy trust: see "Transport and production safety" at the end of this file.
 
 LOGGING = {
     "version": 1,
@@ -292,6 +291,8 @@ SOCAP_LEASE_SECONDS = env_int("SOCAP_LEASE_SECONDS", 90)
 SOCAP_RATE_LIMIT_BLOCK_SECONDS = env_int("SOCAP_RATE_LIMIT_BLOCK_SECONDS", 60)
 SOCAP_CREDITS_BLOCK_SECONDS = env_int("SOCAP_CREDITS_BLOCK_SECONDS", 15 * 60)
 SOCAP_MAX_PAGES_PER_RUN = env_int("SOCAP_MAX_PAGES_PER_RUN", 500)
+# Worker status without a campaign counts each figure up to this many states ("capped": at least).
+SOCAP_WORKER_STATUS_COUNT_CAP = env_int("SOCAP_WORKER_STATUS_COUNT_CAP", 1000)
 
 # --- API spend: budget alerts go to staff (never the client), adaptive cadence.
 SOCAP_BUDGET_WARN_PERCENT = env_int("SOCAP_BUDGET_WARN_PERCENT", 80)
@@ -323,6 +324,23 @@ if SOCAP_ARCHIVE_S3_ADDRESSING_STYLE not in {"auto", "path", "virtual"}:
 # How long completion waits for the final poll before freezing the report anyway.
 SOCAP_FINAL_POLL_MINUTES = env_int("SOCAP_FINAL_POLL_MINUTES", 20)
 SOCAP_CHROMIUM = env_str("SOCAP_CHROMIUM", "chromium")
+# Report PDFs are printed by a Celery task (one per campaign at a time), never in a web request;
+# a request for one not printed yet answers 202 with Retry-After.
+SOCAP_PDF_RENDER_TIMEOUT_SECONDS = env_int("SOCAP_PDF_RENDER_TIMEOUT_SECONDS", 120)
+SOCAP_PDF_RETRY_AFTER_SECONDS = env_int("SOCAP_PDF_RETRY_AFTER_SECONDS", 5)
+# A queued render not finished after this long (worker lost) may be asked for again.
+SOCAP_PDF_CLAIM_SECONDS = env_int("SOCAP_PDF_CLAIM_SECONDS", 300)
+# After a failed print, requests answer 503 (Retry-After) for this long before trying again.
+SOCAP_PDF_FAILED_RETRY_SECONDS = env_int("SOCAP_PDF_FAILED_RETRY_SECONDS", 60)
+# A live preview's newest PDF is kept (in the cache) this long; it is served for its own data
+# version, and for newer ones while younger than the max age (polls move the version often).
+SOCAP_PDF_PREVIEW_CACHE_SECONDS = env_int("SOCAP_PDF_PREVIEW_CACHE_SECONDS", 3600)
+SOCAP_PDF_PREVIEW_MAX_AGE_SECONDS = env_int("SOCAP_PDF_PREVIEW_MAX_AGE_SECONDS", 300)
+# Anonymous PDF/CSV downloads per share link and window; over it: 429 with Retry-After.
+SOCAP_SHARE_LINK_DOWNLOADS = env_int("SOCAP_SHARE_LINK_DOWNLOADS", 30)
+SOCAP_SHARE_LINK_WINDOW_SECONDS = env_int("SOCAP_SHARE_LINK_WINDOW_SECONDS", 60)
+# A client share link stops working this many days after the campaign completed (410); 0: never.
+SOCAP_SHARE_LINK_EXPIRY_DAYS = env_int("SOCAP_SHARE_LINK_EXPIRY_DAYS", 0)
 
 # --- Demo: the simulator's clock runs this many times faster than real time (run.sh passes it
 # as --speed); readings and first sightings are then stamped with the simulated time, and the
@@ -330,3 +348,38 @@ SOCAP_CHROMIUM = env_str("SOCAP_CHROMIUM", "chromium")
 SOCAP_DEMO_CLOCK_FACTOR = env_float("SOCAP_DEMO_CLOCK_FACTOR", 1.0) if X_API_USES_SIMULATOR else 1.0
 # --- Demo: local sinks that stand in for Slack and SMTP (started by the run script).
 SOCAP_SINK_HTTP_PORT = env_int("SOCAP_SINK_HTTP_PORT", 8766)
+
+
+# --- Transport and production safety. Production refuses to start, naming the variable, rather
+# than fall back to a laptop default (localhost hosts and Redis, an http site URL) or run unsafe.
+if IS_PRODUCTION:
+    for _name in ("DJANGO_ALLOWED_HOSTS", "SOCAP_SITE_URL", "REDIS_URL"):
+        if not (env_str(_name) or "").strip():
+            raise ImproperlyConfigured(f"{_name} is required when SOCAP_ENV=production.")
+    if DEBUG:
+        raise ImproperlyConfigured("DJANGO_DEBUG must be false when SOCAP_ENV=production "
+                                   "(debug pages show settings and code to anyone).")
+    if not SITE_URL.startswith("https://"):
+        raise ImproperlyConfigured(f"SOCAP_SITE_URL must be an https:// address when SOCAP_ENV=production, "
+                                   f"got {SITE_URL!r}.")
+    if not env_bool("DJANGO_SECURE_COOKIES", True):
+        raise ImproperlyConfigured("DJANGO_SECURE_COOKIES cannot be false when SOCAP_ENV=production "
+                                   "(session and CSRF cookies travel over HTTPS only).")
+SESSION_COOKIE_SECURE = True if IS_PRODUCTION else env_bool("DJANGO_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = IS_PRODUCTION
+# Load balancers probe health over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^socap/health$"]
+SECURE_HSTS_SECONDS = env_int("SOCAP_HSTS_SECONDS", 365 * 24 * 3600 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SOCAP_HSTS_INCLUDE_SUBDOMAINS", IS_PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SOCAP_HSTS_PRELOAD", IS_PRODUCTION)
+# X-Forwarded-Proto is believed only behind a proxy that sets it (and strips the client's own):
+# otherwise anyone could claim HTTPS over plain HTTP.
+SOCAP_TRUSTED_PROXY = env_bool("SOCAP_TRUSTED_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SOCAP_TRUSTED_PROXY else None
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]

@@ -31,6 +31,7 @@ STATUSES = {
     ("get", CAMPAIGN): {200, 404} | AUTH,
     ("patch", CAMPAIGN): {200, 400, 404, 413, 503} | AUTH,
     ("delete", CAMPAIGN): {200, 404} | AUTH,
+    ("post", f"{CAMPAIGN}/share-link/rotate"): {200, 404} | AUTH,
     ("get", f"{CAMPAIGN}/report"): {200, 404} | AUTH,
     ("get", f"{CAMPAIGN}/dashboard"): {200, 404} | AUTH,
     ("get", f"{CAMPAIGN}/metrics"): {200, 400, 404} | AUTH,
@@ -143,6 +144,7 @@ def test_response_bodies_match_their_descriptions(simulator, mongo_db, redis_con
         ("get", "/socap/workers/status", f"/socap/workers/status?campaign_id={campaign.pk}", None),
         ("get", "/socap/workers/queue", "/socap/workers/queue", None),
         ("get", "/socap/health", "/socap/health", None),
+        ("post", f"{CAMPAIGN}/share-link/rotate", f"{base}/share-link/rotate", None),
         ("delete", CAMPAIGN, base, None),
     ]
     assert {(method, path) for method, path, _, _ in calls} == set(documented(document))

@@ -9,7 +9,9 @@ import pytest
 from tests.support.processes import ROOT
 
 PRODUCTION = {"SOCAP_ENV": "production", "DJANGO_SECRET_KEY": "a-production-secret",
-              "MONGODB_URI": "mongodb://mongo.internal:27017/?replicaSet=rs0", "X_API_KEY": "a-real-key"}
+              "MONGODB_URI": "mongodb://mongo.internal:27017/?replicaSet=rs0", "X_API_KEY": "a-real-key",
+              "DJANGO_ALLOWED_HOSTS": "socap.example.com", "SOCAP_SITE_URL": "https://socap.example.com",
+              "REDIS_URL": "redis://redis.internal:6379/0"}
 
 
 def manage_check(tmp_path, **overrides) -> subprocess.CompletedProcess:

@@ -189,6 +189,8 @@ class Handler(BaseHTTPRequestHandler):
     # -- admin endpoints ------------------------------------------------------------
     def _admin_get(self, path: str, query: dict) -> None:
         state, world = self.sim.state, self.sim.world
+        if path == "/_sim/identity":  # scripts/stores.sh checks who holds the port before reusing it
+            return self._send(200, {"service": "socap-x-simulator"})
         if path == "/_sim/clock":
             return self._send(200, {"now": state.clock.now().isoformat(), "mode": state.clock.mode,
                                     "speed": state.clock.speed, "launch": world.launch.isoformat()})

@@ -70,8 +70,8 @@ def test_csv_downloads(campaign):
 
 @pytest.mark.browser
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed")
-def test_pdf_renders_with_the_campaign_name(campaign):
-    freeze_report(campaign)
+def test_pdf_renders_with_the_campaign_name(campaign, redis_conn, eager_tasks):
+    freeze_report(campaign)  # the render task runs inline here; tests/security covers the queued path
     response = Client().get(f"/socap/c/{campaign.share_token}/report.pdf")
     assert response.status_code == 200, response.content[:300]
     pdf = b"".join(response.streaming_content)
