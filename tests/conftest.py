@@ -11,6 +11,14 @@ from tests.support.database import shared_database_url
 from tests.support.processes import ManagedProcess
 
 
+@pytest.fixture(autouse=True)
+def _fresh_health_answers():
+    """Each test sees its own stores' health, not an answer another test left in the 10 s cache."""
+    from socap_project import health
+
+    health.forget_cached()
+
+
 @pytest.fixture
 def mongo_db():
     """The test database, emptied (indexes kept) before each test that uses it."""
