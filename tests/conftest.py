@@ -7,6 +7,7 @@ import pytest
 
 from socap_project import mongo
 from socap_project.redis_client import get_redis
+from tests.support import external_mongo
 from tests.support.database import shared_database_url
 from tests.support.processes import ManagedProcess
 
@@ -23,6 +24,7 @@ def _fresh_health_answers():
 def mongo_db():
     """The test database, emptied (indexes kept) before each test that uses it."""
     database = mongo.db()
+    external_mongo.assert_test_database(database.name)  # it empties every collection: never a real database
     for name in database.list_collection_names():
         database[name].delete_many({})
     mongo.ensure_indexes()
