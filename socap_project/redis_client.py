@@ -23,6 +23,7 @@ def get_redis() -> redis.Redis:
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    """Redis cannot answer right now (down, loading, a replica promoted mid-write), not a bad command."""
+    """Redis cannot answer right now (down, loading, a replica promoted mid-write, full under
+    `noeviction`), not a bad command."""
     return isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-                            redis.exceptions.ReadOnlyError))
+                            redis.exceptions.ReadOnlyError, redis.exceptions.OutOfMemoryError))
