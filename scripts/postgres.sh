@@ -49,7 +49,11 @@ postgres_start() {
   bin="$(postgres_bin)"
   local data="$base/data" log="$base/server.log"
   mkdir -p "$base"
-  [ "$(id -u)" -eq 0 ] && chown postgres: "$base" && chmod 700 "$base"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres: "$base" && chmod 700 "$base"
+    runuser -u postgres -- test -w "$base" \
+      || die "the postgres user cannot reach $base: every directory above it needs o+x (or set DATABASE_URL)"
+  fi
   user="$(id -un)"
   [ "$(id -u)" -eq 0 ] && user="postgres"
   if [ ! -f "$data/PG_VERSION" ]; then
