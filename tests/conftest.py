@@ -12,6 +12,19 @@ from tests.support.database import shared_database_url
 from tests.support.processes import ManagedProcess
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, plus: on PostgreSQL, close what a killed worker process left connected to the
+    test database, which would otherwise keep it from being dropped at the end."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_health_answers():
     """Each test sees its own stores' health, not an answer another test left in the 10 s cache."""
