@@ -22,7 +22,12 @@ API_METRIC_NAMES = {"likes": "likeCount", "retweets": "retweetCount", "quotes": 
 
 
 def tweet_metrics_representation(metrics: dict) -> dict:
-    return {API_METRIC_NAMES.get(name, name): value for name, value in (metrics or {}).items()}
+    """In a fixed order (the metrics, then any other key by name): PostgreSQL's jsonb keeps keys in
+    an order of its own, not the order they were written in."""
+    metrics = metrics or {}
+    known = [name for name in API_METRIC_NAMES if name in metrics]
+    rest = sorted(name for name in metrics if name not in API_METRIC_NAMES)
+    return {API_METRIC_NAMES.get(name, name): metrics[name] for name in (*known, *rest)}
 
 
 # DRF coerces on its own (5 -> "5", "5" -> 5.0, true -> 1): the API documents JSON types, and a

@@ -7,13 +7,37 @@ import pytest
 
 from socap_project import mongo
 from socap_project.redis_client import get_redis
+from tests.support import external_mongo
+from tests.support.database import shared_database_url
 from tests.support.processes import ManagedProcess
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, plus: on PostgreSQL, close what a killed worker process left connected to the
+    test database, which would otherwise keep it from being dropped at the end."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_health_answers():
+    """Each test sees its own stores' health, not an answer another test left in the 10 s cache."""
+    from socap_project import health
+
+    health.forget_cached()
 
 
 @pytest.fixture
 def mongo_db():
     """The test database, emptied (indexes kept) before each test that uses it."""
     database = mongo.db()
+    external_mongo.assert_test_database(database.name)  # it empties every collection: never a real database
     for name in database.list_collection_names():
         database[name].delete_many({})
     mongo.ensure_indexes()
@@ -43,7 +67,8 @@ def start_worker(log_dir: Path, *, extra_env: dict[str, str] | None = None, conc
             "--without-gossip", "--without-mingle"]
     for module in include:
         argv += ["--include", module]
-    return ManagedProcess(name, argv, log_dir, env=extra_env, ready_text="ready.").start(timeout=60)
+    env = {"DATABASE_URL": shared_database_url(), **(extra_env or {})}
+    return ManagedProcess(name, argv, log_dir, env=env, ready_text="ready.").start(timeout=60)
 
 
 @pytest.fixture

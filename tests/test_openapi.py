@@ -46,6 +46,7 @@ STATUSES = {
     ("get", "/socap/workers/status"): {200, 400} | AUTH,
     ("get", "/socap/workers/queue"): {200} | AUTH,
     ("get", "/socap/health"): {200, 503},
+    ("get", "/socap/health/live"): {200},
 }
 
 
@@ -85,8 +86,8 @@ def test_every_api_route_is_described_with_its_statuses():
     operations = documented(served_document())
     routes = api_routes()
     assert len(routes) >= 15
-    # /socap/health is a plain Django view, described through socap_project.views.add_health_endpoint.
-    assert set(operations) == routes | {("get", "/socap/health")}
+    # The health URLs are plain Django views, described through socap_project.views.add_health_endpoint.
+    assert set(operations) == routes | {("get", "/socap/health"), ("get", "/socap/health/live")}
     for key, statuses in STATUSES.items():
         assert statuses <= {int(code) for code in operations[key]["responses"]}, key
 
@@ -145,6 +146,7 @@ def test_response_bodies_match_their_descriptions(simulator, mongo_db, redis_con
         ("get", "/socap/workers/queue", "/socap/workers/queue", None),
         ("get", "/socap/health", "/socap/health", None),
         ("post", f"{CAMPAIGN}/share-link/rotate", f"{base}/share-link/rotate", None),
+        ("get", "/socap/health/live", "/socap/health/live", None),
         ("delete", CAMPAIGN, base, None),
     ]
     assert {(method, path) for method, path, _, _ in calls} == set(documented(document))

@@ -46,8 +46,13 @@ def test_tracked_tweet_metric_names_forward_and_back(at_0005):
 
     forward = metrics_by_tweet(migrate(AFTER))
     assert forward == {"polled": SOCAP, "never_read": {}, "partial": {"retweets": 5, "other": 1}}
-    assert list(forward["polled"]) == list(SOCAP)  # the keys keep their order
+    # SQLite keeps the keys in the order they were written; PostgreSQL's jsonb in an order of its own
+    # (the API orders them itself, campaigns.serializers.tweet_metrics_representation).
+    keeps_order = connection.vendor == "sqlite"
+    if keeps_order:
+        assert list(forward["polled"]) == list(SOCAP)
 
     back = metrics_by_tweet(migrate(BEFORE))
     assert back == rows
-    assert list(back["polled"]) == list(PROVIDER)
+    if keeps_order:
+        assert list(back["polled"]) == list(PROVIDER)

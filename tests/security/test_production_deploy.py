@@ -1,34 +1,8 @@
 """SOCAP_ENV=production refuses unsafe or missing settings by name, and passes `check --deploy` clean."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.support.processes import ROOT
-
-PRODUCTION = {
-    "SOCAP_ENV": "production",
-    "DJANGO_SECRET_KEY": "q8Vw1-Zr6J0nT4u_yXb3LkP9s2eHcGm7fDa5RtY0iOpWzQxCvBn",
-    "MONGODB_URI": "mongodb://mongo.internal:27017/?replicaSet=rs0", "X_API_KEY": "a-real-key",
-    "DJANGO_ALLOWED_HOSTS": "socap.example.com", "SOCAP_SITE_URL": "https://socap.example.com",
-    "REDIS_URL": "redis://redis.internal:6379/0",
-}
-CLEARED = (*PRODUCTION, "DJANGO_DEBUG", "DJANGO_SECURE_COOKIES", "SOCAP_TRUSTED_PROXY", "SOCAP_HSTS_SECONDS",
-           "SOCAP_HSTS_INCLUDE_SUBDOMAINS", "SOCAP_HSTS_PRELOAD")
-
-
-def manage(tmp_path, *args, **overrides) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env.update({**PRODUCTION, "SOCAP_VAR_DIR": str(tmp_path)})
-    for name, value in overrides.items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+from tests.support.production import manage
 
 
 def setting(tmp_path, expression: str, **overrides) -> str:
