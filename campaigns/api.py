@@ -143,8 +143,6 @@ class CampaignDetailView(APIView):
 
 
 class ShareLinkRotateView(APIView):
-    # Rotating cuts every client holding the old link off: staff only, whatever the API default.
-
     @extend_schema(
         summary="Rotate the client share link (the old link stops working at once; staff only)",
         parameters=[CAMPAIGN_ID], request=None,
