@@ -154,6 +154,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "sep": ":",
 }
 CELERY_TASK_DEFAULT_PRIORITY = 5
+# Control tasks (fan-out, alert planning and sending, completion, heartbeat, budget alerts) have a
+# queue of their own, so that a backfill's list jobs on the default queue never hold them back:
+# the Procfile runs a worker that consumes only `control`, and every worker consumes it before the
+# default queue. Priority 0 because a worker polls priority-major (every queue's 0, then every 1, ...),
+# so a worker consuming `control,celery` takes a waiting control task before any list job.
+SOCAP_CONTROL_QUEUE = "control"
+SOCAP_CONTROL_TASKS = (
+    "socap.ingestion.fan_out",
+    "socap.alerts.plan_cycle",
+    "socap.alerts.plan_due_cycles",
+    "socap.alerts.send_due",
+    "socap.alerts.send_budget_alert",
+    "socap.campaigns.complete_due",
+    "socap.campaigns.finalize",
+    "socap.campaigns.send_report_emails",
+    "socap.heartbeat",
+)
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {name: {"queue": SOCAP_CONTROL_QUEUE} for name in SOCAP_CONTROL_TASKS}
+# The priority is set on the task itself (a route's priority loses to the default one a task sends with).
+CELERY_TASK_ANNOTATIONS = {name: {"priority": 0} for name in SOCAP_CONTROL_TASKS}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
