@@ -60,6 +60,13 @@ def schedules() -> list[Schedule]:
             description="Final poll, frozen report and archive for campaigns past their end date.",
         ),
         Schedule(
+            name="socap: send report emails",
+            task="socap.alerts.send_report_emails",
+            every_seconds=60,
+            description="Sends the \"final report is ready\" emails of completed campaigns (outbox), "
+                        "retrying SMTP failures.",
+        ),
+        Schedule(
             name="socap: beat heartbeat",
             task="socap.heartbeat",
             every_seconds=60,

@@ -168,7 +168,7 @@ SOCAP_CONTROL_TASKS = (
     "socap.alerts.send_budget_alert",
     "socap.campaigns.complete_due",
     "socap.campaigns.finalize",
-    "socap.campaigns.send_report_emails",
+    "socap.alerts.send_report_emails",
     "socap.heartbeat",
 )
 CELERY_TASK_DEFAULT_QUEUE = "celery"
@@ -335,6 +335,13 @@ if SOCAP_ARCHIVE_S3_ADDRESSING_STYLE not in {"auto", "path", "virtual"}:
                                f"got {SOCAP_ARCHIVE_S3_ADDRESSING_STYLE!r}.")
 # How long completion waits for the final poll before freezing the report anyway.
 SOCAP_FINAL_POLL_MINUTES = env_int("SOCAP_FINAL_POLL_MINUTES", 20)
+# A finaliser's claim on a campaign (freeze, archive, status flip); a finaliser that died is taken
+# over once it lapses, so keep it above the longest finalisation (a big archive to S3).
+SOCAP_COMPLETION_CLAIM_SECONDS = env_int("SOCAP_COMPLETION_CLAIM_SECONDS", 900)
+# The report email's outbox: a failed SMTP attempt is retried after this (doubling, at most 1 h);
+# a row still `sending` after SOCAP_REPORT_EMAIL_CLAIM_SECONDS belongs to a dead sender.
+SOCAP_REPORT_EMAIL_RETRY_SECONDS = env_int("SOCAP_REPORT_EMAIL_RETRY_SECONDS", 60)
+SOCAP_REPORT_EMAIL_CLAIM_SECONDS = env_int("SOCAP_REPORT_EMAIL_CLAIM_SECONDS", 300)
 SOCAP_CHROMIUM = env_str("SOCAP_CHROMIUM", "chromium")
 
 # --- Demo: the simulator's clock runs this many times faster than real time (run.sh passes it
