@@ -81,6 +81,11 @@ TEMPLATES = [
 ]
 
 # --- Django database: admin-edited data (campaigns, tweets, alert history, Beat schedules).
+# Production: PostgreSQL, shared by every web, worker and Beat host. A SQLite file there would give
+# each host its own campaigns, tokens and Beat schedules.
+if IS_PRODUCTION and not env_str("DATABASE_URL", "").startswith(("postgres://", "postgresql://", "pgsql://")):
+    raise ImproperlyConfigured("DATABASE_URL is required when SOCAP_ENV=production and must name PostgreSQL "
+                               "(postgres://user:password@host:5432/socap); SQLite is for dev and tests only.")
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",

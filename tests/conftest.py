@@ -7,6 +7,7 @@ import pytest
 
 from socap_project import mongo
 from socap_project.redis_client import get_redis
+from tests.support.database import shared_database_url
 from tests.support.processes import ManagedProcess
 
 
@@ -45,7 +46,8 @@ def start_worker(log_dir: Path, *, extra_env: dict[str, str] | None = None, conc
             "--without-gossip", "--without-mingle"]
     for module in include:
         argv += ["--include", module]
-    return ManagedProcess(name, argv, log_dir, env=extra_env, ready_text="ready.").start(timeout=60)
+    env = {"DATABASE_URL": shared_database_url(), **(extra_env or {})}
+    return ManagedProcess(name, argv, log_dir, env=env, ready_text="ready.").start(timeout=60)
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import pytest
 from tests.support.processes import ROOT
 
 PRODUCTION = {"SOCAP_ENV": "production", "DJANGO_SECRET_KEY": "a-production-secret",
-              "MONGODB_URI": "mongodb://mongo.internal:27017/?replicaSet=rs0", "X_API_KEY": "a-real-key"}
+              "MONGODB_URI": "mongodb://mongo.internal:27017/?replicaSet=rs0", "X_API_KEY": "a-real-key",
+              "DATABASE_URL": "postgres://socap:secret@db.internal:5432/socap"}
 
 
 def manage_check(tmp_path, **overrides) -> subprocess.CompletedProcess:
@@ -24,7 +25,7 @@ def manage_check(tmp_path, **overrides) -> subprocess.CompletedProcess:
                           text=True, timeout=120, check=False)
 
 
-@pytest.mark.parametrize("missing", ["MONGODB_URI", "X_API_KEY"])
+@pytest.mark.parametrize("missing", ["MONGODB_URI", "X_API_KEY", "DATABASE_URL"])
 @pytest.mark.parametrize("how", ["unset", "empty"])
 def test_production_start_up_fails_naming_the_missing_variable(tmp_path, missing, how):
     result = manage_check(tmp_path, **{missing: None if how == "unset" else ""})
@@ -36,5 +37,11 @@ def test_production_start_up_fails_naming_the_missing_variable(tmp_path, missing
 def test_production_starts_with_both_variables_and_dev_still_falls_back(tmp_path):
     result = manage_check(tmp_path)
     assert result.returncode == 0, result.stderr
-    dev = manage_check(tmp_path, SOCAP_ENV="dev", MONGODB_URI=None, X_API_KEY=None)
+    dev = manage_check(tmp_path, SOCAP_ENV="dev", MONGODB_URI=None, X_API_KEY=None, DATABASE_URL=None)
     assert dev.returncode == 0, dev.stderr
+
+
+def test_production_refuses_a_sqlite_database(tmp_path):
+    result = manage_check(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'socap.sqlite3'}")
+    assert result.returncode != 0
+    assert "DATABASE_URL is required when SOCAP_ENV=production and must name PostgreSQL" in result.stderr

@@ -4,7 +4,7 @@ import sys
 from collections import Counter
 
 import pytest
-from django.db import connection
+from tests.support.database import shared_database_url
 
 from alerts.queueing import queue_for_run
 from socap_project import mongo
@@ -29,7 +29,7 @@ def test_two_sender_processes_send_each_alert_once(sinks):
     docs = stored([engagement_doc(campaign, tweet, str(i), importance=50, username=f"acct{i}") for i in range(24)])
     assert queue_for_run(campaign, docs, "run-1") == 24
     make_due()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+    env = {**os.environ, "DATABASE_URL": shared_database_url(),
            "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(sinks.smtp_port)}
     procs = [subprocess.Popen([sys.executable, "-c", SENDER], env=env, stdout=subprocess.PIPE, text=True)
              for _ in range(2)]

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 
 import pytest
-from django.db import connection
+from tests.support.database import shared_database_url
 
 from alerts.models import AlertHistory
 from alerts.queueing import queue_for_run
@@ -36,7 +36,7 @@ ACCOUNTS = 12
 
 
 def sender(log_dir, sinks) -> ManagedProcess:
-    env = {"DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}", "EMAIL_HOST": "127.0.0.1",
+    env = {"DATABASE_URL": shared_database_url(), "EMAIL_HOST": "127.0.0.1",
            "EMAIL_PORT": str(sinks.smtp_port), "SOCAP_ALERT_CLAIM_SECONDS": "2"}
     return ManagedProcess(f"sender-{random.getrandbits(32):x}", [sys.executable, "-c", SENDER], log_dir,
                           env=env, ready_text="sender ready").start(timeout=60)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from tests.support.database import shared_database_url
 
 from tests.conftest import start_worker
 
 
 def worker_env(simulator, **extra) -> dict[str, str]:
     env = {
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "DATABASE_URL": shared_database_url(),
         "X_API_BASE_URL": simulator.base_url,
         "X_API_KEY": "test-key",
         "X_API_RATE_LIMIT_RPS": "200",
