@@ -8,7 +8,6 @@ import sys
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from campaigns.models import Campaign, ReportEmail
@@ -16,6 +15,7 @@ from ingestion.archive import archive_for, verify_archive
 from socap_project import mongo
 from tests.ingestion.helpers import tiny_campaign
 from tests.reliability import ledger
+from tests.support.database import shared_database_url
 from tests.support.processes import ManagedProcess
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,7 +64,7 @@ CLAIM_SECONDS = 3
 
 
 def completer(log_dir, sinks, archive_dir, campaign_id: int, die_after: str) -> ManagedProcess:
-    env = {"DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}", "EMAIL_HOST": "127.0.0.1",
+    env = {"DATABASE_URL": shared_database_url(), "EMAIL_HOST": "127.0.0.1",
            "EMAIL_PORT": str(sinks.smtp_port), "SOCAP_ARCHIVE_DIR": str(archive_dir),
            "SOCAP_COMPLETION_CLAIM_SECONDS": str(CLAIM_SECONDS),
            "SOCAP_REPORT_EMAIL_CLAIM_SECONDS": str(CLAIM_SECONDS)}
