@@ -25,7 +25,7 @@ from alerts.tasks import send_report_emails
 from campaigns.models import Campaign, ReportEmail
 from campaigns.tasks import finalize_campaign
 from dashboard.services import bump_version
-from ingestion.archive import write_archive
+from ingestion.archive import archive_for, verify_archive, write_archive
 from ingestion.scheduler import enqueue_metrics
 from ingestion.selectors import final_poll_done
 from reports.builder import freeze_report
@@ -82,7 +82,8 @@ def finalize(campaign_id: int) -> Finalization:
         return Finalization("busy")
     report = freeze_report(campaign)
     write_archive(campaign.mongo_id)
-    if not _complete(campaign_id, lease):
+    verified = _verified_archive(campaign)
+    if not _complete(campaign_id, lease, verified):
         return Finalization("busy")  # the claim lapsed and another finaliser took over: it completes
     _announce(campaign)
     log.info("campaign %s completed: report frozen, events archived", campaign.pk)
@@ -100,13 +101,23 @@ def _claim_finalization(campaign_id: int):
     return until if claimed else None
 
 
-def _complete(campaign_id: int, lease) -> bool:
+def _verified_archive(campaign: Campaign):
+    """When the archive just written matches the database (automatic purge waits for it), else None."""
+    verification = verify_archive(archive_for(campaign.mongo_id))
+    if verification.ok:
+        return timezone.now()
+    log.error("campaign %s: its archive does not match the database (%s problem(s), first: %s); "
+              "it will not be purged automatically", campaign.pk, len(verification.problems), verification.problems[0])
+    return None
+
+
+def _complete(campaign_id: int, lease, archive_verified_at=None) -> bool:
     """The status flip, by the lease holder only, with the report email's outbox row."""
     with transaction.atomic():
         flipped = (Campaign.objects.filter(pk=campaign_id, finalizing_until=lease)
                    .exclude(status=Campaign.Status.COMPLETED)
                    .update(status=Campaign.Status.COMPLETED, completed_at=timezone.now(), finalizing_until=None,
-                           updated_at=timezone.now()))
+                           archive_verified_at=archive_verified_at, updated_at=timezone.now()))
         if flipped:
             ReportEmail.objects.get_or_create(campaign_id=campaign_id)
     return bool(flipped)

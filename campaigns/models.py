@@ -80,6 +80,10 @@ class Campaign(models.Model):
     completion_requested_at = models.DateTimeField(null=True, blank=True)
     # The finaliser's claim (campaigns/completion.py): only its holder freezes, archives and completes.
     finalizing_until = models.DateTimeField(null=True, blank=True)
+    # When the archive was last checked against the database; only then may its documents be purged.
+    archive_verified_at = models.DateTimeField(null=True, blank=True)
+    # When the archived documents were removed from MongoDB (`socap_purge_campaign`, or automatically).
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

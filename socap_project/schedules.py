@@ -67,6 +67,13 @@ def schedules() -> list[Schedule]:
                         "retrying SMTP failures.",
         ),
         Schedule(
+            name="socap: purge archived campaigns",
+            task="socap.ingestion.purge_archived",
+            every_seconds=3600,
+            description="Deletes archived campaigns' engagements and metrics from MongoDB "
+                        "SOCAP_PURGE_ARCHIVED_AFTER_DAYS after their archive was verified (0: never).",
+        ),
+        Schedule(
             name="socap: beat heartbeat",
             task="socap.heartbeat",
             every_seconds=60,

@@ -347,6 +347,21 @@ SOCAP_COMPLETION_CLAIM_SECONDS = env_int("SOCAP_COMPLETION_CLAIM_SECONDS", 900)
 # a row still `sending` after SOCAP_REPORT_EMAIL_CLAIM_SECONDS belongs to a dead sender.
 SOCAP_REPORT_EMAIL_RETRY_SECONDS = env_int("SOCAP_REPORT_EMAIL_RETRY_SECONDS", 60)
 SOCAP_REPORT_EMAIL_CLAIM_SECONDS = env_int("SOCAP_REPORT_EMAIL_CLAIM_SECONDS", 300)
+
+# --- Retention (TTL indexes, set by the index step of start-up/release; 0 keeps forever).
+# The per-call API log (spend totals and reports read the api_spend counters, kept).
+SOCAP_API_USAGE_RETENTION_DAYS = env_int("SOCAP_API_USAGE_RETENTION_DAYS", 90)
+# Alert queue items once sent or skipped (the alert history in the database is kept).
+SOCAP_ALERT_QUEUE_RETENTION_DAYS = env_int("SOCAP_ALERT_QUEUE_RETENTION_DAYS", 30)
+# Per-poll metric deltas, rolled up into hourly metric_snapshots as they are written. A campaign
+# running longer than this archives only the deltas still kept.
+SOCAP_METRIC_DELTAS_RETENTION_DAYS = env_int("SOCAP_METRIC_DELTAS_RETENTION_DAYS", 30)
+# Delete an archived campaign's engagements, metric deltas and snapshots from MongoDB this many
+# days after its archive was verified (Beat, daily; 0 = never: purge by hand with
+# `manage.py socap_purge_campaign ID`).
+SOCAP_PURGE_ARCHIVED_AFTER_DAYS = env_int("SOCAP_PURGE_ARCHIVED_AFTER_DAYS", 0)
+# Engagements per read (and per delete) when a campaign is archived or purged, by sequence number.
+SOCAP_ARCHIVE_WINDOW = env_int("SOCAP_ARCHIVE_WINDOW", 1000)
 SOCAP_CHROMIUM = env_str("SOCAP_CHROMIUM", "chromium")
 
 # --- Demo: the simulator's clock runs this many times faster than real time (run.sh passes it
