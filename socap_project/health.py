@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,10 @@ from socap_project.redis_client import get_redis
 from xapi import keyhealth
 
 HEARTBEAT_KEY = "socap:beat:heartbeat"
+# A deep check's answer is reused this long: a probe every second costs one Celery ping broadcast
+# and one round of store pings per web process per CACHE_SECONDS, whoever calls.
+CACHE_SECONDS = 10.0
+CHECK_TIMEOUT_SECONDS = 3.0
 
 
 @dataclass
@@ -31,7 +36,7 @@ def _database() -> str:
 
 
 def _mongo() -> str:
-    mongo.ping()
+    mongo.ping(timeout_seconds=CHECK_TIMEOUT_SECONDS)
     return "ping ok"
 
 
@@ -86,3 +91,24 @@ def run_checks(names: list[str] | None = None) -> list[CheckResult]:
             detail, ok = f"{type(exc).__name__}: {exc}", False
         results.append(CheckResult(name, ok, detail, round((time.perf_counter() - started) * 1000, 1)))
     return results
+
+
+_now = time.monotonic  # the cache's clock (tests move it)
+_cache_lock = threading.Lock()
+_cached: tuple[float, list[CheckResult]] | None = None
+
+
+def cached_checks(max_age: float = CACHE_SECONDS) -> list[CheckResult]:
+    """Every check, reusing this process's last answer while it is younger than `max_age` seconds.
+    One caller at a time runs the checks; the others wait for its answer instead of repeating it."""
+    global _cached
+    with _cache_lock:
+        if _cached is None or _now() - _cached[0] >= max_age:
+            _cached = (_now(), run_checks())
+        return _cached[1]
+
+
+def forget_cached() -> None:
+    global _cached
+    with _cache_lock:
+        _cached = None

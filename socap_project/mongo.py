@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from bson import ObjectId, json_util
 from bson.json_util import JSONOptions, JSONMode
+import pymongo
 from pymongo import ASCENDING, DESCENDING, MongoClient, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from bson.errors import InvalidId
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+from pymongo.errors import (BulkWriteError, ConnectionFailure, DuplicateKeyError, ExecutionTimeout, PyMongoError,
+                            WaitQueueTimeoutError, WTimeoutError)
 
 __all__ = [
     "ASCENDING",
@@ -57,6 +59,9 @@ __all__ = [
     "ensure_indexes",
     "ping",
     "reset_client",
+    "client_options",
+    "request_timeout",
+    "is_unavailable",
 ]
 
 ENGAGEMENTS = "engagements"
@@ -181,15 +186,41 @@ def client() -> MongoClient:
         return _client
     with _lock:
         if _client is None or _client_pid != pid:
-            _client = MongoClient(
-                settings.MONGODB_URI,
-                tz_aware=True,
-                serverSelectionTimeoutMS=settings.MONGODB_TIMEOUT_MS,
-                connectTimeoutMS=settings.MONGODB_TIMEOUT_MS,
-                appname="socap",
-            )
+            _client = MongoClient(settings.MONGODB_URI, **client_options())
             _client_pid = pid
     return _client
+
+
+def client_options() -> dict:
+    """Replica-set options from settings. Keywords win over the URI's own options, so a URI asking
+    for secondary reads or w=1 cannot weaken them."""
+    return {
+        "tz_aware": True,
+        "appname": "socap",
+        "serverSelectionTimeoutMS": settings.MONGODB_TIMEOUT_MS,
+        "connectTimeoutMS": min(settings.MONGODB_CONNECT_TIMEOUT_MS, settings.MONGODB_TIMEOUT_MS),
+        "socketTimeoutMS": settings.MONGODB_SOCKET_TIMEOUT_MS,
+        # Acknowledged by a majority: a write survives the primary's failover (no rollback).
+        "w": settings.MONGODB_WRITE_CONCERN,
+        "wTimeoutMS": settings.MONGODB_WRITE_TIMEOUT_MS,
+        "retryWrites": settings.MONGODB_RETRY_WRITES,
+        "retryReads": True,
+        # Planning windows, leases, claims and counters decide from what they read.
+        "readPreference": "primary",
+    }
+
+
+def request_timeout(seconds: float | None = None):
+    """Bound every operation inside the block together (pymongo sends what is left as maxTimeMS)."""
+    return pymongo.timeout(seconds if seconds is not None else settings.MONGODB_WEB_TIMEOUT_MS / 1000)
+
+
+# A store that cannot answer right now (down, electing, slow), as opposed to a bad query.
+_UNAVAILABLE = (ConnectionFailure, ExecutionTimeout, WTimeoutError, WaitQueueTimeoutError)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    return isinstance(exc, _UNAVAILABLE) or (isinstance(exc, PyMongoError) and exc.timeout)
 
 
 def reset_client() -> None:
@@ -225,10 +256,10 @@ def delete_tweet_documents(campaign_id: str, tweet_ids: list[str], names: tuple[
     return sum(collection(name).delete_many(query).deleted_count for name in names)
 
 
-def ping() -> None:
-    """Raise PyMongoError when the server cannot be reached."""
-
-    client().admin.command("ping")
+def ping(timeout_seconds: float | None = None) -> None:
+    """Raise PyMongoError when the server cannot be reached (within `timeout_seconds` when given)."""
+    with pymongo.timeout(timeout_seconds):
+        client().admin.command("ping")
 
 
 # Canonical Extended JSON keeps every BSON type (ObjectId, dates, int vs float)

@@ -20,3 +20,10 @@ def get_redis() -> redis.Redis:
         )
         _clients[key] = conn
     return conn
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Redis cannot answer right now (down, loading, a replica promoted mid-write, full under
+    `noeviction`), not a bad command."""
+    return isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                            redis.exceptions.ReadOnlyError, redis.exceptions.OutOfMemoryError))

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "socap_project.middleware.StoreOutageMiddleware",  # 503 + Retry-After when a store is away
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,6 +105,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file (not :memory:) so that worker processes started by tests see the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-socap.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A persistent connection is checked before reuse (a failed-over server closed it), and an
+    # unreachable server fails a request in seconds (503) instead of holding a web thread.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- MongoDB: high-volume documents (engagements, worker state, snapshots, queues).
@@ -118,7 +124,24 @@ SOCAP_EMBEDDED_MONGO_PORT = env_int("SOCAP_EMBEDDED_MONGO_PORT", 27027)
 SOCAP_EMBEDDED_MONGO = not MONGODB_URI
 if SOCAP_EMBEDDED_MONGO:
     MONGODB_URI = f"mongodb://127.0.0.1:{SOCAP_EMBEDDED_MONGO_PORT}/?directConnection=true"
-MONGODB_TIMEOUT_MS = env_int("MONGODB_TIMEOUT_MS", 5000)
+# --- MongoDB client for a replica set (socap_project/mongo.py). Reads go to the primary: alert
+# planning, leases and claims decide from what they read, and a lagging secondary would mislead them.
+# How long an operation waits for a primary: production rides out an election (~10-15 s).
+MONGODB_TIMEOUT_MS = env_int("MONGODB_TIMEOUT_MS", 30000 if IS_PRODUCTION else 5000)
+if IS_PRODUCTION and MONGODB_TIMEOUT_MS < 20000:
+    raise ImproperlyConfigured("MONGODB_TIMEOUT_MS (server selection) must be at least 20000 when "
+                               "SOCAP_ENV=production: a replica-set election takes longer than that would wait.")
+MONGODB_CONNECT_TIMEOUT_MS = env_int("MONGODB_CONNECT_TIMEOUT_MS", 10000)
+MONGODB_SOCKET_TIMEOUT_MS = env_int("MONGODB_SOCKET_TIMEOUT_MS", 60000)
+_write_concern = env_str("MONGODB_WRITE_CONCERN", "majority")
+MONGODB_WRITE_CONCERN = int(_write_concern) if _write_concern.isdigit() else _write_concern
+MONGODB_WRITE_TIMEOUT_MS = env_int("MONGODB_WRITE_TIMEOUT_MS", 10000)
+MONGODB_RETRY_WRITES = env_bool("MONGODB_RETRY_WRITES", True)
+# Everything one web request asks MongoDB (sent as maxTimeMS): below gunicorn's 30 s timeout, so a
+# stuck read answers 503 rather than a killed worker. Streamed CSV exports run outside it.
+MONGODB_WEB_TIMEOUT_MS = env_int("MONGODB_WEB_TIMEOUT_MS", 25000)
+# Retry-After of the 503 a web request answers when MongoDB, Redis or the database is unreachable.
+SOCAP_UNAVAILABLE_RETRY_AFTER_SECONDS = env_int("SOCAP_UNAVAILABLE_RETRY_AFTER_SECONDS", 15)
 
 # --- Redis: Celery broker, cache, locks, shared rate limiter.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")

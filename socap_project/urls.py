@@ -13,6 +13,7 @@ admin.site.index_title = "Campaign monitoring"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("socap/health", views.health, name="health"),
+    path("socap/health/live", views.live, name="health-live"),
     # Plain application/json unless the OpenAPI media type is asked for, as before it was generated.
     path("socap/openapi.json",
          SpectacularJSONAPIView.as_view(renderer_classes=[OpenApiJsonRenderer2, OpenApiJsonRenderer]),

@@ -6,19 +6,26 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from socap_project.health import run_checks
+from socap_project.health import cached_checks, run_checks
+
+
+@require_GET
+def live(request):
+    """The process answers HTTP: what a load balancer probes. Asks no store, so a late Beat or a
+    failing-over database never takes healthy web hosts out of rotation."""
+    return JsonResponse({"status": "ok"})
 
 
 @require_GET
 def health(request):
     """200 when every component answers, 503 naming the ones that do not.
 
-    Public (load balancers and uptime monitors call it without credentials), so
-    anonymous callers get component names and states only; staff see details.
+    Public (uptime monitors and dashboards call it without credentials), so anonymous callers get
+    component names and states only, from an answer up to 10 s old; staff get fresh details.
     """
-    results = run_checks()
-    failing = [r.name for r in results if not r.ok]
     show_detail = request.user.is_authenticated and request.user.is_staff
+    results = run_checks() if show_detail else cached_checks()
+    failing = [r.name for r in results if not r.ok]
     body = {
         "status": "ok" if not failing else "unhealthy",
         "failing": failing,
@@ -50,8 +57,9 @@ class HealthDescription(APIView):
 
     @extend_schema(
         summary="Health of every component",
-        description="Public (load balancers, uptime monitors). Anonymous callers get each component's `ok` only; "
-                    "staff also get `detail` and `ms`.",
+        description="Public (uptime monitors, dashboards; a load balancer probes `/socap/health/live`). Anonymous "
+                    "callers get each component's `ok` only, from an answer up to 10 s old; staff also get `detail` "
+                    "and `ms`, checked afresh.",
         auth=[],
         responses={200: OpenApiResponse(HealthSerializer, description="All healthy"),
                    503: OpenApiResponse(HealthSerializer, description="Some component failing")},
@@ -60,8 +68,27 @@ class HealthDescription(APIView):
         return health(request._request)
 
 
+class LiveSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok"])
+
+
+class LiveDescription(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="The web process answers (liveness)",
+        description="Public. Asks no store: 200 whenever this process serves HTTP, whatever MongoDB, Redis, the "
+                    "database, the workers or Beat are doing. What a load balancer probes.",
+        auth=[],
+        responses={200: OpenApiResponse(LiveSerializer, description="The process answers")},
+    )
+    def get(self, request):
+        return live(request._request)
+
+
 def add_health_endpoint(endpoints: list, **kwargs) -> list:
-    """drf-spectacular only sees DRF views; /socap/health stays a plain Django view (its 405s and
-    its anonymous access are not DRF's), so its description stands in for it in the document."""
-    path = reverse("health")
-    return [*endpoints, (path, path.lstrip("/"), "GET", HealthDescription.as_view())]
+    """drf-spectacular only sees DRF views; the health URLs stay plain Django views (their 405s and
+    their anonymous access are not DRF's), so their descriptions stand in for them in the document."""
+    extra = [(reverse(name), view) for name, view in (("health", HealthDescription), ("health-live", LiveDescription))]
+    return [*endpoints, *((path, path.lstrip("/"), "GET", view.as_view()) for path, view in extra)]

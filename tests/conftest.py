@@ -7,14 +7,24 @@ import pytest
 
 from socap_project import mongo
 from socap_project.redis_client import get_redis
+from tests.support import external_mongo
 from tests.support.database import shared_database_url
 from tests.support.processes import ManagedProcess
+
+
+@pytest.fixture(autouse=True)
+def _fresh_health_answers():
+    """Each test sees its own stores' health, not an answer another test left in the 10 s cache."""
+    from socap_project import health
+
+    health.forget_cached()
 
 
 @pytest.fixture
 def mongo_db():
     """The test database, emptied (indexes kept) before each test that uses it."""
     database = mongo.db()
+    external_mongo.assert_test_database(database.name)  # it empties every collection: never a real database
     for name in database.list_collection_names():
         database[name].delete_many({})
     mongo.ensure_indexes()

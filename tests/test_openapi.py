@@ -45,6 +45,7 @@ STATUSES = {
     ("get", "/socap/workers/status"): {200, 400} | AUTH,
     ("get", "/socap/workers/queue"): {200} | AUTH,
     ("get", "/socap/health"): {200, 503},
+    ("get", "/socap/health/live"): {200},
 }
 
 
@@ -84,8 +85,8 @@ def test_every_api_route_is_described_with_its_statuses():
     operations = documented(served_document())
     routes = api_routes()
     assert len(routes) >= 15
-    # /socap/health is a plain Django view, described through socap_project.views.add_health_endpoint.
-    assert set(operations) == routes | {("get", "/socap/health")}
+    # The health URLs are plain Django views, described through socap_project.views.add_health_endpoint.
+    assert set(operations) == routes | {("get", "/socap/health"), ("get", "/socap/health/live")}
     for key, statuses in STATUSES.items():
         assert statuses <= {int(code) for code in operations[key]["responses"]}, key
 
@@ -141,6 +142,7 @@ def test_response_bodies_match_their_descriptions(simulator, mongo_db, redis_con
         ("get", "/socap/workers/status", f"/socap/workers/status?campaign_id={campaign.pk}", None),
         ("get", "/socap/workers/queue", "/socap/workers/queue", None),
         ("get", "/socap/health", "/socap/health", None),
+        ("get", "/socap/health/live", "/socap/health/live", None),
         ("delete", CAMPAIGN, base, None),
     ]
     assert {(method, path) for method, path, _, _ in calls} == set(documented(document))

@@ -45,3 +45,18 @@ def test_production_refuses_a_sqlite_database(tmp_path):
     result = manage_check(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'socap.sqlite3'}")
     assert result.returncode != 0
     assert "DATABASE_URL is required when SOCAP_ENV=production and must name PostgreSQL" in result.stderr
+
+
+def test_production_waits_out_a_replica_set_election(tmp_path):
+    too_short = manage_check(tmp_path, MONGODB_TIMEOUT_MS="5000")
+    assert too_short.returncode != 0
+    assert "MONGODB_TIMEOUT_MS (server selection) must be at least 20000" in too_short.stderr
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "MONGODB_TIMEOUT_MS"}
+    env.update({**PRODUCTION, "SOCAP_VAR_DIR": str(tmp_path)})
+    shown = subprocess.run(
+        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'socap_project.settings'; "
+         "django.setup(); from socap_project import mongo; o = mongo.client_options(); "
+         "print(o['serverSelectionTimeoutMS'], o['w'], o['readPreference'], o['retryWrites'])"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split() == ["30000", "majority", "primary", "True"]

@@ -259,11 +259,13 @@ def test_provider_unavailable_is_a_503_and_stores_nothing(api, simulator):
 def test_mongo_outage_during_create_rolls_back_the_django_rows(api, settings, tmp_path):
     server = mongo_process(tmp_path / "mongo").start()
     settings.MONGODB_URI, settings.MONGODB_TIMEOUT_MS = mongo_uri(server.port), 500
+    settings.MONGODB_WEB_TIMEOUT_MS = 1500
     mongo.reset_client()
     try:
         server.stop()
-        with pytest.raises(mongo.PyMongoError):
-            api.post("/socap/campaigns", CREATE_BODY, format="json")
+        response = api.post("/socap/campaigns", CREATE_BODY, format="json")
+        assert response.status_code == 503 and response["Retry-After"]
+        assert list(response.json()) == ["errors"]
         assert Campaign.objects.count() == 0 and TrackedTweet.objects.count() == 0
     finally:
         mongo.reset_client()

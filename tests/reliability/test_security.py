@@ -8,10 +8,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
 
-# Public by design: health for load balancers; share-link pages carry their own secret
-# (checked by the isolation tests); the trigger checks its shared-secret header.
+# Public by design: health for load balancers and monitors; share-link pages carry their own
+# secret (checked by the isolation tests); the trigger checks its shared-secret header.
 PUBLIC = {
     "socap/health",
+    "socap/health/live",
     "socap/workers/trigger",
 }
 SHARE_LINK = re.compile(r"^socap/c/<")
