@@ -142,10 +142,8 @@ def start_simulator(top: Topology) -> str:
 
 def release(top: Topology, sim: str) -> str:
     """The release step, the following index, and an API token for the rehearsal's staff user."""
-    for step in (["migrate", "--noinput"], ["socap_init_db"], ["socap_setup_schedules"],
-                 ["collectstatic", "--noinput"]):
-        top.manage(*step)
-    say("release done: migrate, Mongo indexes, Beat schedules, collectstatic")
+    top.manage("socap_release")
+    say("release done (socap_release): migrate, Mongo indexes, Beat schedules, collectstatic")
     index = top.base / "following_index.jsonl"
     index.write_text(requests.get(f"{sim}/_sim/following_index", timeout=30).text)
     top.manage("socap_import_following_index", str(index))
