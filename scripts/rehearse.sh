@@ -2,7 +2,7 @@
 # The production topology on one machine, with real processes, from a campaign's creation to its
 # completion at an accelerated clock; kill -9 of a worker and a Beat mid-way; every result checked
 # against the simulator's ground truth. Prints a summary table, exits non-zero on any difference.
-# Not part of ./scripts/test.sh (about 10 minutes). Ports 9300-9399 on 127.0.0.1.
+# Not part of ./scripts/test.sh (about 7 minutes on 2 cores). Ports 9301-9312 on 127.0.0.1.
 #
 #   ./scripts/rehearse.sh            logs and data under var/rehearsal/ (kept for reading afterwards)
 set -euo pipefail
