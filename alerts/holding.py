@@ -45,6 +45,9 @@ def release_held_slack(campaign: Campaign, item_ids: list | None = None, now: dt
     queue.update_many({**stale, "status": "waiting"}, {"$set": {"status": "skipped", "skip_reason": TOO_OLD}})
     skipped = queue.update_many(stale, {"$pull": {"waiting_channels": "slack"},
                                         "$set": {"slack_skip_reason": TOO_OLD}}).modified_count
+    # Nothing is held for these any more: they expire with the other finished items.
+    queue.update_many({**query, "created_at": {"$lt": now - MAX_AGE}, "status": {"$in": ["sent", "skipped"]},
+                       "waiting_channels": {"$size": 0}, "done_at": None}, {"$set": {"done_at": now}})
     fresh = list(queue.find({**query, "created_at": {"$gte": now - MAX_AGE}}, {"_id": 1}).sort(
         [("importance_score", mongo.DESCENDING), ("created_at", mongo.ASCENDING)]))
     times = rules.spread(len(fresh), now, campaign.alert_spacing_minutes)

@@ -65,10 +65,14 @@ def claim_next(owner: str, now: dt.datetime, exclude: list = ()) -> dict | None:
 
 def _finish(item: dict, owner: str, status: str, reason: str | None = None, waiting: list[str] = ()) -> None:
     """`waiting`: channels that had no destination yet (Slack without a webhook); held for release."""
+    now = timezone.now()
+    done = status in ("sent", "skipped") and not waiting
     mongo.collection(mongo.ALERT_QUEUE).update_one(
         {"_id": item["_id"], "claimed_by": owner},
         {"$set": {"status": status, "skip_reason": reason, "claim_until": None, "waiting_channels": list(waiting),
-                  "sent_at": timezone.now() if status == "sent" else None}},
+                  "sent_at": now if status == "sent" else None,
+                  # The TTL index's date (SOCAP_ALERT_QUEUE_RETENTION_DAYS): only once nothing is held.
+                  "done_at": now if done else None}},
     )
 
 

@@ -33,3 +33,10 @@ def plan_due_cycles() -> int:
     from alerts.services import plan_due_cycles as run
 
     return len(run())
+
+
+@shared_task(name="socap.alerts.send_report_emails", ignore_result=True, **RETRY)
+def send_report_emails() -> dict:
+    from alerts.report_email import send_due
+
+    return send_due()

@@ -8,7 +8,8 @@ from campaigns import services
 from campaigns.admin_forms import CampaignAddForm, CampaignChangeForm
 from campaigns.completion import request_completion
 from campaigns.inputs import CampaignInputError
-from campaigns.models import Campaign, TrackedTweet
+from campaigns.models import Campaign, ReportEmail, TrackedTweet
+from alerts.report_email import resend
 from campaigns.selectors import slack_status
 from ingestion import parking, worker_state
 from ingestion.spend_selectors import campaign_spend
@@ -224,9 +225,8 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.action(description="Complete now (last poll, then the final report)")
     def complete_now(self, request, queryset):
         open_ones = list(queryset.exclude(status=Campaign.Status.COMPLETED))
-        for campaign in open_ones:
-            request_completion(campaign)
-        self.message_user(request, f"Completion started for {len(open_ones)} campaign(s): a last poll runs, then "
+        started = sum(request_completion(campaign) for campaign in open_ones)
+        self.message_user(request, f"Completion started for {started} campaign(s): a last poll runs, then "
                           "the report is frozen and the events archived.", messages.SUCCESS)
 
     @admin.action(description="Rotate client share link")
@@ -247,3 +247,22 @@ class CampaignAdmin(admin.ModelAdmin):
                                   "or protected is parked again.", messages.SUCCESS)
         if not total:
             self.message_user(request, "No parked tweet in the selected campaign(s).", messages.INFO)
+
+
+@admin.register(ReportEmail)
+class ReportEmailAdmin(admin.ModelAdmin):
+    """The "final report is ready" emails: sent once; an `unknown` one can be sent again here."""
+
+    list_display = ("campaign", "state", "attempts", "sent_at", "next_attempt_at", "last_error")
+    list_filter = ("state",)
+    readonly_fields = ("campaign", "state", "attempts", "next_attempt_at", "started_at", "sent_at", "last_error",
+                       "created_at")
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Send the report email again")
+    def send_again(self, request, queryset):
+        queued = sum(resend(row.campaign) for row in queryset.select_related("campaign"))
+        self.message_user(request, f"{queued} report email(s) will be sent within a minute.", messages.SUCCESS)

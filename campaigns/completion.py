@@ -1,8 +1,12 @@
 """Campaign completion: a last poll of every job, then the report is frozen and events archived.
 
-Every step can run twice: the report is stored once (unique per campaign), the
-archive is written once, the status flip is last. A crash anywhere is resumed
-by the next `complete_due` tick, which asks again for campaigns whose request
+Exactly once, whoever asks (two Beats, a redelivered task, staff): asking for the final poll
+claims the campaign by a conditional update of `completion_requested_at`, and finalising claims
+it by a lease (`finalizing_until`) that only its holder may turn into the status flip. Every step
+can still run twice after a crash: the report is stored once (unique per campaign), the archive
+is written once, and the status flip writes the report email's outbox row in the same
+transaction (alerts/report_email.py sends it once). A crash anywhere is resumed: a lapsed
+lease is taken over, and the next `complete_due` tick asks again for campaigns whose request
 has gone stale.
 """
 
@@ -13,15 +17,15 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from alerts.services import send_report_ready
-from campaigns import services
-from campaigns.models import Campaign
+from alerts.tasks import send_report_emails
+from campaigns.models import Campaign, ReportEmail
 from campaigns.tasks import finalize_campaign
 from dashboard.services import bump_version
-from ingestion.archive import write_archive
+from ingestion.archive import archive_for, verify_archive, write_archive
 from ingestion.scheduler import enqueue_metrics
 from ingestion.selectors import final_poll_done
 from reports.builder import freeze_report
@@ -43,19 +47,24 @@ def due_campaigns(now=None):
     ).filter(Q(completion_requested_at__isnull=True) | Q(completion_requested_at__lt=stale))
 
 
-def request_completion(campaign: Campaign) -> None:
-    """Ask for the final poll now (also the staff "complete now" action)."""
-    if campaign.status == Campaign.Status.COMPLETED:
-        return
-    campaign.completion_requested_at = timezone.now()
-    campaign.save(update_fields=["completion_requested_at", "updated_at"])
+def request_completion(campaign: Campaign, now=None) -> bool:
+    """Ask for the final poll now (also the staff "complete now" action); False when another asker
+    got there first (or the campaign is completed): only the claimer enqueues the final poll."""
+    now = now or timezone.now()
+    claimed = (Campaign.objects.filter(pk=campaign.pk, completion_requested_at=campaign.completion_requested_at)
+               .exclude(status=Campaign.Status.COMPLETED)
+               .update(completion_requested_at=now, updated_at=now))
+    if not claimed:
+        return False
+    campaign.completion_requested_at = now
     enqueue_metrics([campaign.pk])  # the metrics job enqueues every tweet's list jobs when done
     finalize_campaign.apply_async(args=[campaign.pk], countdown=FINALIZE_DELAY_SECONDS)
+    return True
 
 
 @dataclass
 class Finalization:
-    state: str  # waiting | completed | already_completed | not_requested
+    state: str  # waiting | busy (another finaliser holds the claim) | completed | already_completed | not_requested
     report: dict | None = None
 
 
@@ -68,17 +77,53 @@ def finalize(campaign_id: int) -> Finalization:
     requested = campaign.completion_requested_at
     if not final_poll_done(campaign.mongo_id, requested) and timezone.now() < requested + _deadline():
         return Finalization("waiting")
+    lease = _claim_finalization(campaign_id)
+    if lease is None:
+        return Finalization("busy")
     report = freeze_report(campaign)
     write_archive(campaign.mongo_id)
-    services.mark_completed(campaign)
+    verified = _verified_archive(campaign)
+    if not _complete(campaign_id, lease, verified):
+        return Finalization("busy")  # the claim lapsed and another finaliser took over: it completes
     _announce(campaign)
     log.info("campaign %s completed: report frozen, events archived", campaign.pk)
     return Finalization("completed", report)
 
 
+def _claim_finalization(campaign_id: int):
+    """The lease's expiry when this caller now holds the campaign's finalisation, else None."""
+    now = timezone.now()
+    until = now + dt.timedelta(seconds=settings.SOCAP_COMPLETION_CLAIM_SECONDS)
+    claimed = (Campaign.objects.filter(pk=campaign_id)
+               .exclude(status=Campaign.Status.COMPLETED)
+               .filter(Q(finalizing_until__isnull=True) | Q(finalizing_until__lt=now))
+               .update(finalizing_until=until))
+    return until if claimed else None
+
+
+def _verified_archive(campaign: Campaign):
+    """When the archive just written matches the database (automatic purge waits for it), else None."""
+    verification = verify_archive(archive_for(campaign.mongo_id))
+    if verification.ok:
+        return timezone.now()
+    log.error("campaign %s: its archive does not match the database (%s problem(s), first: %s); "
+              "it will not be purged automatically", campaign.pk, len(verification.problems), verification.problems[0])
+    return None
+
+
+def _complete(campaign_id: int, lease, archive_verified_at=None) -> bool:
+    """The status flip, by the lease holder only, with the report email's outbox row."""
+    with transaction.atomic():
+        flipped = (Campaign.objects.filter(pk=campaign_id, finalizing_until=lease)
+                   .exclude(status=Campaign.Status.COMPLETED)
+                   .update(status=Campaign.Status.COMPLETED, completed_at=timezone.now(), finalizing_until=None,
+                           archive_verified_at=archive_verified_at, updated_at=timezone.now()))
+        if flipped:
+            ReportEmail.objects.get_or_create(campaign_id=campaign_id)
+    return bool(flipped)
+
+
 def _announce(campaign: Campaign) -> None:
     bump_version(campaign.mongo_id)
-    try:
-        send_report_ready(campaign)
-    except Exception:  # noqa: BLE001 - the report is frozen either way; the delivery attempt is recorded
-        log.exception("could not email the report link for campaign %s", campaign.pk)
+    # At once, on the control queue; Beat's per-minute `send_report_emails` retries what is left.
+    transaction.on_commit(send_report_emails.delay)

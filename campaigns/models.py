@@ -78,6 +78,12 @@ class Campaign(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     # Set when the final poll was asked for; the report is frozen once that poll is done.
     completion_requested_at = models.DateTimeField(null=True, blank=True)
+    # The finaliser's claim (campaigns/completion.py): only its holder freezes, archives and completes.
+    finalizing_until = models.DateTimeField(null=True, blank=True)
+    # When the archive was last checked against the database; only then may its documents be purged.
+    archive_verified_at = models.DateTimeField(null=True, blank=True)
+    # When the archived documents were removed from MongoDB (`socap_purge_campaign`, or automatically).
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -147,3 +153,34 @@ class TrackedTweet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} tweet {self.tweet_id}"
+
+
+class ReportEmail(models.Model):
+    """The outbox of the "final report is ready" email: written with the status flip, sent once.
+
+    A sender claims the row (`pending` -> `sending`) before it calls SMTP and marks it `sent` after;
+    an SMTP failure puts it back to `pending` for a later attempt. A `sending` row whose sender died
+    is marked `unknown` rather than sent twice (the message may have left before the crash).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        UNKNOWN = "unknown", "Outcome unknown (sender died mid-send)"
+        FAILED = "failed", "Failed (permanent)"
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="report_email")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="report_email_due")]
+
+    def __str__(self) -> str:
+        return f"report email of campaign {self.campaign_id}: {self.state}"

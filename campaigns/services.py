@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from django.db import transaction
-from django.utils import timezone
 
 from campaigns import signals
 from campaigns.inputs import (
@@ -292,9 +291,3 @@ def delete_campaign(campaign: Campaign) -> dict[str, int]:
     campaign.delete()
     log.info("campaign %s deleted (%s)", mongo_id, removed)
     return removed
-
-
-def mark_completed(campaign: Campaign) -> None:
-    campaign.status = Campaign.Status.COMPLETED
-    campaign.completed_at = timezone.now()
-    campaign.save(update_fields=["status", "completed_at", "updated_at"])

@@ -34,7 +34,8 @@ def finalize_campaign(self, campaign_id: int) -> str:
             log.error("campaign %s: archive to S3 failed permanently: %s", campaign_id, exc)
             raise
         raise self.retry(countdown=FINALIZE_RETRY_SECONDS * 2, exc=exc) from exc
-    if result.state == "waiting":
+    if result.state in ("waiting", "busy"):
         # Short countdowns only: the broker's visibility timeout must stay longer.
         raise self.retry(countdown=FINALIZE_RETRY_SECONDS)
     return result.state
+

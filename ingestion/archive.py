@@ -124,10 +124,40 @@ def resolve_target(target: str) -> LocalArchive | S3Archive | None:
     return archive if archive.exists() else None
 
 
+# Each collection is read along an index that starts with campaign_id, never sorted whole:
+# engagements in closed windows of their sequence number, the others in time order.
+ORDER = {mongo.METRIC_DELTAS: "recorded_at", mongo.METRIC_SNAPSHOTS: "snapshot_time"}
+
+
+def _last_seq(campaign_id: str) -> int:
+    counter = mongo.collection(mongo.COUNTERS).find_one({"_id": campaign_id}, {"seq": 1}) or {}
+    return int(counter.get("seq") or 0)
+
+
+def engagement_windows(campaign_id: str, size: int | None = None) -> Iterator[dict]:
+    """Every stored engagement of the campaign, in closed `seq` windows of `size` (index-backed)."""
+    size = size or settings.SOCAP_ARCHIVE_WINDOW
+    engagements = mongo.collection(mongo.ENGAGEMENTS)
+    end = (_last_seq(campaign_id) // size + 1) * size
+    for low in range(0, end, size):
+        # Closed window [low, low + size - 1], written as `$lt` (docs/scale.md).
+        yield from engagements.find({"campaign_id": campaign_id, "seq": {"$gte": low, "$lt": low + size}}).sort(
+            "seq", mongo.ASCENDING)
+    # Past the counter (none when the writers are done) and never numbered (older data).
+    yield from engagements.find({"campaign_id": campaign_id, "seq": {"$gte": end}}).sort("seq", mongo.ASCENDING)
+    yield from engagements.find({"campaign_id": campaign_id, "seq": None})
+
+
+def campaign_documents(name: str, campaign_id: str) -> Iterator[dict]:
+    if name == mongo.ENGAGEMENTS:
+        return engagement_windows(campaign_id)
+    return mongo.collection(name).find({"campaign_id": campaign_id}).sort(ORDER[name], mongo.ASCENDING)
+
+
 def _write_collection(path: Path, name: str, campaign_id: str) -> dict:
     digest, count = hashlib.sha256(), 0
     with gzip.open(path / f"{name}.jsonl.gz", "wt", encoding="utf-8") as handle:
-        for document in mongo.collection(name).find({"campaign_id": campaign_id}).sort("_id", mongo.ASCENDING):
+        for document in campaign_documents(name, campaign_id):
             line = mongo.to_json_line(document) + "\n"
             handle.write(line)
             digest.update(line.encode())
@@ -167,35 +197,65 @@ class Verification:
     manifest: dict
     problems: list[str] = field(default_factory=list)
     checked: dict[str, int] = field(default_factory=dict)
+    expired: dict[str, int] = field(default_factory=dict)  # archived, since removed by retention (TTL)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify_archive(archive: LocalArchive | S3Archive) -> Verification:
-    """Checksums and counts against the manifest, and every document against the database."""
+def _expiring() -> set[str]:
+    return {expiry.collection for expiry in mongo.expiries() if expiry.days > 0}
+
+
+def _compare(name: str, documents: list[dict], expiring: bool, problems: list[str]) -> int:
+    """Check a batch of archived documents against the database (one query); how many expired."""
+    current = {doc["_id"]: doc for doc in
+               mongo.collection(name).find({"_id": {"$in": [d["_id"] for d in documents]}})}
+    expired = 0
+    for document in documents:
+        found = current.get(document["_id"])
+        if found is None and expiring:
+            expired += 1
+        elif found is None:
+            problems.append(f"{name}: {document['_id']} is in the archive but not in the database")
+        elif found != document:
+            problems.append(f"{name}: {document['_id']} differs from the database")
+    return expired
+
+
+def verify_archive(archive: LocalArchive | S3Archive, batch: int = 500) -> Verification:
+    """Checksums and counts against the manifest, and every document against the database.
+
+    A document of a collection under retention (metric_deltas) that is in the archive but no longer
+    in the database was expired by its TTL index: counted, not a problem.
+    """
     manifest = archive.manifest()
     result = Verification(manifest)
+    expiring = _expiring()
     for name, entry in manifest["collections"].items():
-        digest, count = hashlib.sha256(), 0
-        stored = mongo.collection(name)
+        digest, count, expired, pending = hashlib.sha256(), 0, 0, []
         for line, document in read_documents(archive, name):
             digest.update(line.encode())
             count += 1
-            current = stored.find_one({"_id": document["_id"]})
-            if current is None:
-                result.problems.append(f"{name}: {document['_id']} is in the archive but not in the database")
-            elif current != document:
-                result.problems.append(f"{name}: {document['_id']} differs from the database")
+            pending.append(document)
+            if len(pending) == batch:
+                expired += _compare(name, pending, name in expiring, result.problems)
+                pending = []
+        if pending:
+            expired += _compare(name, pending, name in expiring, result.problems)
         if count != entry["count"]:
             result.problems.append(f"{name}: {count} documents, manifest says {entry['count']}")
         if digest.hexdigest() != entry["sha256"]:
             result.problems.append(f"{name}: checksum mismatch (file changed after archiving)")
-        in_db = stored.count_documents({"campaign_id": manifest["campaign_id"]})
-        if in_db != count:
-            result.problems.append(f"{name}: database holds {in_db} documents of the campaign, archive {count}")
+        # A maintenance command, not a request: one count of the campaign per collection.
+        in_db = mongo.collection(name).count_documents({"campaign_id": manifest["campaign_id"]})
+        if in_db != count - expired:
+            result.problems.append(f"{name}: database holds {in_db} documents of the campaign, archive {count}"
+                                   + (f" ({expired} since expired)" if expired else ""))
         result.checked[name] = count
+        if expired:
+            result.expired[name] = expired
     return result
 
 

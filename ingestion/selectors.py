@@ -69,21 +69,25 @@ def parked_states(campaign_id: str | None = None, limit: int = 50) -> list[dict]
     ]
 
 
-def queue_status() -> dict:
-    """Messages waiting in the broker per priority, and tasks taken but not yet acknowledged."""
-    conn = get_redis()
-    base = "celery"
+def _waiting(conn, queue: str) -> dict[str, int]:
+    """Messages in a broker queue per priority (kombu keeps one Redis list per queue and priority)."""
     sep = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("sep", ":")
-    queued = {}
-    for priority in settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("priority_steps", [0]):
-        key = base if priority == 0 else f"{base}{sep}{priority}"
-        queued[str(priority)] = conn.llen(key)
+    return {str(priority): conn.llen(queue if priority == 0 else f"{queue}{sep}{priority}")
+            for priority in settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("priority_steps", [0])}
+
+
+def queue_status() -> dict:
+    """Messages waiting in the broker per priority (list jobs' queue), control tasks waiting, and
+    tasks taken but not yet acknowledged."""
+    conn = get_redis()
+    queued = _waiting(conn, settings.CELERY_TASK_DEFAULT_QUEUE)
     # Bounded like the status counts: a figure at the cap means "at least".
     running = mongo.collection(mongo.WORKER_STATE).count_documents(
         {"lease_until": {"$gt": timezone.now()}}, limit=settings.SOCAP_WORKER_STATUS_COUNT_CAP)
     return {
         "queued": sum(queued.values()),
         "queued_by_priority": queued,
+        "queued_control": sum(_waiting(conn, settings.SOCAP_CONTROL_QUEUE).values()),
         "reserved_unacked": conn.hlen("unacked"),
         "running_jobs": running,
     }

@@ -37,5 +37,7 @@ class WorkerStatusSerializer(serializers.Serializer):
 class QueueStatusSerializer(serializers.Serializer):
     queued = serializers.IntegerField()
     queued_by_priority = serializers.DictField(child=serializers.IntegerField())
+    queued_control = serializers.IntegerField(help_text="Control tasks waiting (fan-out, alerts, completion, "
+                                                        "heartbeat) on their own queue")
     reserved_unacked = serializers.IntegerField()
     running_jobs = serializers.IntegerField()

@@ -53,3 +53,19 @@ def poll_list(campaign_id: int, tweet_id: str, job_type: str, cycle_id: str | No
     # Done either way (a failed run too: what it stored is in the seq window all the same), so
     # the cycle's alerts are planned as soon as its last job ends, not at the bounded wait.
     scheduler.finish_job(cycle_id, tweet_id, job_type, fresh)
+
+
+@shared_task(name="socap.ingestion.purge_archived", ignore_result=True, **RETRY)
+def purge_archived() -> int:
+    """SOCAP_PURGE_ARCHIVED_AFTER_DAYS after a verified archive, its documents leave MongoDB."""
+    from ingestion.purge import PurgeRefused, due_for_purge, purge_campaign
+
+    purged = 0
+    for campaign in due_for_purge():
+        try:
+            purge_campaign(campaign, progress=lambda message, pk=campaign.pk: log.info("purge %s: %s", pk, message))
+        except PurgeRefused as exc:
+            log.error("campaign %s not purged: %s", campaign.pk, exc)
+            continue
+        purged += 1
+    return purged

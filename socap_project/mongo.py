@@ -290,8 +290,51 @@ RETIRED_INDEXES = {
 }
 
 
+@dataclass(frozen=True)
+class Expiry:
+    """A TTL index: MongoDB deletes a document `days` after the date in `field` (0: kept forever).
+    Documents without the field (an alert still pending, say) are never deleted."""
+
+    collection: str
+    field: str
+    days: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.field}_ttl"
+
+
+def expiries() -> tuple[Expiry, ...]:
+    """Retention of the collections that grow with every poll (docs/data-model.md, "Retention")."""
+    return (
+        Expiry(API_USAGE, "at", settings.SOCAP_API_USAGE_RETENTION_DAYS),
+        # Set when an item is sent or skipped with nothing held for a channel (alerts/sender.py).
+        Expiry(ALERT_QUEUE, "done_at", settings.SOCAP_ALERT_QUEUE_RETENTION_DAYS),
+        # The hourly metric_snapshots roll up what a delta says as it is written (ingestion/metrics_job.py).
+        Expiry(METRIC_DELTAS, "recorded_at", settings.SOCAP_METRIC_DELTAS_RETENTION_DAYS),
+    )
+
+
+def _ensure_expiry(expiry: Expiry, existing: dict) -> str | None:
+    """Create, change or drop the TTL index to match the setting; the index name, or None when there is none."""
+    coll = collection(expiry.collection)
+    seconds = expiry.days * 86400
+    current = existing.get(expiry.name)
+    if seconds <= 0:
+        if current is not None:
+            coll.drop_index(expiry.name)
+        return None
+    if current is None:
+        return coll.create_index([(expiry.field, ASCENDING)], name=expiry.name, expireAfterSeconds=seconds)
+    if current.get("expireAfterSeconds") != seconds:
+        # A new retention changes the index in place (create_index would refuse other options).
+        db().command("collMod", expiry.collection, index={"name": expiry.name, "expireAfterSeconds": seconds})
+    return expiry.name
+
+
 def ensure_indexes() -> list[tuple[str, str, bool]]:
-    """Create every index in INDEXES (and drop retired ones); return (collection, index, created_now) rows."""
+    """Create every index in INDEXES and the TTL indexes (and drop retired ones); return
+    (collection, index, created_now) rows."""
     report = []
     for coll_name, specs in INDEXES.items():
         coll = collection(coll_name)
@@ -302,4 +345,9 @@ def ensure_indexes() -> list[tuple[str, str, bool]]:
         for spec in specs:
             name = coll.create_index(list(spec.keys), unique=spec.unique, name=spec.name)
             report.append((coll_name, name, name not in existing))
+    for expiry in expiries():
+        existing = collection(expiry.collection).index_information()
+        name = _ensure_expiry(expiry, existing)
+        if name is not None:
+            report.append((expiry.collection, name, name not in existing))
     return report

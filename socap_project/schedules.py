@@ -60,6 +60,20 @@ def schedules() -> list[Schedule]:
             description="Final poll, frozen report and archive for campaigns past their end date.",
         ),
         Schedule(
+            name="socap: send report emails",
+            task="socap.alerts.send_report_emails",
+            every_seconds=60,
+            description="Sends the \"final report is ready\" emails of completed campaigns (outbox), "
+                        "retrying SMTP failures.",
+        ),
+        Schedule(
+            name="socap: purge archived campaigns",
+            task="socap.ingestion.purge_archived",
+            every_seconds=3600,
+            description="Deletes archived campaigns' engagements and metrics from MongoDB "
+                        "SOCAP_PURGE_ARCHIVED_AFTER_DAYS after their archive was verified (0: never).",
+        ),
+        Schedule(
             name="socap: beat heartbeat",
             task="socap.heartbeat",
             every_seconds=60,

@@ -183,6 +183,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "sep": ":",
 }
 CELERY_TASK_DEFAULT_PRIORITY = 5
+# Control tasks (fan-out, alert planning and sending, completion, heartbeat, budget alerts) have a
+# queue of their own, so that a backfill's list jobs on the default queue never hold them back:
+# the Procfile runs a worker that consumes only `control`, and every worker consumes it before the
+# default queue. Priority 0 because a worker polls priority-major (every queue's 0, then every 1, ...),
+# so a worker consuming `control,celery` takes a waiting control task before any list job.
+SOCAP_CONTROL_QUEUE = "control"
+SOCAP_CONTROL_TASKS = (
+    "socap.ingestion.fan_out",
+    "socap.alerts.plan_cycle",
+    "socap.alerts.plan_due_cycles",
+    "socap.alerts.send_due",
+    "socap.alerts.send_budget_alert",
+    "socap.campaigns.complete_due",
+    "socap.campaigns.finalize",
+    "socap.alerts.send_report_emails",
+    "socap.heartbeat",
+)
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {name: {"queue": SOCAP_CONTROL_QUEUE} for name in SOCAP_CONTROL_TASKS}
+# The priority is set on the task itself (a route's priority loses to the default one a task sends with).
+CELERY_TASK_ANNOTATIONS = {name: {"priority": 0} for name in SOCAP_CONTROL_TASKS}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
@@ -351,6 +372,28 @@ if SOCAP_ARCHIVE_S3_ADDRESSING_STYLE not in {"auto", "path", "virtual"}:
                                f"got {SOCAP_ARCHIVE_S3_ADDRESSING_STYLE!r}.")
 # How long completion waits for the final poll before freezing the report anyway.
 SOCAP_FINAL_POLL_MINUTES = env_int("SOCAP_FINAL_POLL_MINUTES", 20)
+# A finaliser's claim on a campaign (freeze, archive, status flip); a finaliser that died is taken
+# over once it lapses, so keep it above the longest finalisation (a big archive to S3).
+SOCAP_COMPLETION_CLAIM_SECONDS = env_int("SOCAP_COMPLETION_CLAIM_SECONDS", 900)
+# The report email's outbox: a failed SMTP attempt is retried after this (doubling, at most 1 h);
+# a row still `sending` after SOCAP_REPORT_EMAIL_CLAIM_SECONDS belongs to a dead sender.
+SOCAP_REPORT_EMAIL_RETRY_SECONDS = env_int("SOCAP_REPORT_EMAIL_RETRY_SECONDS", 60)
+SOCAP_REPORT_EMAIL_CLAIM_SECONDS = env_int("SOCAP_REPORT_EMAIL_CLAIM_SECONDS", 300)
+
+# --- Retention (TTL indexes, set by the index step of start-up/release; 0 keeps forever).
+# The per-call API log (spend totals and reports read the api_spend counters, kept).
+SOCAP_API_USAGE_RETENTION_DAYS = env_int("SOCAP_API_USAGE_RETENTION_DAYS", 90)
+# Alert queue items once sent or skipped (the alert history in the database is kept).
+SOCAP_ALERT_QUEUE_RETENTION_DAYS = env_int("SOCAP_ALERT_QUEUE_RETENTION_DAYS", 30)
+# Per-poll metric deltas, rolled up into hourly metric_snapshots as they are written. A campaign
+# running longer than this archives only the deltas still kept.
+SOCAP_METRIC_DELTAS_RETENTION_DAYS = env_int("SOCAP_METRIC_DELTAS_RETENTION_DAYS", 30)
+# Delete an archived campaign's engagements, metric deltas and snapshots from MongoDB this many
+# days after its archive was verified (Beat, daily; 0 = never: purge by hand with
+# `manage.py socap_purge_campaign ID`).
+SOCAP_PURGE_ARCHIVED_AFTER_DAYS = env_int("SOCAP_PURGE_ARCHIVED_AFTER_DAYS", 0)
+# Engagements per read (and per delete) when a campaign is archived or purged, by sequence number.
+SOCAP_ARCHIVE_WINDOW = env_int("SOCAP_ARCHIVE_WINDOW", 1000)
 SOCAP_CHROMIUM = env_str("SOCAP_CHROMIUM", "chromium")
 # Report PDFs are printed by a Celery task (one per campaign at a time), never in a web request;
 # a request for one not printed yet answers 202 with Retry-After.

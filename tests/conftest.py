@@ -59,10 +59,12 @@ def tmp_log_dir() -> Path:
 
 
 def start_worker(log_dir: Path, *, extra_env: dict[str, str] | None = None, concurrency: int = 1,
-                 include: tuple[str, ...] = ("tests.support.celery_tasks",)) -> ManagedProcess:
-    """A real `celery worker` process using the test stores."""
+                 include: tuple[str, ...] = ("tests.support.celery_tasks",),
+                 queues: str = "control,celery") -> ManagedProcess:
+    """A real `celery worker` process using the test stores; like the Procfile's, it consumes the
+    control queue ahead of the list jobs' (`queues="control"` is the Procfile's control worker)."""
     name = f"worker-{uuid.uuid4().hex[:8]}"
-    argv = [sys.executable, "-m", "celery", "-A", "socap_project", "worker", "--pool", "prefork",
+    argv = [sys.executable, "-m", "celery", "-A", "socap_project", "worker", "--pool", "prefork", "-Q", queues,
             "--concurrency", str(concurrency), "--loglevel", "INFO", "-n", f"{name}@%h",
             "--without-gossip", "--without-mingle"]
     for module in include:

@@ -10,9 +10,10 @@ from pypdf import PdfReader
 
 from ingestion.archive import archive_for, verify_archive
 from ingestion.selectors import final_poll_done
+from alerts.report_email import send_due
+from campaigns.completion import _claim_finalization, due_campaigns, finalize, request_completion
+from campaigns.models import Campaign, ReportEmail
 from reports.pdf_jobs import render_and_keep
-from campaigns.completion import due_campaigns, finalize
-from campaigns.models import Campaign
 from socap_project import mongo
 from tests.ingestion.helpers import TINY, poll_cycle, tiny_campaign
 
@@ -64,8 +65,12 @@ def test_completion_end_to_end(finished, simulator, sinks, django_user_model):
     assert report["api_usage"]["credits"] == sum(call["credits"] for call in calls)
     assert verify_archive(archive_for(campaign.mongo_id)).ok
 
+    # The email goes out from its outbox row (what the control queue's send_report_emails runs).
+    assert ReportEmail.objects.get(campaign=campaign).state == ReportEmail.State.PENDING
+    assert send_due()["sent"] == 1 and send_due()["sent"] == 0
     mail = sinks.messages()["email"]
-    assert any("final launch report is ready" in m["subject"] for m in mail)
+    assert sum("final launch report is ready" in m["subject"] for m in mail) == 1
+    assert ReportEmail.objects.get(campaign=campaign).state == ReportEmail.State.SENT
     assert finalize(campaign.pk).state == "already_completed"  # second run: a no-op
     assert mongo.collection(mongo.FINAL_REPORTS).count_documents({"campaign_id": campaign.mongo_id}) == 1
 
@@ -98,3 +103,47 @@ def test_deadline_freezes_even_if_a_job_never_finishes(finished, settings):
         {"$set": {"updated_at": requested - dt.timedelta(minutes=5)}})
     assert not final_poll_done(campaign.mongo_id, campaign.completion_requested_at)
     assert finalize(campaign.pk).state == "completed"
+
+
+def test_only_one_asker_claims_the_completion(finished, redis_conn):
+    campaign = finished
+    first, second = Campaign.objects.get(pk=campaign.pk), Campaign.objects.get(pk=campaign.pk)
+    assert request_completion(first) is True
+    assert request_completion(second) is False  # read the same request, lost the conditional update
+    assert request_completion(Campaign.objects.get(pk=campaign.pk)) is True  # staff asking again later
+
+
+def test_a_held_finalisation_claim_keeps_others_out_until_it_lapses(finished, settings):
+    campaign = finished
+    campaign.completion_requested_at = timezone.now() - dt.timedelta(minutes=settings.SOCAP_FINAL_POLL_MINUTES + 1)
+    campaign.save()
+    assert _claim_finalization(campaign.pk) is not None  # a finaliser that then died
+    assert finalize(campaign.pk).state == "busy"
+    Campaign.objects.filter(pk=campaign.pk).update(finalizing_until=timezone.now() - dt.timedelta(seconds=1))
+    assert finalize(campaign.pk).state == "completed"
+    assert ReportEmail.objects.filter(campaign=campaign).count() == 1
+
+
+def test_report_email_is_retried_until_the_smtp_server_takes_it(finished, settings, sinks):
+    campaign = finished
+    campaign.completion_requested_at = timezone.now() - dt.timedelta(minutes=settings.SOCAP_FINAL_POLL_MINUTES + 1)
+    campaign.save()
+    assert finalize(campaign.pk).state == "completed"
+    settings.EMAIL_PORT = 9  # nothing listens: the SMTP connection is refused
+    assert send_due() == {"sent": 0, "retry": 1, "failed": 0, "unknown": 0}
+    row = ReportEmail.objects.get(campaign=campaign)
+    assert row.state == ReportEmail.State.PENDING and row.attempts == 1 and "SMTP" in row.last_error
+    assert send_due()["retry"] == 0  # backing off
+    settings.EMAIL_PORT = sinks.smtp_port
+    ReportEmail.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    assert send_due()["sent"] == 1
+    assert sum("final launch report is ready" in m["subject"] for m in sinks.messages()["email"]) == 1
+
+
+def test_a_sender_that_died_mid_send_is_not_repeated(finished, settings, sinks):
+    campaign = finished
+    row = ReportEmail.objects.create(campaign=campaign, state=ReportEmail.State.SENDING, attempts=1,
+                                     started_at=timezone.now() - dt.timedelta(hours=1))
+    assert send_due()["unknown"] == 1
+    row.refresh_from_db()
+    assert row.state == ReportEmail.State.UNKNOWN and not sinks.messages()["email"]

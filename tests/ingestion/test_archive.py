@@ -59,7 +59,7 @@ def test_verify_finds_tampering_and_database_drift(mongo_db, archive_root):
         call_command("socap_verify_archive", "41")
 
 
-def test_restore_brings_back_identical_documents(mongo_db, redis_conn, archive_root, capsys):
+def test_restore_brings_back_identical_documents(db, mongo_db, redis_conn, archive_root, capsys):
     seed()
     before = sorted(mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": "41"}), key=lambda d: d["_id"])
     write_archive("41")
@@ -104,7 +104,7 @@ def _s3_keys(s3_server, bucket):
     return sorted(o["Key"] for o in s3_server.client().list_objects_v2(Bucket=bucket).get("Contents", []))
 
 
-def test_s3_archive_round_trip(mongo_db, redis_conn, s3_archive, s3_server, settings, capsys):
+def test_s3_archive_round_trip(db, mongo_db, redis_conn, s3_archive, s3_server, settings, capsys):
     seed()
     before = sorted(mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": "41"}), key=lambda d: d["_id"])
     manifest = write_archive("41")

@@ -85,6 +85,18 @@ def test_queue_counts_broker_messages(api, mongo_db, redis_conn):
     body = api.get("/socap/workers/queue").json()
     assert body["queued"] == 3
     assert body["queued_by_priority"]["2"] == 1 and body["queued_by_priority"]["3"] == 2
+    assert body["queued_control"] == 0
+
+
+def test_control_tasks_wait_on_their_own_queue_ahead_of_list_jobs(api, redis_conn):
+    from alerts.tasks import send_due_alerts
+    from socap_project.tasks import heartbeat
+
+    heartbeat.delay()
+    send_due_alerts.delay()
+    body = api.get("/socap/workers/queue").json()
+    assert body["queued_control"] == 2 and body["queued"] == 0
+    assert redis_conn.llen("control") == 2  # priority 0: polled before any list job's priority
 
 
 def test_run_is_staff_only_and_validates(api, django_user_model, redis_conn):

@@ -23,5 +23,6 @@ def worker_env(simulator, **extra) -> dict[str, str]:
     return env
 
 
-def worker(log_dir, simulator, concurrency: int = 1, **extra):
-    return start_worker(log_dir, extra_env=worker_env(simulator, **extra), concurrency=concurrency, include=())
+def worker(log_dir, simulator, concurrency: int = 1, queues: str = "control,celery", **extra):
+    return start_worker(log_dir, extra_env=worker_env(simulator, **extra), concurrency=concurrency, include=(),
+                        queues=queues)

@@ -44,4 +44,4 @@ def test_https_is_enforced_and_the_proxy_header_trusted_only_when_told(tmp_path)
     assert setting(tmp_path, "settings.SECURE_PROXY_SSL_HEADER", SOCAP_TRUSTED_PROXY="true") == \
         "('HTTP_X_FORWARDED_PROTO', 'https')"
     # A load balancer probes health over plain HTTP: no redirect there.
-    assert setting(tmp_path, "settings.SECURE_REDIRECT_EXEMPT") == "['^socap/health$']"
+    assert setting(tmp_path, "settings.SECURE_REDIRECT_EXEMPT") == "['^socap/health(/live)?$']"

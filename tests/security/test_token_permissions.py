@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 METHODS = ("get", "post", "put", "patch", "delete")
 # Public by design: health (load balancers) and the trigger (its own shared-secret header).
-PUBLIC = {("get", "/socap/health"), ("post", "/socap/workers/trigger")}
+PUBLIC = {("get", "/socap/health"), ("get", "/socap/health/live"), ("post", "/socap/workers/trigger")}
 
 
 def operations() -> list[tuple[str, str]]:

@@ -1,3 +1,4 @@
+from campaigns.models import Campaign
 from ingestion.archive import restore_archive
 from ingestion.management.archive_command import ArchiveCommand
 from dashboard.services import rebuild_rollups
@@ -14,6 +15,7 @@ class Command(ArchiveCommand):
             self.stdout.write(f"  {name}: {count} documents restored")
         # The dashboard reads counters kept at write time: recount them from what came back.
         campaign_id = archive.manifest()["campaign_id"]
+        Campaign.objects.filter(pk=int(campaign_id)).update(purged_at=None)  # its documents are back
         number_unsequenced(campaign_id)
         rebuild_rollups(campaign_id)
         self.stdout.write(f"  dashboard counters of campaign {campaign_id} rebuilt")
