@@ -32,7 +32,7 @@ from alerts.holding import release_held_slack
 from alerts.models import AlertHistory, DeliveryAttempt
 from campaigns.models import Campaign
 from socap_project import mongo
-from socap_project.text import one_line
+from socap_project.text import one_line, storable
 
 log = logging.getLogger(__name__)
 MAX_PER_TICK = 200
@@ -115,8 +115,9 @@ def _history_rows(campaign: Campaign, item: dict, channel: str, message: message
         try:
             with transaction.atomic():
                 rows.append(AlertHistory.objects.create(
-                    **key, username=item["username"], status=AlertHistory.Status.SENDING,
-                    importance_score=item["importance_score"], message=message.text, queue_id=str(item["_id"]),
+                    **key, username=storable(item["username"]), status=AlertHistory.Status.SENDING,
+                    importance_score=item["importance_score"], message=storable(message.text),
+                    queue_id=str(item["_id"]),
                 ))
         except IntegrityError:
             left = _left_by_crashed_sender(key, str(item["_id"]))

@@ -27,3 +27,8 @@ def one_line(value: str, max_length: int | None = None) -> str:
     if max_length is not None and len(flat) > max_length:
         flat = flat[: max_length - 1].rstrip() + "…"
     return flat
+
+
+def storable(value: str) -> str:
+    """`value` without NUL characters, which a PostgreSQL text column refuses (X text may carry them)."""
+    return value.replace("\x00", "")

@@ -12,7 +12,6 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 
 from reports.builder import freeze_report
 from tests.conftest import start_worker
@@ -45,7 +44,6 @@ def test_twenty_parallel_pdf_requests_on_a_share_link(live_server, mongo_db, red
     seed_engagements(campaign)
     freeze_report(campaign)
     worker = start_worker(tmp_log_dir, include=(), extra_env={
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
         "SOCAP_CHROMIUM": settings.SOCAP_CHROMIUM, "SOCAP_ARCHIVE_DIR": str(settings.SOCAP_ARCHIVE_DIR)})
     try:
         pdf = f"{live_server.url}/socap/c/{campaign.share_token}/report.pdf"
