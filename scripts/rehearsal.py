@@ -34,6 +34,7 @@ from tests.support.processes import ManagedProcess, mongo_uri, port_open, secant
 
 PORTS = {"redis": 9302, "mongo": 9303, "simulator": 9304, "sink_http": 9305, "sink_smtp": 9306,
          "web1": 9311, "web2": 9312}
+PROXIED = {"X-Forwarded-Proto": "https"}  # what the load balancer in front of the web processes adds
 INTERVAL_SECONDS = 15  # the poll interval
 TICK_SECONDS, TICK_SIMULATED_MINUTES = 5, 10  # the accelerated clock: x120
 CAMPAIGN_SECONDS = 240  # the campaign's window from its creation (real time)
@@ -67,9 +68,10 @@ def production_env(base: Path) -> dict[str, str]:
         "X_API_BASE_URL": f"http://127.0.0.1:{PORTS['simulator']}",
         "X_API_RATE_LIMIT_RPS": "100",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{PORTS['web1']},http://127.0.0.1:{PORTS['web2']}",
-        "DJANGO_SECURE_COOKIES": "false",  # plain http on loopback
-        "SOCAP_SITE_URL": f"http://127.0.0.1:{PORTS['web1']}",
+        "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{PORTS['web1']},https://127.0.0.1:{PORTS['web2']}",
+        # The rehearsal's client plays the TLS-terminating proxy: it sends X-Forwarded-Proto (PROXIED).
+        "SOCAP_TRUSTED_PROXY": "true",
+        "SOCAP_SITE_URL": f"https://127.0.0.1:{PORTS['web1']}",
         "SOCAP_TRIGGER_SECRET": secrets.token_urlsafe(32),
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(PORTS["sink_smtp"]),
@@ -210,7 +212,7 @@ def create_campaign(token: str, sim: str, sink_webhook: str) -> dict:
                               "alert_spacing_minutes": 1},
     }
     response = requests.post(f"http://127.0.0.1:{PORTS['web1']}/socap/campaigns", json=body,
-                             headers={"Authorization": f"Token {token}"}, timeout=60)
+                             headers={"Authorization": f"Token {token}", **PROXIED}, timeout=60)
     if response.status_code != 201:
         raise RuntimeError(f"campaign creation answered {response.status_code}: {response.text[:2000]}")
     return response.json()
@@ -226,7 +228,8 @@ def comparable(body):
 
 
 def api_get(port: int, path: str, token: str):
-    response = requests.get(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Token {token}"}, timeout=30)
+    response = requests.get(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Token {token}", **PROXIED},
+                            timeout=30)
     return response.status_code, (response.json() if response.headers.get("content-type", "").startswith(
         "application/json") else response.text)
 
