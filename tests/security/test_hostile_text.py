@@ -18,8 +18,6 @@ from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from alerts import messages, sender
 from alerts.budget import text_for
@@ -209,14 +207,6 @@ def test_a_refused_message_fails_alone_and_keeps_the_channel(sinks, monkeypatch)
 
 
 # --- Names refuse control characters at every entry point
-
-
-@pytest.fixture
-def api(django_user_model, simulator, mongo_db, redis_conn):
-    client = APIClient()
-    user = django_user_model.objects.create_user("integrator", is_staff=True)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 CREATE = {"launch_name": "Orbit", "client_info": {"name": "Orbit", "email": "team@orbit.example"},

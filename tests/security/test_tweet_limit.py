@@ -3,8 +3,6 @@ API's PATCH add_tweets and in the admin change form (each tracked tweet is polle
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from campaigns.inputs import MAX_TWEETS_PER_CAMPAIGN
 from campaigns.models import Campaign, TrackedTweet
@@ -13,14 +11,6 @@ from tests.factories import make_campaign
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MAIN, INFLUENCER = "1900000000000000101", "1900000000000000102"
-
-
-@pytest.fixture
-def api(django_user_model, simulator, mongo_db, redis_conn):
-    client = APIClient()
-    user = django_user_model.objects.create_user("integrator", is_staff=True)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 @pytest.fixture
