@@ -331,6 +331,8 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["socap_project.views.add_health_endpoint"],
 }
 SOCAP_MAX_API_BODY_BYTES = env_int("SOCAP_MAX_API_BODY_BYTES", 256 * 1024)
+# The admin change form of a campaign at the 500-tweet limit posts its tweets inline, several fields each.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 
 # --- Ingestion
 # A run holds a lease on its (campaign, tweet, job) and renews it after every page;

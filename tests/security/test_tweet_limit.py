@@ -38,7 +38,6 @@ def test_patch_may_swap_tweets_at_the_limit(api, full):
 def test_admin_change_form_cannot_go_past_the_limit(full, django_user_model, simulator, redis_conn, settings):
     from tests.campaigns.test_pages import change_data
 
-    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000  # the form carries the 500 tweets' inline rows
     staff = Client()
     staff.force_login(django_user_model.objects.create_superuser("staff", "s@example.com", "pw"))
     url = f"/admin/campaigns/campaign/{full.pk}/change/"
