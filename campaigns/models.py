@@ -72,6 +72,14 @@ class Campaign(models.Model):
         help_text="X API credits this campaign may spend ($1 = 100,000); empty = no limit.",
     )
     share_token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
+    # Comparison with earlier launches (dashboard/comparison_selectors.py): staff always see it; the
+    # client's dashboard and report only when this is ticked. Empty `compare_with` = the client's
+    # latest earlier campaigns.
+    show_comparison_to_client = models.BooleanField(
+        default=False, help_text="Show the comparison with earlier launches on the client's dashboard and report.")
+    compare_with = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="+",
+        help_text="Up to 5 earlier campaigns to compare with; empty = the same client's latest 5 earlier ones.")
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

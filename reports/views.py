@@ -41,7 +41,7 @@ def _fmt(number) -> str:
     return f"{number:,}"
 
 
-def _chart_data(report: dict) -> dict:
+def _chart_data(report: dict, show_comparison: bool) -> dict:
     hourly_rows = report["engagements"]["hourly_by_account_category"]
     # None is the "before monitoring" bucket of backfilled retweets; it comes first.
     hours = sorted({row["hour"] for row in hourly_rows}, key=lambda hour: (hour is not None, hour or 0))
@@ -63,26 +63,38 @@ def _chart_data(report: dict) -> dict:
         "category_labels": ACCOUNT_CATEGORY_LABELS,
         # Reports frozen before reach and sentiment existed have no "over_time".
         "over_time": report.get("over_time"),
+        "comparison": report.get("comparison") if show_comparison else None,
     }
 
 
-def report_context(campaign: Campaign, links: dict | None = None) -> dict:
+def report_context(campaign: Campaign, links: dict | None = None, *, staff: bool = False) -> dict:
+    """`staff`: the comparison with earlier launches is shown (the client sees it only when staff chose so)."""
     report, frozen = report_for(campaign)
     totals = report["metrics"]["totals"]
     engagement = report["engagements"]
+    show_comparison = bool(report.get("comparison")) and (staff or campaign.show_comparison_to_client)
+    earlier = report["comparison"]["previous_at_hour"] if show_comparison else None
+
+    def then(series: str) -> str:
+        return f"at this hour (h {earlier['hour']}), {earlier['launch_name']} had {_fmt(earlier['values'][series])}" \
+            if earlier else ""
+
     kpis = [
-        ("Impressions", _fmt(totals["views"])), ("Likes", _fmt(totals["likes"])),
-        ("Retweets", _fmt(totals["retweets"])), ("Quotes", _fmt(totals["quotes"])),
-        ("Replies", _fmt(totals["replies"])), ("Bookmarks", _fmt(totals["bookmarks"])),
-        ("Engagements collected", _fmt(engagement["total"])), ("Unique accounts", _fmt(engagement["unique_accounts"])),
+        ("Impressions", _fmt(totals["views"]), ""), ("Likes", _fmt(totals["likes"]), ""),
+        ("Retweets", _fmt(totals["retweets"]), ""), ("Quotes", _fmt(totals["quotes"]), ""),
+        ("Replies", _fmt(totals["replies"]), ""), ("Bookmarks", _fmt(totals["bookmarks"]), ""),
+        ("Engagements collected", _fmt(engagement["total"]), then("engagements")),
+        ("Unique accounts", _fmt(engagement["unique_accounts"]), then("unique_accounts")),
     ]
     if report.get("reach"):
-        kpis += [("Potential reach", _fmt(report["reach"]["reach"])),
-                 ("Potential impressions", _fmt(report["reach"]["impressions"]))]
+        kpis += [("Potential reach", _fmt(report["reach"]["reach"]), then("reach")),
+                 ("Potential impressions", _fmt(report["reach"]["impressions"]), "")]
     per_tweet = {row["tweet_id"]: row for row in (report.get("reach") or {}).get("by_tweet", [])}
     tweets = [{**tweet, "reach": per_tweet.get(tweet["tweet_id"])} for tweet in report["tweets"]]
     return {"campaign": campaign, "report": report, "frozen": frozen, "kpis": kpis, "links": links,
-            "chart_data": _chart_data(report), "tweets": tweets}
+            "chart_data": _chart_data(report, show_comparison), "tweets": tweets,
+            "comparison": report["comparison"] if show_comparison else None,
+            "comparison_hidden_from_client": show_comparison and not campaign.show_comparison_to_client}
 
 
 def _links(pdf: str, csv_path: str, dashboard: str) -> dict:
@@ -103,10 +115,12 @@ def _csv_response(campaign: Campaign, table: str | None):
     return csv_response([header, *rows], f"socap-{campaign.pk}-{table}.csv")
 
 
-def _pdf_response(campaign: Campaign):
-    context = report_context(campaign)
+def _pdf_response(campaign: Campaign, *, staff: bool = False):
+    context = report_context(campaign, staff=staff)
+    # The frozen PDF is the client's copy: a staff copy showing what the client does not see is made apart.
+    shared = context["frozen"] and not context["comparison_hidden_from_client"]
     try:
-        path = report_pdf(campaign, context, context["frozen"])
+        path = report_pdf(campaign, context, shared)
     except PdfUnavailable as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain")
     return FileResponse(path.open("rb"), content_type="application/pdf", as_attachment=True,
@@ -133,12 +147,12 @@ def staff_report(request, campaign_id: int):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     links = _links(reverse("reports:report-pdf", args=[campaign_id]), reverse("reports:report-csv", args=[campaign_id]),
                    reverse("dashboard:staff", args=[campaign_id]))
-    return render(request, "reports/report.html", report_context(campaign, links))
+    return render(request, "reports/report.html", report_context(campaign, links, staff=True))
 
 
 @staff_member_required
 def staff_report_pdf(request, campaign_id: int):
-    return _pdf_response(get_object_or_404(Campaign, pk=campaign_id))
+    return _pdf_response(get_object_or_404(Campaign, pk=campaign_id), staff=True)
 
 
 @staff_member_required
