@@ -54,8 +54,10 @@ def spike_tweet(n: dict) -> str:
 
 def spike_headline(item: dict) -> str:
     spike = item["spike"]
-    tweets = "; ".join(spike_tweet(n) for n in spike["tweets"])
-    if spike["tweets_spiked"]:
+    tweets = "; ".join(spike_tweet(n) for n in spike.get("tweets", []))
+    if "fresh" in spike:  # queued by the count rule before the rate rule replaced it
+        line = f"Engagement spike: {spike['fresh']} new engagements in one poll cycle"
+    elif spike["tweets_spiked"]:
         line = f"Engagement spike: {tweets}"
     else:
         whole = spike["campaign"]

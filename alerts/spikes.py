@@ -33,7 +33,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from ingestion import cadence, tweet_rates
+from ingestion import cadence, cycles, tweet_rates
 from ingestion.engagements import TIME_BEFORE
 from socap_project import mongo
 
@@ -101,6 +101,8 @@ def _campaign_rates(rates: tweet_rates.CycleRates) -> tuple[float, float, float]
 
 def evaluate(campaign: Campaign, cycle: dict, docs: list[dict]) -> dict | None:
     """Queue the cycle's spike alert when a rate spikes; return the alert's numbers, else None."""
+    # Taken atomically: a list job reporting from now on counts in its tweet's next span instead.
+    cycle = cycles.take_counts(cycle["_id"]) or cycle
     rates = tweet_rates.measure(campaign.mongo_id, cycle)
     if rates.stale:
         return None
@@ -142,7 +144,8 @@ def _queue(campaign: Campaign, cycle: dict, docs: list[dict], rates: tweet_rates
         # The history row's time is the cycle's start: one spike alert per cycle and channel.
         "engagements": [{"action_type": SPIKE, "hour": started, "timestamp": started, "tweet_category": None,
                          "text": None, "engagement_tweet_id": None}],
-        "spike": numbers, "run_batch": cycle["_id"], "scheduled_send_time": now, "status": "pending",
+        # Due since the cycle started: sent before the cycle's account alerts, which are spread from now.
+        "spike": numbers, "run_batch": cycle["_id"], "scheduled_send_time": min(now, started), "status": "pending",
         "claimed_by": None, "claim_until": None, "sent_at": None, "skip_reason": None, "created_at": now,
     }
     mongo.collection(mongo.ALERT_QUEUE).update_one(

@@ -17,6 +17,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
+from ingestion import tweet_rates
 from socap_project import mongo
 
 RUNNING, PLANNED = "running", "planned"
@@ -65,15 +66,27 @@ def job_done(cycle_id: str, job_key: str, fresh: int = 0, *, tweet_id: str | Non
     block) leaves that tweet's span open, so its rate is measured over the next, longer span.
     """
     inc: dict = {"finished": 1, "fresh": fresh}
-    update: dict = {"$push": {"jobs_done": job_key}, "$inc": inc}
     if tweet_id is not None:
         inc[f"tweet_fresh.{tweet_id}"] = fresh
-        if not complete:
-            update["$set"] = {f"tweet_open.{tweet_id}": True}
+    update: dict = {"$push": {"jobs_done": job_key}, "$inc": inc}
+    if tweet_id is not None and not complete:
+        update["$set"] = {f"tweet_open.{tweet_id}": True}
     doc = _coll().find_one_and_update(
-        {"_id": cycle_id, "jobs_done": {"$ne": job_key}}, update,
+        {"_id": cycle_id, "jobs_done": {"$ne": job_key}, "rates_taken": {"$ne": True}}, update,
         projection={"jobs_done": 0}, return_document=mongo.ReturnDocument.AFTER,
     )
+    if doc is None:
+        # The spike rule has taken this cycle's counts already (its bounded wait ran out first), or the
+        # job reported before: the job is counted done once, and what it found counts in the tweet's
+        # next span.
+        inc.pop(f"tweet_fresh.{tweet_id}", None)
+        update.pop("$set", None)
+        doc = _coll().find_one_and_update(
+            {"_id": cycle_id, "jobs_done": {"$ne": job_key}}, update,
+            projection={"jobs_done": 0}, return_document=mongo.ReturnDocument.AFTER,
+        )
+        if doc is not None and fresh and tweet_id is not None:
+            tweet_rates.carry_late(doc["campaign_id"], tweet_id, fresh)
     return bool(doc and doc["state"] == RUNNING and doc["jobs_expected"] is not None
                 and doc["finished"] >= doc["jobs_expected"])
 
@@ -83,6 +96,12 @@ def record_readings(cycle_id: str, readings: dict[str, dt.datetime]) -> None:
     if readings:
         _coll().update_one({"_id": cycle_id}, {"$set": {f"readings.{tweet_id}": at
                                                         for tweet_id, at in readings.items()}})
+
+
+def take_counts(cycle_id: str) -> dict | None:
+    """The cycle as the spike rule measures it; a job reporting after this counts in its tweet's next span."""
+    return _coll().find_one_and_update({"_id": cycle_id}, {"$set": {"rates_taken": True}},
+                                       projection={"jobs_done": 0}, return_document=mongo.ReturnDocument.AFTER)
 
 
 def get(cycle_id: str) -> dict | None:

@@ -11,8 +11,9 @@ per planned cycle under the campaign's planner claim:
 
 - `last_end`: the reading that closed the tweet's last span (the next span starts there);
 - `carry`: engagements collected by runs that did not close a span (a list job
-  that stopped early, or a cycle without a metrics reading of the tweet); they
-  count in the next span, which also covers their time;
+  that stopped early, a cycle without a metrics reading of the tweet, or a job
+  that reported after the bounded wait had planned its cycle); they count in
+  the next span, which also covers their time (all but the late ones);
 - `spans`: the recent closed spans `{cycle, start, end, count, spike}`, enough
   to cover the trailing window.
 
@@ -49,6 +50,7 @@ class TweetRate:
     last_end: dt.datetime | None = None
     recorded: bool = False  # this cycle was recorded already (a re-plan)
     touched: bool = False  # this cycle read the tweet or collected some of its engagements
+    carried_in: int = 0  # the carry as read: the write adds the difference, keeping a late job's $inc
 
     @staticmethod
     def rate(spans: list[dict]) -> float | None:
@@ -101,6 +103,7 @@ def measure(campaign_id: str, cycle: dict) -> CycleRates:
         doc = docs.get(tweet_id) or {}
         spans = [_span(s) for s in doc.get("spans", [])]
         rate = TweetRate(tweet_id, last_end=_aware(doc.get("last_end")), carry=int(doc.get("carry") or 0))
+        rate.carried_in = rate.carry
         if doc.get("last_cycle") == cycle_id:
             rate.recorded = True
             if spans and spans[-1]["cycle"] == cycle_id:
@@ -135,7 +138,8 @@ def record(campaign_id: str, cycle: dict, rates: CycleRates, spiking: set[str], 
         if rate.recorded or not rate.touched:
             continue
         update: dict = {"$set": {"campaign_id": campaign_id, "tweet_id": rate.tweet_id, "last_cycle": cycle_id,
-                                 "last_at": started, "last_end": rate.last_end, "carry": rate.carry}}
+                                 "last_at": started, "last_end": rate.last_end},
+                        "$inc": {"carry": rate.carry - rate.carried_in}}
         if rate.current:
             span = {**rate.current, "spike": rate.tweet_id in spiking}
             update["$push"] = {"spans": {"$each": [span], "$slice": -spans_kept()}}
@@ -150,6 +154,13 @@ def record(campaign_id: str, cycle: dict, rates: CycleRates, spiking: set[str], 
             {"$set": {"campaign_id": campaign_id, "tweet_id": CAMPAIGN, "last_cycle": cycle_id,
                       "last_at": started, "spiking_before": rates.was_spiking, "spiking": campaign_spiking}},
             upsert=True)])
+
+
+def carry_late(campaign_id: str, tweet_id: str, count: int) -> None:
+    """Engagements a list job reported after its cycle was planned: they count in the tweet's next span."""
+    _coll().update_one({"_id": f"{campaign_id}:{tweet_id}"},
+                       {"$inc": {"carry": count}, "$setOnInsert": {"campaign_id": campaign_id, "tweet_id": tweet_id}},
+                       upsert=True)
 
 
 def _bulk(ops: list) -> None:

@@ -106,7 +106,11 @@ def test_a_burst_split_across_two_cycles_alerts_once(mongo_db, redis_conn):
     launch.cycle({"main_twt": 35, "influencer_twt": 40, "investor_twt": 30})
     launch.steady(4)
     assert spiked(launch) == [8]
-    assert len(spike_items()) == 1
+    [item] = spike_items()
+    # Sent first: the cycle's account alerts (importance >= 10 here) are spread after it.
+    others = list(mongo.collection(mongo.ALERT_QUEUE).find({"user_id": {"$ne": spikes.SPIKE},
+                                                            "run_batch": item["run_batch"]}))
+    assert others and all(item["scheduled_send_time"] < other["scheduled_send_time"] for other in others)
     # The next burst, after the first one ended, is a spike of its own.
     launch.cycle({"main_twt": 70, "influencer_twt": STEADY, "investor_twt": STEADY})
     assert spiked(launch) == [8, 14]
@@ -203,3 +207,23 @@ def test_engagements_of_a_run_that_left_its_span_open_count_in_the_next_span(mon
     main = launch.tweets["main_twt"].tweet_id
     state = mongo.collection(mongo.TWEET_RATES).find_one({"_id": f"{campaign.mongo_id}:{main}"})
     assert state["spans"][-1]["count"] == 20 and state["carry"] == 0
+
+
+def test_a_job_reporting_after_the_bounded_wait_counts_in_the_next_span(mongo_db, redis_conn):
+    campaign = make_campaign(spike_factor=3, spike_min_engagements=10)
+    launch = Launch(campaign)
+    launch.steady(5, per=10)
+    main = launch.tweets["main_twt"].tweet_id
+    at = launch.start + launch.index * launch.interval
+    launch.index += 1
+    cycle_id = cycles.open_cycle(campaign.pk, at)
+    cycles.expect_jobs(cycle_id, 1)
+    cycles.record_readings(cycle_id, {main: at})
+    assert not planning.plan_cycle(cycle_id).spike  # the bounded wait ran out before the job reported
+    cycles.job_done(cycle_id, f"{main}:retweeters", 10, tweet_id=main)  # late
+    state = mongo.collection(mongo.TWEET_RATES).find_one({"_id": f"{campaign.mongo_id}:{main}"})
+    assert state["spans"][-1]["count"] == 0 and state["carry"] == 10
+    launch.cycle({"main_twt": 10})
+    state = mongo.collection(mongo.TWEET_RATES).find_one({"_id": f"{campaign.mongo_id}:{main}"})
+    assert state["spans"][-1]["count"] == 20 and state["carry"] == 0
+    assert spiked(launch) == []
