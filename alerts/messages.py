@@ -55,12 +55,33 @@ def _tweet(tweet_category: str) -> str:
     return TWEET_CATEGORY_NAMES.get(tweet_category, "tracked")
 
 
+def _duration(minutes: float) -> str:
+    return f"{minutes:.0f} min" if minutes < 120 else f"{round(minutes / 60, 1):g} h"
+
+
+def _against(ratio: float | None, trailing_minutes: float, whose: str) -> str:
+    window = f"over the previous {_duration(trailing_minutes)}"
+    return f"{ratio:.1f}× {whose} rate {window}" if ratio is not None else f"against none {window}"
+
+
+def spike_tweet(n: dict) -> str:
+    """"Main tweet @orbitlabs: 243 new engagements in 60 min, 8.1× its rate over the previous 6 h"."""
+    who = f"{_tweet(n['tweet_category']).capitalize()} tweet" + (f" @{n['author']}" if n.get("author") else "")
+    return (f"{who}: {n['count']} new engagements in {_duration(n['minutes'])}, "
+            f"{_against(n['ratio'], n['trailing_minutes'], 'its')}")
+
+
 def spike_headline(item: dict) -> str:
     spike = item["spike"]
-    mean = spike["trailing_mean"]
-    ratio = f"{spike['fresh'] / mean:.1f}× the" if mean else "against an"
-    line = (f"Engagement spike: {spike['fresh']} new engagements in the last poll cycle, {ratio} average of "
-            f"{mean:g} over the previous {spike['trailing_cycles']} cycles")
+    tweets = "; ".join(spike_tweet(n) for n in spike.get("tweets", []))
+    if "fresh" in spike:  # queued by the count rule before the rate rule replaced it
+        line = f"Engagement spike: {spike['fresh']} new engagements in one poll cycle"
+    elif spike["tweets_spiked"]:
+        line = f"Engagement spike: {tweets}"
+    else:
+        whole = spike["campaign"]
+        line = (f"Engagement spike: {whole['count']} new engagements across the campaign's tweets, "
+                f"{_against(whole['ratio'], whole['trailing_minutes'], 'their')}" + (f" ({tweets})" if tweets else ""))
     if spike["top"]:
         line += ". Top accounts: " + ", ".join(
             f"{_noun(a['account_category'])} @{a['username']} "

@@ -73,6 +73,11 @@ class CampaignAdmin(admin.ModelAdmin):
                                "empty = not overridden."}),
         ]
         if obj is not None:
+            fieldsets.append(("Comparison with earlier launches", {
+                "fields": ("show_comparison_to_client", "compare_with"),
+                "description": "Staff always see this launch beside earlier ones on the dashboard and report; "
+                               "the client only when ticked. No campaign chosen = the same client's latest 5 "
+                               "earlier campaigns."}))
             fieldsets.insert(0, ("State", {"fields": ("status", "api_spend", "share_link", "slack_state",
                                                       "disabled_channels_display",
                                                       ("created_at", "updated_at", "completed_at"))}))

@@ -16,6 +16,7 @@ from campaigns.inputs import (
     TweetResolutionUnavailable,
 )
 from campaigns.models import Campaign
+from campaigns.selectors import EARLIER_LAUNCHES
 from socap_project.vocabulary import (
     ACTION_LABELS,
     ACTIONS,
@@ -179,11 +180,19 @@ class CampaignChangeForm(_DefaultSentimentThreshold, _UrlListsMixin, AlertWidget
 
     class Meta:
         model = Campaign
-        fields = ("launch_name", "start_date", "end_date", "cpm_usd", "credit_budget", *MODEL_ALERT_FIELDS)
+        fields = ("launch_name", "start_date", "end_date", "cpm_usd", "credit_budget", *MODEL_ALERT_FIELDS,
+                  "show_comparison_to_client", "compare_with")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.init_alert_widgets(self.instance)
+        self.fields["compare_with"].queryset = Campaign.objects.exclude(pk=self.instance.pk).order_by("-start_date")
+
+    def clean_compare_with(self):
+        chosen = self.cleaned_data["compare_with"]
+        if len(chosen) > EARLIER_LAUNCHES:
+            raise forms.ValidationError(f"Choose at most {EARLIER_LAUNCHES} campaigns to compare with.")
+        return chosen
 
     def clean(self):
         cleaned = super().clean()

@@ -48,9 +48,9 @@ class CampaignForm(forms.Form):
     frequency_window_minutes = forms.IntegerField(initial=30, min_value=1, max_value=1440)
     alert_spacing_minutes = forms.IntegerField(initial=20, min_value=1, max_value=1440)
     spike_factor = forms.FloatField(initial=3.0, min_value=1.5, max_value=100,
-                                    help_text="Spike alert: a poll cycle this many times the trailing mean")
+                                    help_text="Spike alert: an engagement rate this many times the trailing rate")
     spike_min_engagements = forms.IntegerField(initial=10, min_value=1, max_value=1_000_000,
-                                               help_text="Spike alert: fewest new engagements in one cycle")
+                                               help_text="Spike alert: fewest new engagements that can be a spike")
     cpm_usd = forms.FloatField(required=False, min_value=0, label="CPM (USD)", help_text="Empty: the default CPM")
     credit_budget = forms.IntegerField(
         required=False, label="API credit budget", validators=[validate_credit_budget],

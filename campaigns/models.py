@@ -46,11 +46,13 @@ class Campaign(models.Model):
     extra_recipients = models.JSONField(default=list, blank=True, help_text="More email addresses for alerts.")
     frequency_window_minutes = models.PositiveIntegerField(default=30)
     alert_spacing_minutes = models.PositiveIntegerField(default=20)
-    # Spike alert: a poll cycle with at least spike_min_engagements new engagements and
-    # spike_factor times the mean of the previous cycles (alerts/spikes.py).
-    spike_factor = models.FloatField(default=3.0, help_text="A cycle this many times the trailing mean is a spike.")
+    # Spike alert: a tweet (or the campaign) collecting at least spike_min_engagements new engagements
+    # at spike_factor times its trailing rate (alerts/spikes.py).
+    spike_factor = models.FloatField(
+        default=3.0, help_text="An engagement rate this many times the trailing rate is a spike.")
     spike_min_engagements = models.PositiveIntegerField(
-        default=10, help_text="Fewest new engagements in one poll cycle that can be a spike.")
+        default=10, help_text="Fewest new engagements (of a tweet, or of the campaign in one poll cycle) "
+                              "that can be a spike.")
     # A reply or quote whose VADER compound score is at or below this, from an account at or above the
     # importance threshold, alerts as "strongly negative" (and goes out first in its run).
     negative_sentiment_threshold = models.FloatField(
@@ -72,6 +74,14 @@ class Campaign(models.Model):
         help_text="X API credits this campaign may spend ($1 = 100,000); empty = no limit.",
     )
     share_token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
+    # Comparison with earlier launches (dashboard/comparison_selectors.py): staff always see it; the
+    # client's dashboard and report only when this is ticked. Empty `compare_with` = the client's
+    # latest earlier campaigns.
+    show_comparison_to_client = models.BooleanField(
+        default=False, help_text="Show the comparison with earlier launches on the client's dashboard and report.")
+    compare_with = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="+",
+        help_text="Up to 5 earlier campaigns to compare with; empty = the same client's latest 5 earlier ones.")
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

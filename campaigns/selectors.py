@@ -62,3 +62,15 @@ def alert_warnings(campaign: Campaign) -> list[dict]:
                  "message": f"Slack is disabled after a permanent failure ({campaign.disabled_channels['slack']}); "
                             "setting a new webhook enables it again."}]
     return []
+
+
+EARLIER_LAUNCHES = 5
+
+
+def earlier_launches(campaign: Campaign) -> list[Campaign]:
+    """The launches this one is compared with: those staff chose, else the client's latest earlier ones."""
+    chosen = list(campaign.compare_with.exclude(pk=campaign.pk).order_by("-start_date")[:EARLIER_LAUNCHES])
+    if chosen:
+        return chosen
+    return list(Campaign.objects.filter(client_name=campaign.client_name, start_date__lt=campaign.start_date)
+                .exclude(pk=campaign.pk).order_by("-start_date")[:EARLIER_LAUNCHES])

@@ -192,6 +192,8 @@ def record(campaign_id: str, docs: list[dict]) -> Counter:
             stats["reach"] += followers
             hours[_hour(doc)]["reach"] += followers
             hours[_hour(doc)]["new_accounts"] += 1
+            # Scores of the hour's new accounts: "important accounts by hour" at any threshold.
+            hours[_hour(doc)][f"new_account_scores.{paging.score_key(doc.get('importance_score') or 0)}"] += 1
         elif scope.startswith("cat:"):
             stats[f"reach_by_tweet_category.{doc['tweet_category']}"] += followers
         else:

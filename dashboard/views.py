@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_by_share_token
-from dashboard import insight_selectors, selectors
+from dashboard import comparison_selectors, insight_selectors, selectors
 from ingestion import spend_selectors
 from reports.builder import frozen_report
 from socap_project.csv_stream import csv_response
@@ -47,6 +47,8 @@ def _dashboard(request, campaign: Campaign, *, base: str, report_url: str, csv_u
     context = {"campaign": campaign, "base": base, "report_url": report_url, "csv_url": csv_url, "staff": staff,
                "window": _window(campaign),
                "polling": campaign.status != Campaign.Status.COMPLETED}
+    # Earlier launches are the agency's other clients' business: staff only, unless staff chose to show them.
+    compare = staff or campaign.show_comparison_to_client
     if part in (None, "live"):
         context["summary"] = selectors.summary(campaign)
         context["reach"] = insight_selectors.reach(campaign)
@@ -54,6 +56,7 @@ def _dashboard(request, campaign: Campaign, *, base: str, report_url: str, csv_u
         context["tweets"] = cache(partial(selectors.tweet_rows, campaign, include_state=staff))
         context["data_version"] = selectors.current_version(campaign.mongo_id)
         context["report_ready"] = campaign.status == Campaign.Status.COMPLETED and frozen_report(campaign) is not None
+        context["comparison"] = comparison_selectors.comparison(campaign) if compare else None
         if staff:  # what polling costs is for staff only, never on the client's page
             context["spend"] = spend_selectors.campaign_spend(campaign)
             context["cadences"] = cache(partial(spend_selectors.cadences, campaign))
@@ -64,6 +67,7 @@ def _dashboard(request, campaign: Campaign, *, base: str, report_url: str, csv_u
             "accounts": selectors.accounts_by_category(campaign),
             "category_labels": ACCOUNT_CATEGORY_LABELS,
             "over_time": {g: insight_selectors.over_time(campaign, g) for g in ("hour", "day")},
+            "comparison": comparison_selectors.comparison(campaign) if compare else None,
         }
     if part in (None, "engagers"):
         filters = _filters(request)

@@ -71,5 +71,14 @@ def after_reading(campaign, state: dict, baseline: dict, values: dict, cycle_at:
     return {"cadence": factor, "quiet_polls": quiet, "next_poll_at": cycle_at + factor * interval}
 
 
+def snap_back(campaign_id: str) -> None:
+    """After a spike: every tweet of the campaign is due again at the next cycle, and then every interval
+    until it is quiet again. A burst seen on one tweet is often on its neighbours too, and a backed-off
+    neighbour would otherwise report its share up to SOCAP_CADENCE_MAX_FACTOR intervals late."""
+    mongo.collection(mongo.WORKER_STATE).update_many(
+        {"campaign_id": campaign_id, "job_type": "metrics"},
+        {"$set": {"cadence": 1, "quiet_polls": 0, "next_poll_at": None}})
+
+
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -17,6 +17,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
+from ingestion import tweet_rates
 from socap_project import mongo
 
 RUNNING, PLANNED = "running", "planned"
@@ -55,19 +56,52 @@ def expect_jobs(cycle_id: str, count: int) -> None:
     _coll().update_one({"_id": cycle_id}, {"$set": {"jobs_expected": count}})
 
 
-def job_done(cycle_id: str, job_key: str, fresh: int = 0) -> bool:
+def job_done(cycle_id: str, job_key: str, fresh: int = 0, *, tweet_id: str | None = None,
+             complete: bool = True) -> bool:
     """Count a job of the cycle once; True when that was the last one and the cycle awaits planning.
 
     `fresh` is what the job found outside a backfill: new activity, the spike rate's measure
-    (a backfill finds what happened before monitoring, not in this cycle).
+    (a backfill finds what happened before monitoring, not in this cycle). It is also counted per
+    tweet; a job that did not read its list to the end (`complete` false: a backfill, an error, a
+    block) leaves that tweet's span open, so its rate is measured over the next, longer span.
     """
+    inc: dict = {"finished": 1, "fresh": fresh}
+    if tweet_id is not None:
+        inc[f"tweet_fresh.{tweet_id}"] = fresh
+    update: dict = {"$push": {"jobs_done": job_key}, "$inc": inc}
+    if tweet_id is not None and not complete:
+        update["$set"] = {f"tweet_open.{tweet_id}": True}
     doc = _coll().find_one_and_update(
-        {"_id": cycle_id, "jobs_done": {"$ne": job_key}},
-        {"$push": {"jobs_done": job_key}, "$inc": {"finished": 1, "fresh": fresh}},
+        {"_id": cycle_id, "jobs_done": {"$ne": job_key}, "rates_taken": {"$ne": True}}, update,
         projection={"jobs_done": 0}, return_document=mongo.ReturnDocument.AFTER,
     )
+    if doc is None:
+        # The spike rule has taken this cycle's counts already (its bounded wait ran out first), or the
+        # job reported before: the job is counted done once, and what it found counts in the tweet's
+        # next span.
+        inc.pop(f"tweet_fresh.{tweet_id}", None)
+        update.pop("$set", None)
+        doc = _coll().find_one_and_update(
+            {"_id": cycle_id, "jobs_done": {"$ne": job_key}}, update,
+            projection={"jobs_done": 0}, return_document=mongo.ReturnDocument.AFTER,
+        )
+        if doc is not None and fresh and tweet_id is not None:
+            tweet_rates.carry_late(doc["campaign_id"], tweet_id, fresh)
     return bool(doc and doc["state"] == RUNNING and doc["jobs_expected"] is not None
                 and doc["finished"] >= doc["jobs_expected"])
+
+
+def record_readings(cycle_id: str, readings: dict[str, dt.datetime]) -> None:
+    """When each tweet's metrics were read in this cycle: the end of the span its list jobs cover."""
+    if readings:
+        _coll().update_one({"_id": cycle_id}, {"$set": {f"readings.{tweet_id}": at
+                                                        for tweet_id, at in readings.items()}})
+
+
+def take_counts(cycle_id: str) -> dict | None:
+    """The cycle as the spike rule measures it; a job reporting after this counts in its tweet's next span."""
+    return _coll().find_one_and_update({"_id": cycle_id}, {"$set": {"rates_taken": True}},
+                                       projection={"jobs_done": 0}, return_document=mongo.ReturnDocument.AFTER)
 
 
 def get(cycle_id: str) -> dict | None:

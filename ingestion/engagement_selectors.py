@@ -28,9 +28,13 @@ def seq_range(campaign_id: str, low: int, high: int) -> list[dict]:
 
 
 def cycle_window(campaign_id: str, seq_from: int, seq_to: int, fields: dict) -> list[dict]:
-    """A poll cycle's new engagements, the window (seq_from, seq_to] its alert plan fixed."""
+    """A poll cycle's new engagements, the window (seq_from, seq_to] its alert plan fixed.
+
+    The inclusive upper bound is written `$lt seq_to + 1` (sequence numbers are integers): the
+    embedded engine's index scan can drop the documents equal to a `$lte` bound (docs/scale.md).
+    """
     return list(mongo.collection(mongo.ENGAGEMENTS).find(
-        {"campaign_id": campaign_id, "seq": {"$gt": seq_from, "$lte": seq_to}}, fields))
+        {"campaign_id": campaign_id, "seq": {"$gt": seq_from, "$lt": seq_to + 1}}, fields))
 
 
 def account_engagements(campaign_id: str, user_id: str) -> list[dict]:

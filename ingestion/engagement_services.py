@@ -4,7 +4,7 @@
   restored archive) before the dashboard recounts its rollups.
 - Alert planning's state (alerts/planning.py, alerts/spikes.py), kept on the
   campaign's counter document: the planner's claim, `alert_seq` (how far its
-  windows reach) and the trailing rate of poll cycles. A window is fixed
+  windows reach). A window is fixed
   against the `seq` handed out on the same document, so one read sees both.
 """
 
@@ -76,14 +76,3 @@ def cycle_planned(campaign_id: str, owner: str, cycle_id: str) -> None:
 def release_planner(campaign_id: str, owner: str) -> None:
     _counters().update_one({"_id": campaign_id, "planner_owner": owner},
                            {"$set": {"planner_owner": None, "planner_until": None}})
-
-
-def record_cycle_rate(campaign_id: str, cycle_id: str, fresh: int, keep: int) -> list[int]:
-    """Add the cycle's count once (keeping the last `keep`); return the counts of the other cycles kept."""
-    doc = _counters().find_one({"_id": campaign_id}, {"cycle_rates": 1}) or {}
-    previous = [row["fresh"] for row in doc.get("cycle_rates", []) if row["cycle"] != cycle_id]
-    _counters().update_one(
-        {"_id": campaign_id, "cycle_rates.cycle": {"$ne": cycle_id}},
-        {"$push": {"cycle_rates": {"$each": [{"cycle": cycle_id, "fresh": fresh}], "$slice": -keep}}},
-    )
-    return previous

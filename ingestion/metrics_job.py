@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Campaign, TrackedTweet
-from ingestion import budget, cadence, clock, events, leases, list_gating, parking, signals
+from ingestion import budget, cadence, clock, cycles, events, leases, list_gating, parking, signals
 from ingestion.provider import fetch_metrics
 from ingestion.scheduler import interval_start
 from socap_project import mongo
@@ -88,8 +88,11 @@ def write_snapshot(campaign: Campaign, now: dt.datetime) -> None:
     )
 
 
-def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None) -> MetricsRun:
-    """`cycle_at` (a fan-out's interval start) lets quiet tweets rest; None polls every tweet (manual, final)."""
+def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None, cycle_id: str | None = None) -> MetricsRun:
+    """`cycle_at` (a fan-out's interval start) lets quiet tweets rest; None polls every tweet (manual, final).
+
+    `cycle_id`: the poll cycle whose list jobs follow; it keeps each reading's time (the spike rate's spans).
+    """
     campaign = Campaign.objects.get(pk=campaign_id)
     now = timezone.now()
     observed = clock.observed_now()  # the readings' time; `now` (real) for leases and blocks
@@ -163,6 +166,8 @@ def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None) -> Metric
         for tweet in held:  # anything not yet released (an unexpected error)
             leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner)
     if run.polled:
+        if cycle_id:
+            cycles.record_readings(cycle_id, dict.fromkeys(run.polled, observed))
         write_snapshot(campaign, observed)
         events.metrics_changed(campaign)
     run.list_jobs = list_gating.due_list_jobs(campaign.mongo_id, due, set(run.polled))

@@ -107,9 +107,10 @@ def enqueue_tweet_now(campaign_id: int, tweet_id: str) -> int:
     return len(steps)
 
 
-def finish_job(cycle_id: str | None, tweet_id: str, job_type: str, fresh: int = 0) -> bool:
+def finish_job(cycle_id: str | None, tweet_id: str, job_type: str, fresh: int = 0, complete: bool = True) -> bool:
     """Report a list job of a cycle done; the last one announces the cycle listed (alert planning)."""
-    if not cycle_id or not cycles.job_done(cycle_id, f"{tweet_id}:{job_type}", fresh):
+    if not cycle_id or not cycles.job_done(cycle_id, f"{tweet_id}:{job_type}", fresh, tweet_id=tweet_id,
+                                           complete=complete):
         return False
     signals.cycle_listed.send(sender=Campaign, cycle_id=cycle_id)
     return True

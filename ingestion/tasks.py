@@ -31,7 +31,7 @@ def poll_metrics(campaign_id: int, then_lists: bool = True, cycle_at: str | None
     from ingestion import scheduler
     from ingestion.metrics_job import run_metrics
 
-    run = run_metrics(campaign_id, parse_datetime(cycle_at) if cycle_at else None)
+    run = run_metrics(campaign_id, parse_datetime(cycle_at) if cycle_at else None, cycle_id=cycle_id)
     if then_lists and not run.budget_blocked:
         # Only the list jobs whose counters moved (or whose work is unfinished): ingestion/list_gating.py.
         scheduler.enqueue_lists(campaign_id, cycle_id=cycle_id, jobs=run.list_jobs)
@@ -43,16 +43,18 @@ def poll_list(campaign_id: int, tweet_id: str, job_type: str, cycle_id: str | No
     from ingestion import scheduler
     from ingestion.list_job import run_list_job
 
-    fresh = 0
+    fresh, complete = 0, True
     if TrackedTweet.objects.filter(campaign_id=campaign_id, tweet_id=tweet_id).exists():
         run = run_list_job(campaign_id, tweet_id, job_type)
         fresh = 0 if run.backfill else run.new
+        # What this run left unread is found by a later one: its span stays open (spike rate).
+        complete = not (run.backfill or run.error or run.skipped in ("leased", "blocked", "budget"))
     else:
         log.info("skip %s of tweet %s: not tracked by campaign %s (removed after queueing)",
                  job_type, tweet_id, campaign_id)
     # Done either way (a failed run too: what it stored is in the seq window all the same), so
     # the cycle's alerts are planned as soon as its last job ends, not at the bounded wait.
-    scheduler.finish_job(cycle_id, tweet_id, job_type, fresh)
+    scheduler.finish_job(cycle_id, tweet_id, job_type, fresh, complete)
 
 
 @shared_task(name="socap.ingestion.purge_archived", ignore_result=True, **RETRY)

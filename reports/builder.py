@@ -7,7 +7,7 @@ import contextlib
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from dashboard import insight_selectors
+from dashboard import comparison_selectors, insight_selectors
 from dashboard import selectors as dashboard_selectors
 from ingestion import engagement_selectors
 from socap_project import mongo
@@ -124,6 +124,8 @@ def build_report(campaign: Campaign) -> dict:
         "rankings": insight_selectors.all_rankings(campaign),
         "ranking_definitions": insight_selectors.RANKING_DEFINITIONS,
         "api_usage": _api_usage(campaign.mongo_id),
+        # Earlier launches of the client beside this one, frozen as they were (None when there are none).
+        "comparison": comparison_selectors.comparison(campaign),
     }
 
 

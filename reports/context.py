@@ -11,7 +11,7 @@ def _fmt(number) -> str:
     return f"{number:,}"
 
 
-def _chart_data(report: dict) -> dict:
+def _chart_data(report: dict, show_comparison: bool) -> dict:
     hourly_rows = report["engagements"]["hourly_by_account_category"]
     # None is the "before monitoring" bucket of backfilled retweets; it comes first.
     hours = sorted({row["hour"] for row in hourly_rows}, key=lambda hour: (hour is not None, hour or 0))
@@ -33,23 +33,40 @@ def _chart_data(report: dict) -> dict:
         "category_labels": ACCOUNT_CATEGORY_LABELS,
         # Reports frozen before reach and sentiment existed have no "over_time".
         "over_time": report.get("over_time"),
+        "comparison": report.get("comparison") if show_comparison else None,
     }
 
 
-def report_context(campaign: Campaign, links: dict | None = None, *, fresh: bool = False) -> dict:
+def shows_comparison_to(campaign: Campaign, *, staff: bool) -> bool:
+    """Staff always see the comparison with earlier launches; the client only when staff chose so."""
+    return staff or campaign.show_comparison_to_client
+
+
+def report_context(campaign: Campaign, links: dict | None = None, *, staff: bool = False,
+                   fresh: bool = False) -> dict:
     report, frozen = report_for(campaign, fresh=fresh)
     totals = report["metrics"]["totals"]
     engagement = report["engagements"]
+    show_comparison = bool(report.get("comparison")) and shows_comparison_to(campaign, staff=staff)
+    earlier = report["comparison"]["previous_at_hour"] if show_comparison else None
+
+    def then(series: str) -> str:
+        return f"at this hour (h {earlier['hour']}), {earlier['launch_name']} had {_fmt(earlier['values'][series])}" \
+            if earlier else ""
+
     kpis = [
-        ("Impressions", _fmt(totals["views"])), ("Likes", _fmt(totals["likes"])),
-        ("Retweets", _fmt(totals["retweets"])), ("Quotes", _fmt(totals["quotes"])),
-        ("Replies", _fmt(totals["replies"])), ("Bookmarks", _fmt(totals["bookmarks"])),
-        ("Engagements collected", _fmt(engagement["total"])), ("Unique accounts", _fmt(engagement["unique_accounts"])),
+        ("Impressions", _fmt(totals["views"]), ""), ("Likes", _fmt(totals["likes"]), ""),
+        ("Retweets", _fmt(totals["retweets"]), ""), ("Quotes", _fmt(totals["quotes"]), ""),
+        ("Replies", _fmt(totals["replies"]), ""), ("Bookmarks", _fmt(totals["bookmarks"]), ""),
+        ("Engagements collected", _fmt(engagement["total"]), then("engagements")),
+        ("Unique accounts", _fmt(engagement["unique_accounts"]), then("unique_accounts")),
     ]
     if report.get("reach"):
-        kpis += [("Potential reach", _fmt(report["reach"]["reach"])),
-                 ("Potential impressions", _fmt(report["reach"]["impressions"]))]
+        kpis += [("Potential reach", _fmt(report["reach"]["reach"]), then("reach")),
+                 ("Potential impressions", _fmt(report["reach"]["impressions"]), "")]
     per_tweet = {row["tweet_id"]: row for row in (report.get("reach") or {}).get("by_tweet", [])}
     tweets = [{**tweet, "reach": per_tweet.get(tweet["tweet_id"])} for tweet in report["tweets"]]
     return {"campaign": campaign, "report": report, "frozen": frozen, "kpis": kpis, "links": links,
-            "chart_data": _chart_data(report), "tweets": tweets}
+            "chart_data": _chart_data(report, show_comparison), "tweets": tweets,
+            "comparison": report["comparison"] if show_comparison else None,
+            "comparison_hidden_from_client": show_comparison and not campaign.show_comparison_to_client}

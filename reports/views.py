@@ -58,8 +58,8 @@ def _csv_response(campaign: Campaign, table: str | None):
     return csv_response([header, *rows], f"socap-{campaign.pk}-{table}.csv")
 
 
-def _pdf_response(request, campaign: Campaign, report_url: str):
-    state = request_pdf(campaign)
+def _pdf_response(request, campaign: Campaign, report_url: str, *, staff: bool = False):
+    state = request_pdf(campaign, staff=staff)
     if state.status == "ready":
         body = state.pdf.open("rb") if hasattr(state.pdf, "open") else io.BytesIO(state.pdf)
         return FileResponse(body, content_type="application/pdf", as_attachment=True,
@@ -100,13 +100,13 @@ def staff_report(request, campaign_id: int):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     links = _links(reverse("reports:report-pdf", args=[campaign_id]), reverse("reports:report-csv", args=[campaign_id]),
                    reverse("dashboard:staff", args=[campaign_id]))
-    return render(request, "reports/report.html", report_context(campaign, links))
+    return render(request, "reports/report.html", report_context(campaign, links, staff=True))
 
 
 @staff_member_required
 def staff_report_pdf(request, campaign_id: int):
     return _pdf_response(request, get_object_or_404(Campaign, pk=campaign_id),
-                         reverse("reports:report", args=[campaign_id]))
+                         reverse("reports:report", args=[campaign_id]), staff=True)
 
 
 @staff_member_required

@@ -40,6 +40,7 @@ __all__ = [
     "COUNTERS",
     "CAMPAIGN_STATS",
     "POLL_CYCLES",
+    "TWEET_RATES",
     "CAMPAIGN_HOURS",
     "ACCOUNT_SCOPES",
     "RANKINGS",
@@ -78,6 +79,7 @@ TWEET_COUNTS = "tweet_engagement_counts"
 COUNTERS = "counters"  # per-campaign engagement sequence number, `_id` = campaign id
 CAMPAIGN_STATS = "campaign_stats"  # per-campaign counters kept at write time, `_id` = campaign id
 POLL_CYCLES = "poll_cycles"  # one per campaign per poll cycle: its jobs, alert planning window, counts
+TWEET_RATES = "tweet_rates"  # per tweet (and one per campaign): the spike rule's recent reading spans
 CAMPAIGN_HOURS = "campaign_hours"  # per (campaign, hour): reach, impressions, sentiment mix
 ACCOUNT_SCOPES = "campaign_account_scopes"  # first engagement of an account per tweet / tweet category
 RANKINGS = "campaign_rankings"  # bounded top-25 lists kept at write time, `_id` = campaign id
@@ -146,6 +148,8 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("state", ASCENDING), ("plan_by", ASCENDING)),
         _ix(("campaign_id", ASCENDING), ("started_at", DESCENDING)),
     ),
+    # The spike rule reads a campaign's rate states (one per tweet) by equality.
+    TWEET_RATES: (_ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING)),),
     METRIC_SNAPSHOTS: (
         _ix(("campaign_id", ASCENDING), ("snapshot_time", ASCENDING), unique=True),
         _ix(("campaign_id", ASCENDING), ("snapshot_time", DESCENDING)),

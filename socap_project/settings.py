@@ -217,8 +217,9 @@ SOCAP_POLL_INTERVAL_SECONDS = max(1, round(SOCAP_POLL_INTERVAL_MINUTES * 60))
 # so that all are sent before the next cycle.
 SOCAP_ALERT_PLAN_WAIT_SECONDS = max(1, round(env_float("SOCAP_ALERT_PLAN_WAIT_MINUTES",
                                                        SOCAP_POLL_INTERVAL_MINUTES / 3) * 60))
-# Spike alert: a cycle is compared with the mean of this many previous poll cycles.
-SOCAP_SPIKE_TRAILING_CYCLES = env_int("SOCAP_SPIKE_TRAILING_CYCLES", 6)
+# Spike alert: a tweet's (and the campaign's) engagement rate is compared with its rate over
+# this many previous hours (on the readings' clock: simulated hours in the accelerated demo).
+SOCAP_SPIKE_TRAILING_HOURS = env_float("SOCAP_SPIKE_TRAILING_HOURS", 6)
 
 # --- Static files (htmx and Chart.js are vendored under static/vendor).
 STATIC_URL = "/static/"

@@ -21,7 +21,7 @@ PLATFORM = "socap_project/mongo.py"  # names every collection and its indexes; o
 
 OWNERS = {
     "ingestion": ("engagements", "worker_state", "metric_snapshots", "metric_deltas", "counters", "poll_cycles",
-                  "api_usage", "api_spend", "following_index"),
+                  "tweet_rates", "api_usage", "api_spend", "following_index"),
     "dashboard": ("engagement_rollups", "campaign_accounts", "tweet_engagement_counts", "campaign_stats",
                   "campaign_hours", "campaign_account_scopes", "campaign_rankings"),
     "alerts": ("alert_queue",),

@@ -3,7 +3,8 @@
 (function () {
   const palette = ["#1d6fe0", "#e0681d", "#1a7f4b", "#8e44ad", "#c0392b", "#16a085", "#b26a00", "#7f8c8d"];
   const charts = {};
-  const granularity = { metrics: "hour", profiles: "hour", over_time: "hour", sentiment: "hour" };
+  const granularity = { metrics: "hour", profiles: "hour", over_time: "hour", sentiment: "hour", comparison: "engagements" };
+  const earlierColors = ["#e0681d", "#8e44ad", "#16a085", "#b26a00", "#7f8c8d"];
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.animation = { duration: 250 };
 
@@ -61,6 +62,22 @@
       },
       options: { scales: { x: { stacked: true, ticks: { maxTicksLimit: 10 } }, y: { stacked: true } } },
     });
+    const c = d.comparison;
+    if (c) {
+      const key = granularity.comparison;
+      upsert("comparison", "chart-comparison", {
+        type: "line",
+        data: {
+          labels: c.hours.map((h) => "h " + h),
+          datasets: [{ label: c.current.launch_name + " (this launch)", data: c.current.series[key], borderColor: palette[0],
+            backgroundColor: palette[0], borderWidth: 3, pointRadius: 0, tension: 0.2 }]
+            .concat(c.earlier.map((e, i) => ({ label: e.launch_name, data: e.series[key], borderColor: earlierColors[i % earlierColors.length],
+              backgroundColor: earlierColors[i % earlierColors.length], borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, tension: 0.2 }))),
+        },
+        options: { interaction: { mode: "index", intersect: false }, scales: { x: { ticks: { maxTicksLimit: 12 } } },
+          plugins: { legend: { labels: { boxWidth: 14 } } } },
+      });
+    }
     if (!d.over_time) return;
     const r = d.over_time[granularity.over_time];
     upsert("reach", "chart-reach", {

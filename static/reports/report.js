@@ -44,6 +44,23 @@
       options: { scales: { x: { stacked: true, ticks: { maxTicksLimit: 12 } }, y: { stacked: true } } },
     });
   }
+  const compare = data.comparison;
+  if (compare) {
+    const earlierColors = ["#e0681d", "#8e44ad", "#16a085", "#b26a00", "#7f8c8d"];
+    document.querySelectorAll("canvas[data-series]").forEach((canvas) => {
+      const key = canvas.dataset.series;
+      new Chart(canvas, {
+        type: "line",
+        data: {
+          labels: compare.hours.map((h) => "h " + h),
+          datasets: [{ label: compare.current.launch_name, data: compare.current.series[key], borderColor: palette[0], borderWidth: 2.5, pointRadius: 0, tension: 0.2 }]
+            .concat(compare.earlier.map((e, i) => ({ label: e.launch_name, data: e.series[key], borderColor: earlierColors[i % earlierColors.length],
+              borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, tension: 0.2 }))),
+        },
+        options: { scales: { x: { ticks: { maxTicksLimit: 8 } } }, plugins: { legend: { labels: { boxWidth: 12 } } } },
+      });
+    });
+  }
   const over = data.over_time;
   const times = over ? over.times.map((t) => (t === "before_monitoring" ? "Before monitoring" : t.slice(5, 13).replace("T", " ") + ":00")) : [];
   const reach = document.getElementById("chart-reach");
