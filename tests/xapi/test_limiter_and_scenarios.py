@@ -4,17 +4,25 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from ingestion.simulator.world import build_world, load_scenario
 
 ACQUIRE = """
 import os, time, django
 os.environ["DJANGO_SETTINGS_MODULE"] = "socap_project.settings"
 django.setup()
+from xapi.errors import SlotBusy
 from xapi.ratelimit import KeyRateLimiter
 limiter = KeyRateLimiter("shared-key", 10)
 stamps = []
-for _ in range(15):
-    limiter.acquire()
+while len(stamps) < 15:
+    try:
+        limiter.acquire()
+    except SlotBusy as busy:  # no slot: come back when the limiter says one frees up (a task's countdown)
+        assert 0 < busy.retry_after <= 1.0
+        time.sleep(busy.retry_after)
+        continue
     stamps.append(time.time())
 print(" ".join(f"{s:.4f}" for s in stamps))
 """
@@ -34,6 +42,22 @@ def test_limiter_holds_the_rate_across_two_processes(redis_conn):
     for index in range(len(stamps) - 10):
         assert stamps[index + 10] - stamps[index] >= 0.95  # never 11 in one second
     assert elapsed < 30
+
+
+def test_a_full_limiter_raises_at_once_with_the_wait_until_its_next_slot(redis_conn):
+    from xapi.errors import SlotBusy
+    from xapi.ratelimit import KeyRateLimiter
+
+    limiter = KeyRateLimiter("full-key", 2)
+    limiter.acquire()
+    limiter.acquire()
+    started = time.monotonic()
+    with pytest.raises(SlotBusy) as busy:
+        limiter.acquire()
+    assert time.monotonic() - started < 0.5  # no sleeping in the worker
+    assert 0 < busy.value.retry_after <= 1.0
+    time.sleep(busy.value.retry_after + 0.05)
+    limiter.acquire()  # free again when it said
 
 
 def test_same_seed_same_ground_truth():
