@@ -83,7 +83,7 @@ def add_checkpoint(writes: mongo.Writes, campaign_id: str, tweet_id: str, job_ty
     if handed_off_seq is not None:
         writes.add(mongo.update_op(mongo.WORKER_STATE, key, [{"$set": {"handed_off_seq": {
             "$max": [{"$ifNull": ["$handed_off_seq", 0]}, handed_off_seq]}}}]))
-    return writes.add(mongo.update_op(mongo.WORKER_STATE, key, _renewal(owner, fields)))
+    return writes.add(mongo.update_op(mongo.WORKER_STATE, key, _renewal(owner, fields)), result=True)
 
 
 def release(campaign_id: str, tweet_id: str, job_type: str, owner: str, fields: dict | None = None,

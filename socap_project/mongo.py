@@ -18,7 +18,8 @@ from pymongo import ASCENDING, DESCENDING, InsertOne, MongoClient, ReplaceOne, R
 from pymongo.collection import Collection
 from pymongo.database import Database
 from bson.errors import InvalidId
-from pymongo.errors import BulkWriteError, ClientBulkWriteException, DuplicateKeyError, PyMongoError
+from pymongo.errors import (BulkWriteError, ClientBulkWriteException, DuplicateKeyError, InvalidOperation,
+                            PyMongoError)
 
 __all__ = [
     "ASCENDING",
@@ -249,20 +250,31 @@ class Writes:
         self.notes: dict = {}  # what an app needs to read its own results after `send`
         self._updates: dict = {}
         self._after: list = []
+        self._exact: set[int] = set()
 
     def after_send(self, callback) -> None:
         """Run `callback` once the batch is written (e.g. invalidate caches only when the data is there)."""
         self._after.append(callback)
 
-    def add(self, op) -> int:
+    def add(self, op, *, result: bool = False) -> int:
+        """Add `op`; `result=True` when the caller will ask `modified` about it."""
         self.ops.append(op)
+        if result:
+            self._exact.add(len(self.ops) - 1)
         return len(self.ops) - 1
 
     def send(self) -> None:
-        if not self.ops:
-            for callback in self._after:
-                callback()
-            return
+        if self.ops:
+            try:
+                self._send_at_once()
+            except InvalidOperation as exc:
+                if "8.0" not in str(exc):
+                    raise
+                self._send_per_collection()  # a server before 8.0 has no client-level bulkWrite
+        for callback in self._after:
+            callback()
+
+    def _send_at_once(self) -> None:
         try:
             result = client().bulk_write(self.ops, ordered=False, verbose_results=True)
         except ClientBulkWriteException as exc:
@@ -272,12 +284,37 @@ class Writes:
             result = exc.partial_result
             self.refused = {error["idx"] for error in errors}
         self._updates = dict(result.update_results) if result is not None else {}
-        for callback in self._after:
-            callback()
+
+    def _send_per_collection(self) -> None:
+        """The same writes as one unordered bulk per collection: one round trip each instead of one in all
+        (and one more per operation whose result the caller asked for)."""
+        groups: dict[str, list[int]] = {}
+        for index, op in enumerate(self.ops):
+            if index in self._exact:
+                self._updates[index] = collection(op._namespace.split(".", 1)[1]).update_one(
+                    op._filter, op._doc, upsert=op._upsert)
+                continue
+            groups.setdefault(op._namespace, []).append(index)
+        for namespace, indexes in groups.items():
+            try:
+                collection(namespace.split(".", 1)[1]).bulk_write([_plain(self.ops[i]) for i in indexes],
+                                                                  ordered=False)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if any(error.get("code") != 11000 for error in errors):
+                    raise
+                self.refused |= {indexes[error["index"]] for error in errors}
 
     def modified(self, index: int) -> bool:
         found = self._updates.get(index)
         return bool(found is not None and (found.modified_count or found.upserted_id is not None))
+
+
+def _plain(op):
+    """The same operation without its namespace, for a collection's own bulk_write."""
+    if isinstance(op, InsertOne):
+        return InsertOne(op._doc)
+    return UpdateOne(op._filter, op._doc, upsert=op._upsert)
 
 
 def ping() -> None:

@@ -243,3 +243,28 @@ def test_a_worker_killed_at_any_step_leaves_counters_equal_to_a_recount(mongo_db
     with open(os.devnull, "w") as quiet:
         call_command("socap_rebuild_counters", campaign=[campaign.pk], stdout=quiet)
     assert _counters(mongo_db, campaign.mongo_id) == live
+
+
+@pytest.mark.django_db
+def test_a_server_before_8_gets_the_same_counts_with_one_write_per_collection(mongo_db, redis_conn, monkeypatch):
+    from pymongo.errors import InvalidOperation
+
+    def no_client_bulk_write(self):
+        raise InvalidOperation("MongoClient.bulk_write requires MongoDB server version 8.0+.")
+
+    monkeypatch.setattr(mongo.Writes, "_send_at_once", no_client_bulk_write)
+    campaign, tweets = _setup()
+    _grow(campaign, tweets, 300)
+    job, engagers = _page_under_test(campaign, tweets, 300)
+    stored, held = job.run(engagers)
+    assert held and len(stored.new) == 100
+    # A lost lease is still told apart: another owner's checkpoint changes nothing.
+    writes = mongo.Writes()
+    other = leases.add_checkpoint(writes, campaign.mongo_id, tweets[0].tweet_id, "replies", "someone-else", {})
+    writes.send()
+    assert not writes.modified(other)
+    live = _counters(mongo_db, campaign.mongo_id)
+    assert live["stats"]["engagements"] == 400 and live["stats"]["accounts"] == 380
+    with open(os.devnull, "w") as quiet:
+        call_command("socap_rebuild_counters", campaign=[campaign.pk], stdout=quiet)
+    assert _counters(mongo_db, campaign.mongo_id) == live
