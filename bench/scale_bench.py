@@ -1,14 +1,18 @@
 """Scale benchmark: one campaign of --tweets tweets grown to 1k, 10k, 100k (and with --long 500k) engagements.
 
 At each volume, on the embedded store started for the run:
-- seeding rate (insert_many + the write-time counters, as the ingestion hand-off keeps them);
-- the ingestion write of one page of 20 new engagers (`store_page`) against a raw
-  `insert_many` of the same 20 documents on the same store (the baseline);
+- seeding rate through the live path (`ingestion.events.ingest_page`: store + hand-off + checkpoint,
+  in provider pages of 100 per tweet and list);
+- one page of 100 new engagers (ten of them accounts seen before) through that same path, against a
+  raw `insert_many` of the same 100 documents on the same store (the baseline): engagements/s, their
+  ratio, MongoDB round trips per page (command monitoring) and the engine's share of the page's time;
 - p50/p95 of the client page, the JSON dashboard, engagements page 1 and page 200,
   and an account timeline, through Django's test client, cached and uncached
   ("uncached" clears the cache before every request).
 
     .venv/bin/python bench/scale_bench.py --volumes 1000,10000,100000
+
+The last line is `SUMMARY ingestion_ratio_<volume>=… round_trips_per_page=…` for the volumes run.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stores  # noqa: E402
+from pymongo import monitoring  # noqa: E402
 
 CATEGORIES = ["others"] * 11 + ["founders", "founders", "vcs", "ai_creators", "ai_creators", "media", "developers",
                                 "developers", "c_level", "yc_alumni"]
@@ -54,15 +59,56 @@ def make(tweets: int):
     return campaign, rows, start
 
 
-def documents(campaign, rows, start, first: int, count: int, rng: random.Random) -> list[dict]:
-    """Engagements shaped like a launch: most accounts unimportant, a few important, several tweets each."""
-    from ingestion.engagements import reserve_seq
-    from ingestion.sentiment import score as sentiment_of
-    from tests.factories import engagement_doc
+class RoundTrips(monitoring.CommandListener):
+    """Counts the MongoDB commands sent (and the engine's time on them) between two marks."""
 
-    last = reserve_seq(campaign.mongo_id, count)
-    docs = []
-    for n, seq in enumerate(range(last - count + 1, last + 1)):
+    def __init__(self):
+        self.commands, self.engine_seconds = 0, 0.0
+
+    def started(self, event):
+        self.commands += 1
+
+    def succeeded(self, event):
+        self.engine_seconds += event.duration_micros / 1e6
+
+    def failed(self, event):
+        self.engine_seconds += event.duration_micros / 1e6
+
+
+ROUND_TRIPS = RoundTrips()
+monitoring.register(ROUND_TRIPS)  # before the first client: every client of this process reports to it
+
+
+class LivePath:
+    """Pages through the code path live polling uses: `events.ingest_page` (store + hand-off + checkpoint)."""
+
+    def __init__(self, campaign, rows):
+        from ingestion import leases
+        from ingestion.engagements import SeqBlock
+        from ingestion.worker_state import create_states
+
+        self.campaign, self.owner = campaign, leases.new_owner()
+        create_states(campaign.mongo_id, [tweet.tweet_id for tweet in rows])
+        for tweet in rows:
+            for job in ("retweets", "replies", "quotes"):
+                assert leases.acquire(campaign.mongo_id, tweet.tweet_id, job, self.owner)
+        self.seqs = SeqBlock(campaign.mongo_id, expected=1000)
+
+    def page(self, tweet, job: str, engagers: list, now) -> tuple:
+        from ingestion import events
+
+        return events.ingest_page(self.campaign, tweet_id=tweet.tweet_id, tweet_category=tweet.category,
+                                  job_type=job, engagers=engagers, now=now, run_batch="bench", seqs=self.seqs,
+                                  owner=self.owner, progress=lambda stored: {"cursor": None})
+
+
+def engagers_for(rows, start, first: int, count: int, rng: random.Random) -> dict[tuple, list]:
+    """Engagers shaped like a launch, grouped in provider pages per (tweet, list): most accounts unimportant,
+    a few important (the following index), several tweets each."""
+    from ingestion.engagements import Engager
+
+    pages: dict[tuple, list] = {}
+    for n in range(count):
         i = first + n
         user = str(rng.randrange(max(1000, (first + count) * 2 // 5)))
         tweet = rows[min(int(rng.paretovariate(1.2)) - 1, len(rows) - 1) if rng.random() < 0.5
@@ -71,54 +117,99 @@ def documents(campaign, rows, start, first: int, count: int, rng: random.Random)
         if (tweet.tweet_id, user, action) in STORED:
             user = f"{user}-{i}"
         STORED.add((tweet.tweet_id, user, action))
-        score = rng.choice([1, 2, 5, 8, 10, 12, 15, 20, 25, 40, 60]) if rng.random() < 0.03 else 0
-        docs.append(engagement_doc(campaign, tweet, user, action, seq=seq, importance=score,
-                                   category=CATEGORIES[int(user.split("-")[0]) % len(CATEGORIES)],
-                                   followers=rng.randrange(10, 200_000),
-                                   timestamp=start + dt.timedelta(seconds=rng.randrange(70 * 3600)),
-                                   text=TEXTS[i % len(TEXTS)] if action != "retweet" else None))
-        if action != "retweet":
-            docs[-1].update(sentiment_of(docs[-1]["text"]))  # as store_page scores it
-    return docs
+        category = CATEGORIES[int(user.split("-")[0]) % len(CATEGORIES)]
+        bio = {"founders": "founder", "vcs": "partner at a VC fund", "ai_creators": "AI creator",
+               "media": "journalist", "developers": "software engineer", "c_level": "CEO",
+               "yc_alumni": "YC W21"}.get(category, "")
+        at = start + dt.timedelta(seconds=rng.randrange(70 * 3600)) if action != "retweet" else None
+        pages.setdefault((tweet.tweet_id, action), []).append(Engager(
+            user_id=user, username=f"u{user}", name=f"User {user}", bio=bio, location="",
+            followers=rng.randrange(10, 200_000), verified=False, timestamp=at,
+            text=TEXTS[i % len(TEXTS)] if action != "retweet" else None,
+            engagement_tweet_id=f"r{i}" if action != "retweet" else None))
+    return pages
 
 
-def seed_to(campaign, rows, start, have: int, want: int, rng) -> float:
-    from dashboard.services import record_engagements
-    from socap_project import mongo
+JOB_OF = {"retweet": "retweets", "reply": "replies", "quote": "quotes"}
+PAGE = 100  # the provider's page of retweeters / replies
 
+
+def seed_following_index(rng: random.Random, users: int = 2_000_000) -> None:
+    """About 3% of accounts followed by important people, as the imported following index has them."""
+    from ingestion import importance
+
+    entries = [importance.entry(str(user), [{"id": "vip", "username": "vip", "weight": rng.choice(
+        [1, 2, 5, 8, 10, 12, 15, 20, 25, 40, 60])}]) for user in range(0, users // 10, 33)]
+    for low in range(0, len(entries), 5000):
+        importance.upsert_entries(entries[low:low + 5000])
+
+
+def seed_to(live: LivePath, rows, start, have: int, want: int, rng) -> float:
+    """Grow the campaign through the live path, one provider page at a time; seconds taken."""
     started = time.perf_counter()
+    tweets = {tweet.tweet_id: tweet for tweet in rows}
     while have < want:
-        batch = documents(campaign, rows, start, have, min(1000, want - have), rng)
-        mongo.collection(mongo.ENGAGEMENTS).insert_many(batch, ordered=False)
-        record_engagements(campaign.mongo_id, batch)
-        have += len(batch)
+        # Each list's engagers arrive as one backfill would read them: full pages of 100, the last one short.
+        count = min(100_000, want - have)
+        for (tweet_id, action), engagers in engagers_for(rows, start, have, count, rng).items():
+            for low in range(0, len(engagers), PAGE):
+                now = start + dt.timedelta(seconds=rng.randrange(70 * 3600))
+                live.page(tweets[tweet_id], JOB_OF[action], engagers[low:low + PAGE], now)
+        have += count
     return time.perf_counter() - started
 
 
-def write_costs(campaign, rows, rng, pages: int = 25) -> tuple[list[float], list[float]]:
-    """Seconds per page: store_page of 20 new engagers vs raw insert_many of 20 documents."""
+def write_costs(live: LivePath, rows, rng, pages: int = 10) -> dict:
+    """Per page of 100 new engagers (a tenth of them accounts seen before): the whole live path (store +
+    hand-off + checkpoint) against a raw `insert_many` of the same documents on the same store."""
     from django.utils import timezone
 
-    from ingestion.engagements import Engager, SeqBlock, store_page
+    from ingestion.engagements import Engager
     from socap_project import mongo
-    from tests.factories import engagement_doc
+
+    from ingestion.engagements import SeqBlock
 
     tweet = rows[0]
-    seqs = SeqBlock(campaign.mongo_id, expected=20 * pages)
-    ours, raw = [], []
+    ours, raw, trips, engine, bulk = [], [], [], [], []
+    # Numbers for every measured page reserved up front, as a run reserves its block before its first page.
+    live.seqs = SeqBlock(live.campaign.mongo_id, expected=PAGE * pages + 1)
+    live.seqs.take(1)
+    known = [row["user_id"] for row in mongo.collection(mongo.CAMPAIGN_ACCOUNTS).find(
+        {"campaign_id": live.campaign.mongo_id}, {"user_id": 1}).limit(400)]
     for page in range(pages):
         tag = f"w{rng.randrange(10**9)}-{page}"
         engagers = [Engager(user_id=f"{tag}-{i}", username=f"u{i}", name="New Account", bio="building things",
-                            location="", followers=100, verified=False) for i in range(20)]
+                            location="", followers=100 + i, verified=False, timestamp=timezone.now(),
+                            text="congrats on the launch", engagement_tweet_id=f"r{tag}-{i}")
+                    for i in range(PAGE - 10)]
+        engagers += [Engager(user_id=user, username=f"u{user}", name="Known Account", bio="", location="",
+                             followers=500, verified=False, timestamp=timezone.now(), text="again, congrats",
+                             engagement_tweet_id=f"r{tag}-{user}") for user in rng.sample(
+                                 [u for u in known if (tweet.tweet_id, u, "reply") not in STORED], 10)]
+        STORED.update((tweet.tweet_id, engager.user_id, "reply") for engager in engagers)
+        commands, engine_before = ROUND_TRIPS.commands, ROUND_TRIPS.engine_seconds
         started = time.perf_counter()
-        store_page(campaign_id=campaign.mongo_id, tweet_id=tweet.tweet_id, tweet_category=tweet.category,
-                   job_type="retweets", engagers=engagers, now=timezone.now(), seqs=seqs)
+        stored, _ = live.page(tweet, "replies", engagers, timezone.now())
         ours.append(time.perf_counter() - started)
-        docs = [engagement_doc(campaign, tweet, f"raw{tag}-{i}", seq=0) for i in range(20)]
+        trips.append(ROUND_TRIPS.commands - commands)
+        engine.append(ROUND_TRIPS.engine_seconds - engine_before)
+        assert len(stored.new) == PAGE, len(stored.new)
+        # Same store, collection and indexes, another campaign: the measured campaign's reads see only
+        # what ingestion stored in it.
+        docs = [{**{k: v for k, v in doc.items() if k != "_id"}, "campaign_id": "raw-baseline",
+                 "user_id": f"raw-{doc['user_id']}"} for doc in stored.new]
         started = time.perf_counter()
         mongo.collection(mongo.ENGAGEMENTS).insert_many(docs, ordered=False)
         raw.append(time.perf_counter() - started)
-    return ours, raw
+        # The engine alone: the same documents as one client-level bulkWrite, the command the page uses.
+        docs = [{**doc, "_id": mongo.ObjectId(), "user_id": f"bulk-{doc['user_id']}"} for doc in docs]
+        started = time.perf_counter()
+        writes = mongo.Writes()
+        for doc in docs:
+            writes.add(mongo.insert_op(mongo.ENGAGEMENTS, doc))
+        writes.send()
+        bulk.append(time.perf_counter() - started)
+    return {"ours": ours, "raw": raw, "trips": trips, "engine": engine, "bulk": bulk}
 
 
 def timed(client, url: str, runs: int, clear_cache: bool, **headers) -> list[float]:
@@ -178,18 +269,23 @@ def main() -> None:
               f"{mongo.client().server_info().get('version', '')} (WiredTiger) + redis-server, {platform.machine()} "
               f"{os.cpu_count()} cores, Python {platform.python_version()}, {args.runs} requests per figure; "
               f"p50 / p95 in ms\n")
-        print("| engagements | seeding | page of 20 upserts: store_page / raw insert_many (ingestion ÷ raw) "
-              "| client page, uncached · cached | JSON dashboard, uncached · cached | engagements page 1 · page 200 "
-              "(page 200 ÷ page 1, p95) | by importance, page 1 | account timeline |\n"
-              "|---|---|---|---|---|---|---|---|")
-        have, first_page_ms, insight_rows = 0, None, []
+        print("| engagements | client page, uncached · cached | JSON dashboard, uncached · cached "
+              "| engagements page 1 · page 200 (page 200 ÷ page 1, p95) | by importance, page 1 | account timeline |\n"
+              "|---|---|---|---|---|---|")
+        ingestion_rows = []
+        have, first_page_ms, insight_rows, summary = 0, None, [], {}
+        seed_following_index(rng)
+        live = LivePath(campaign, rows)
         for volume in volumes:
-            seconds = seed_to(campaign, rows, start, have, volume, rng)
+            seconds = seed_to(live, rows, start, have, volume, rng)
             rate = (volume - have) / seconds
             have = volume
-            ours, raw = write_costs(campaign, rows, rng)
-            (o50, o95), (r50, _) = p50_p95(ours), p50_p95(raw)
+            costs = write_costs(live, rows, rng)
+            (o50, o95), (r50, _) = p50_p95(costs["ours"]), p50_p95(costs["raw"])
             first_page_ms = first_page_ms or o50
+            trips = sorted(set(costs["trips"]))
+            engine = statistics.median(costs["engine"])
+            summary[volume] = (r50 / o50, trips)
             figures = {}
             cursor = page_200_cursor(campaign)
             important = mongo.collection(mongo.CAMPAIGN_ACCOUNTS).find_one(
@@ -218,17 +314,31 @@ def main() -> None:
 
             page_200 = (f"{ms('page200')} ({figures['page200']['uncached'][1] / figures['page1']['uncached'][1]:.2f}×)"
                         if cursor else "— (under 200 pages)")
-            print(f"| {volume:,} | {rate:,.0f} docs/s | {o50 * 1000:.1f} ms (p95 {o95 * 1000:.1f}; "
-                  f"{o50 / first_page_ms:.2f}× the first volume) / {r50 * 1000:.1f} ms ({r50 / o50:.2f}×) | "
-                  f"{ms('client')} · {ms('client', 'cached')} | {ms('json')} · {ms('json', 'cached')} | "
-                  f"{ms('page1')} · {page_200} | {ms('importance')} | {ms('timeline')} |",
-                  flush=True)
+            print(f"| {volume:,} | {ms('client')} · {ms('client', 'cached')} | {ms('json')} · {ms('json', 'cached')} | "
+                  f"{ms('page1')} · {page_200} | {ms('importance')} | {ms('timeline')} |", flush=True)
+            bulk = statistics.median(costs["bulk"])
+            ingestion_rows.append(
+                f"| {volume:,} | {rate:,.0f} engagements/s | {o50 * 1000:.1f} ms ({o95 * 1000:.1f}) = "
+                f"{PAGE / o50:,.0f} engagements/s | {r50 * 1000:.1f} ms = {PAGE / r50:,.0f} engagements/s | "
+                f"{r50 / o50:.2f}× | {o50 / first_page_ms:.2f}× | {'/'.join(map(str, trips))} | "
+                f"{engine * 1000:.1f} ms ({engine / o50:.0%}) | {bulk * 1000:.1f} ms ({r50 / bulk:.2f}×) |")
             insight_rows.append(f"| {volume:,} | {ms('rankings')} · {ms('rankings', 'cached')} | "
                                 f"{ms('negative')} | {ms('reach')} · {ms('reach', 'cached')} |")
         print("\nReach, rankings and sentiment — the same campaign at the same volumes, p50 / p95 in ms\n\n"
               "| engagements | rankings, all five top-25 tables: uncached · cached | negative-sentiment engagers, "
               "page 1 (uncached) | reach + hourly series: uncached · cached |\n|---|---|---|---|")
         print("\n".join(insight_rows), flush=True)
+        print(f"\nIngestion through the live path — the same campaign; a page is {PAGE} engagers of one list "
+              "(ten of them accounts seen before) through `ingest_page` (store + hand-off + checkpoint), "
+              "p50 (p95) in ms\n\n"
+              "| engagements | seeding through the live path | whole page | raw insert_many of the same documents "
+              "| whole page ÷ raw (engagements/s) | per engagement ÷ the first volume | round trips per page "
+              "| engine time per page (share) | engine alone: the same inserts as one bulkWrite (insert_many ÷ it) |"
+              "\n|---|---|---|---|---|---|---|---|---|")
+        print("\n".join(ingestion_rows), flush=True)
+        trips = sorted({n for _, found in summary.values() for n in found})
+        print("\nSUMMARY " + " ".join(f"ingestion_ratio_{volume}={ratio:.2f}" for volume, (ratio, _) in summary.items())
+              + f" round_trips_per_page={'/'.join(map(str, trips))}", flush=True)
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ def _account_row(row: dict) -> dict:
     return {"user_id": row["user_id"], "username": profile.get("username", ""), "name": profile.get("name", ""),
             "followers": profile.get("followers", 0), "account_category": row.get("account_category") or "others",
             "importance": row.get("max_importance") or 0, "distinct_tweets": row.get("distinct_tweets") or 0,
-            "engagements": row.get("engagements") or 0, "tweets": row.get("tweets") or []}
+            "engagements": row.get("engagements") or 0}
 
 
 def account_rows(campaign: Campaign, score_field: str, histogram: str, limit: int) -> list[dict]:
@@ -119,6 +119,14 @@ def _with_followed_by(rows: list[dict]) -> list[dict]:
     return [{**row, "followed_by": found.get(row["user_id"], [])} for row in rows]
 
 
+def _tweets_of(campaign: Campaign, user_ids: list[str]) -> dict[str, set[str]]:
+    """The tweets each account engaged: one `$in` lookup of their engagements on (campaign_id, user_id)."""
+    found: dict[str, set[str]] = {user_id: set() for user_id in user_ids}
+    for doc in engagement_selectors.actions_of(campaign.mongo_id, user_ids):
+        found.setdefault(doc["user_id"], set()).add(doc["tweet_id"])
+    return found
+
+
 def _tweet_labels(campaign: Campaign) -> dict[str, dict]:
     return {t.tweet_id: {"tweet_id": t.tweet_id, "category": t.category, "author_username": t.author_username,
                          "url": t.url} for t in campaign.tweets.all()}
@@ -136,8 +144,10 @@ def ranking(campaign: Campaign, name: str, limit: int = TOP) -> list[dict]:
             return _with_followed_by(_accounts_by(campaign, "max_importance", "account_hist", TOP))
         if name == "engaged":
             labels = _tweet_labels(campaign)
-            return [{**row, "tweets": [labels.get(t, {"tweet_id": t}) for t in row["tweets"]]}
-                    for row in _accounts_by(campaign, "distinct_tweets", "engaged_hist", TOP)]
+            rows = _accounts_by(campaign, "distinct_tweets", "engaged_hist", TOP)
+            tweets = _tweets_of(campaign, [row["user_id"] for row in rows])
+            return [{**row, "tweets": [labels.get(t, {"tweet_id": t}) for t in sorted(tweets[row["user_id"]])]}
+                    for row in rows]
         lists = mongo.collection(mongo.RANKINGS).find_one({"_id": campaign.mongo_id}) or {}
         field = {"reach": "widest_reach", "first_movers": "first_movers", "texts": "top_texts"}[name]
         return lists.get(field) or []

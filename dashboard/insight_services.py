@@ -7,15 +7,18 @@ Definitions (the industry's, as Tweet Binder and TweetReach use them):
 
 Everything is counted when the engagements are handed off, so reads stay
 O(buckets) or O(25) at any volume. "First time this account engaged this
-tweet / tweet category / campaign" comes from upserts into small scope rows
-(unique per campaign, scope and account): an upsert that inserted is the first
-time, whichever process got there first. Followers are the count seen at the
-account's first engagement in that scope.
+tweet / tweet category / campaign" is a claim: a small row inserted with the
+engagements themselves (one round trip, keyed by `_id` = campaign, account and
+scope), and an insert the unique `_id` refused means someone engaged there
+first. A claim names the engagement that made it (`seq`), so a hand-off rerun
+after a crash can tell its own claims from others'. Followers are the count
+seen at the account's first engagement in that scope.
 
-Rankings are bounded lists on one document per campaign, kept with
-`$push` + `$sort` + `$slice` (one entry per account); the most important and
-the most engaged accounts are read from the account rows by closed windows
-over a score histogram (dashboard/paging.py), like the engagers table.
+Rankings are bounded lists on one document per campaign, merged on the server
+by one pipeline update (concatenate, drop repeats, sort, keep 25), so a page
+never reads them first; the most important and the most engaged accounts are
+read from the account rows by closed windows over a score histogram
+(dashboard/paging.py), like the engagers table.
 """
 
 from __future__ import annotations
@@ -52,46 +55,52 @@ def _first_by_scope(docs: list[dict]) -> dict[tuple[str, str], dict]:
     return first
 
 
-def _claim_scopes(campaign_id: str, first: dict[tuple[str, str], dict]) -> list[tuple[str, str]]:
-    """Upsert one row per (scope, account); return the pairs this call inserted (first engagements)."""
-    keys = list(first)
-    ops = [mongo.UpdateOne({"campaign_id": campaign_id, "scope": scope, "user_id": user_id},
-                           {"$setOnInsert": {"followers": _followers(first[(scope, user_id)])}}, upsert=True)
-           for scope, user_id in keys]
-    try:
-        inserted = mongo.collection(mongo.ACCOUNT_SCOPES).bulk_write(ops, ordered=False).upserted_ids
-    except mongo.BulkWriteError as exc:
-        # A concurrent hand-off inserted the same row first: it counted that first engagement.
-        if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
-            raise
-        inserted = {item["index"]: item["_id"] for item in exc.details.get("upserted", [])}
-    return [keys[index] for index in sorted(inserted)]
+def claim_id(campaign_id: str, scope: str, user_id: str) -> str:
+    return f"{campaign_id}|{user_id}|{scope}"
 
 
-def _engaged_tweets(campaign_id: str, new_tweets: dict[str, list[str]], new_accounts: set[str]) -> Counter:
-    """Add newly touched tweets to the account rows; return the moves in the distinct-tweets histogram."""
+def add_claims(campaign_id: str, docs: list[dict], writes: mongo.Writes) -> None:
+    """Insert a claim per (scope, account) the batch touches, into the batch that stores the engagements."""
+    claims = {}
+    for (scope, user_id), doc in _first_by_scope(docs).items():
+        # The `_id` is the only index: a claim costs one index entry.
+        row = {"_id": claim_id(campaign_id, scope, user_id), "seq": doc.get("seq", 0), "followers": _followers(doc)}
+        claims[(scope, user_id)] = writes.add(mongo.insert_op(mongo.ACCOUNT_SCOPES, row))
+    writes.notes["claims"] = claims
+
+
+def won_claims(campaign_id: str, docs: list[dict], claims: mongo.Writes, recovered: bool) -> list[tuple[str, str]]:
+    """The (scope, account) pairs these engagements were first in.
+
+    An accepted insert is a first. A refused one is someone else's, except on a rerun after a crash
+    (`recovered`): the claim may be the one this very engagement inserted before the crash, so the
+    refused claims are read back (one `_id` lookup) and kept when they name this engagement.
+    """
+    first = _first_by_scope(docs)
+    positions = claims.notes.get("claims", {})
+    won = [key for key, index in positions.items() if index not in claims.refused and key in first]
+    refused = [key for key, index in positions.items() if index in claims.refused and key in first]
+    if recovered and refused:
+        rows = mongo.collection(mongo.ACCOUNT_SCOPES).find(
+            {"_id": {"$in": [claim_id(campaign_id, *key) for key in refused]}}, {"seq": 1})
+        held = {row["_id"]: row.get("seq") for row in rows}
+        won += [key for key in refused if held.get(claim_id(campaign_id, *key)) == first[key].get("seq", 0)]
+    return won
+
+
+def _engaged_tweets(new_tweets: dict[str, list[str]], before: dict[str, dict]) -> Counter:
+    """The moves in the distinct-tweets histogram (the account rows' `$inc` is added by their own update).
+
+    `before` is the account rows as read before this hand-off (dashboard/services.py). A concurrent
+    hand-off adding a tweet to the same account in between leaves it one bucket off: paging then
+    reads a little more, never misses a row (dashboard/paging.py).
+    """
     stats: Counter = Counter()
-    if not new_tweets:
-        return stats
-    accounts = mongo.collection(mongo.CAMPAIGN_ACCOUNTS)
-    # Known accounts on a new tweet move up in the histogram: their current counts in one `$in` lookup
-    # (a point lookup each on the unique index) instead of a round trip per account. A concurrent
-    # hand-off adding a tweet to the same account in between leaves it one bucket off: paging then
-    # reads a little more, never misses a row (dashboard/paging.py).
-    known = [user_id for user_id in new_tweets if user_id not in new_accounts]
-    before = {row["user_id"]: int(row.get("distinct_tweets") or 0) for row in accounts.find(
-        {"campaign_id": campaign_id, "user_id": {"$in": known}}, {"user_id": 1, "distinct_tweets": 1})} \
-        if known else {}
-    ops = []
     for user_id, tweets in new_tweets.items():
-        old = before.get(user_id, 0)
+        old = int((before.get(user_id) or {}).get("distinct_tweets") or 0)
         if old:
             stats[f"engaged_hist.{paging.score_key(old)}"] -= 1
         stats[f"engaged_hist.{paging.score_key(old + len(tweets))}"] += 1
-        ops.append(mongo.UpdateOne({"campaign_id": campaign_id, "user_id": user_id},
-                                   {"$inc": {"distinct_tweets": len(tweets)},
-                                    "$addToSet": {"tweets": {"$each": tweets}}}))
-    accounts.bulk_write(ops, ordered=False)
     return stats
 
 
@@ -102,71 +111,87 @@ def _entry(doc: dict) -> dict:
             "importance": float(doc.get("importance_score") or 0)}
 
 
-def _push_once(campaign_id: str, field: str, entry: dict, sort: dict) -> mongo.UpdateOne:
-    """Add the account's entry unless the list already has one (atomic per document), keeping the top N."""
-    return mongo.UpdateOne({"_id": campaign_id, f"{field}.user_id": {"$ne": entry["user_id"]}},
-                           {"$push": {field: {"$each": [entry], "$sort": sort, "$slice": TOP}}})
+def _missing(field: str) -> dict:
+    return {"$ifNull": [f"${field}", []]}
 
 
-def _last(lists: dict | None, field: str) -> dict | None:
-    """The 25th entry of a full list: what a newcomer has to beat (None while the list has room)."""
-    entries = (lists or {}).get(field) or []
-    return entries[-1] if len(entries) >= TOP else None
+def _earlier(a: str, b: str) -> dict:
+    """Aggregation expression: entry $$a came before entry $$b (time, then sequence number)."""
+    return {"$or": [{"$lt": [f"$${a}.at", f"$${b}.at"]},
+                    {"$and": [{"$eq": [f"$${a}.at", f"$${b}.at"]}, {"$lt": [f"$${a}.seq", f"$${b}.seq"]}]}]}
 
 
-def _ranking_ops(campaign_id: str, docs: list[dict], new_accounts: list[dict],
-                 lists: dict | None) -> list[mongo.UpdateOne]:
-    """Updates of the rankings document, skipping entries that cannot beat a full list's last one.
+def _any(items, var: str, condition: dict) -> dict:
+    return {"$anyElementTrue": [{"$map": {"input": items, "as": var, "in": condition}}]}
 
-    `lists` was read before this hand-off; a concurrent one can only have raised the bar since, so a
-    stale read lets through more candidates (the `$slice` drops them), never fewer.
+
+def _top(items: dict, sort: dict) -> dict:
+    return {"$slice": [{"$sortArray": {"input": items, "sortBy": sort}}, TOP]}
+
+
+def _ranking_update(campaign_id: str, docs: list[dict], new_accounts: list[dict]) -> list[dict] | None:
+    """One pipeline update merging this hand-off's candidates into the three top-25 lists.
+
+    The merge runs on the server against the lists as they are when it applies, so concurrent
+    hand-offs cannot lose an entry or list an account twice, and no read precedes it.
     """
-    # The campaign's one rankings document exists first; the conditional ops below must not upsert.
-    ops = [] if lists else [
-        mongo.UpdateOne({"_id": campaign_id}, {"$setOnInsert": dict.fromkeys(RANKING_LISTS, [])}, upsert=True)]
-    bar = _last(lists, "widest_reach")
-    new_accounts = [doc for doc in new_accounts if bar is None or _followers(doc) > bar["followers"]]
+    stage: dict = {}
+    # Only a batch's own top 25 can reach a merged top 25 (twice that for texts, where accounts already
+    # listed drop out): the server sorts at most 50 + 25 entries per list, whatever the batch's size.
     if new_accounts:
-        # Each account is new exactly once (its scope row), so no entry can repeat.
-        ops.append(mongo.UpdateOne({"_id": campaign_id}, {"$push": {"widest_reach": {
-            "$each": [_entry(doc) for doc in new_accounts], "$sort": {"followers": -1}, "$slice": TOP}}}))
+        # Each account is new exactly once (its claim), so no entry can repeat.
+        new_accounts = sorted(new_accounts, key=lambda d: (-_followers(d), d["user_id"]))[:TOP]
+        entries = [_entry(doc) for doc in new_accounts]
+        stage["widest_reach"] = _top({"$concatArrays": [_missing("widest_reach"), {"$literal": entries}]},
+                                     {"followers": -1, "user_id": 1})
     earliest: dict[str, dict] = {}
     for doc in sorted(docs, key=lambda d: (d["timestamp"], d.get("seq", 0))):
         # A backfilled retweet's time is unknown (it happened before monitoring): it cannot rank by time.
         if doc["tweet_category"] == MAIN_TWEET and doc.get("time_precision") != TIME_BEFORE:
             earliest.setdefault(doc["user_id"], doc)
-    by_time = {"at": 1, "seq": 1}
-    bar = _last(lists, "first_movers")
-    earliest = {user_id: doc for user_id, doc in earliest.items()
-                if bar is None or (doc["timestamp"], doc.get("seq", 0)) < (bar["at"], bar["seq"])}
-    for doc in earliest.values():
-        entry = {**_entry(doc), "at": doc["timestamp"], "seq": doc.get("seq", 0), "action_type": doc["action_type"],
-                 "tweet_id": doc["tweet_id"], "time_precision": doc.get("time_precision", "exact")}
-        ops.append(_push_once(campaign_id, "first_movers", entry, by_time))
-        # Already listed with a later time (e.g. a retweet found before an older reply): move it earlier.
-        ops.append(mongo.UpdateOne({"_id": campaign_id, "first_movers": {"$elemMatch": {"user_id": doc["user_id"],
-                                                                     "at": {"$gt": doc["timestamp"]}}}},
-                                   {"$set": {"first_movers.$": entry}}))
+    earliest = dict(sorted(earliest.items(), key=lambda item: (item[1]["timestamp"], item[1].get("seq", 0)))[:TOP])
     if earliest:
-        ops.append(mongo.UpdateOne({"_id": campaign_id},
-                                   {"$push": {"first_movers": {"$each": [], "$sort": by_time, "$slice": TOP}}}))
+        movers = [{**_entry(doc), "at": doc["timestamp"], "seq": doc.get("seq", 0), "action_type": doc["action_type"],
+                   "tweet_id": doc["tweet_id"], "time_precision": doc.get("time_precision", "exact")}
+                  for doc in earliest.values()]
+        same_user = {"$eq": ["$$old.user_id", "$$new.user_id"]}
+        stage["first_movers"] = {"$let": {"vars": {"listed": _missing("first_movers"), "cands": {"$literal": movers}},
+                                          "in": _top({"$concatArrays": [
+            # Listed entries stay unless a candidate of the same account came earlier ...
+            {"$filter": {"input": "$$listed", "as": "old", "cond": {"$not": [
+                _any("$$cands", "new", {"$and": [same_user, _earlier("new", "old")]})]}}},
+            # ... and candidates enter unless their account is listed no later.
+            {"$filter": {"input": "$$cands", "as": "new", "cond": {"$not": [
+                _any("$$listed", "old", {"$and": [same_user, {"$not": [_earlier("new", "old")]}]})]}}},
+        ]}, {"at": 1, "seq": 1})}}
     texts: dict[str, dict] = {}
-    bar = _last(lists, "top_texts")
     for doc in docs:
-        rank = (float(doc.get("importance_score") or 0), _followers(doc))
-        if doc.get("text") and doc["action_type"] in ("reply", "quote") and (
-                bar is None or rank > (bar["importance"], bar["followers"])):
+        if doc.get("text") and doc["action_type"] in ("reply", "quote"):
             texts.setdefault(doc["user_id"], doc)
-    for doc in texts.values():
-        entry = {**_entry(doc), "text": doc["text"], "action_type": doc["action_type"],
-                 "tweet_category": doc["tweet_category"], "engagement_tweet_id": doc.get("engagement_tweet_id"),
-                 "sentiment": doc.get("sentiment"), "sentiment_score": doc.get("sentiment_score")}
-        ops.append(_push_once(campaign_id, "top_texts", entry, {"importance": -1, "followers": -1}))
-    return ops
+    texts = dict(sorted(texts.items(), key=lambda item: (-float(item[1].get("importance_score") or 0),
+                                                        -_followers(item[1]), item[0]))[:2 * TOP])
+    if texts:
+        entries = [{**_entry(doc), "text": doc["text"], "action_type": doc["action_type"],
+                    "tweet_category": doc["tweet_category"], "engagement_tweet_id": doc.get("engagement_tweet_id"),
+                    "sentiment": doc.get("sentiment"), "sentiment_score": doc.get("sentiment_score")}
+                   for doc in texts.values()]
+        # One entry per account: an account already listed keeps its entry.
+        listed_users = {"$map": {"input": "$$listed", "as": "old", "in": "$$old.user_id"}}
+        stage["top_texts"] = {"$let": {"vars": {"listed": _missing("top_texts"), "cands": {"$literal": entries}},
+                                       "in": _top({"$concatArrays": ["$$listed", {"$filter": {
+                                           "input": "$$cands", "as": "new", "cond": {"$not": [
+                                               {"$in": ["$$new.user_id", listed_users]}]}}}]},
+                                           {"importance": -1, "followers": -1, "user_id": 1})}}
+    return [{"$set": stage}] if stage else None
 
 
-def record(campaign_id: str, docs: list[dict]) -> Counter:
-    """Count a hand-off's new engagements into hours, scopes and rankings; return campaign_stats increments."""
+def add_record(campaign_id: str, docs: list[dict], won: list[tuple[str, str]], before: dict[str, dict],
+               writes: mongo.Writes) -> tuple[Counter, dict[str, int]]:
+    """Add a hand-off's hours, reach and rankings to `writes`.
+
+    Returns the campaign_stats increments and, per account, how many tweets it engaged for the first
+    time (its row's `distinct_tweets` increment, written with the account row).
+    """
     stats: Counter = Counter()
     hours: dict = defaultdict(Counter)
     for doc in docs:
@@ -182,9 +207,8 @@ def record(campaign_id: str, docs: list[dict]) -> Counter:
             hour[f"sentiment.{doc['sentiment']}"] += 1
 
     first = _first_by_scope(docs)
-    claimed = _claim_scopes(campaign_id, first)
     new_accounts, new_tweets = [], defaultdict(list)
-    for scope, user_id in claimed:
+    for scope, user_id in won:
         doc = first[(scope, user_id)]
         followers = _followers(doc)
         if scope == "all":
@@ -199,14 +223,11 @@ def record(campaign_id: str, docs: list[dict]) -> Counter:
         else:
             stats[f"reach_by_tweet.{doc['tweet_id']}"] += followers
             new_tweets[user_id].append(doc["tweet_id"])
-    stats.update(_engaged_tweets(campaign_id, new_tweets, {doc["user_id"] for doc in new_accounts}))
-
-    mongo.collection(mongo.CAMPAIGN_HOURS).bulk_write([
-        mongo.UpdateOne({"campaign_id": campaign_id, "hour": hour}, {"$inc": dict(counts)}, upsert=True)
-        for hour, counts in hours.items()], ordered=False)
-    rankings = mongo.collection(mongo.RANKINGS)
-    ops = _ranking_ops(campaign_id, docs, new_accounts, rankings.find_one({"_id": campaign_id}))
-    if ops:
-        # Ordered: the document exists before the conditional pushes, and a move precedes the re-sort.
-        rankings.bulk_write(ops, ordered=True)
-    return stats
+    stats.update(_engaged_tweets(new_tweets, before))
+    for hour, counts in hours.items():
+        writes.add(mongo.update_op(mongo.CAMPAIGN_HOURS, {"campaign_id": campaign_id, "hour": hour},
+                                   {"$inc": dict(counts)}, upsert=True))
+    update = _ranking_update(campaign_id, docs, new_accounts)
+    if update:
+        writes.add(mongo.update_op(mongo.RANKINGS, {"_id": campaign_id}, update, upsert=True))
+    return stats, {user_id: len(tweets) for user_id, tweets in new_tweets.items()}

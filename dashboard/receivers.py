@@ -7,10 +7,16 @@ from dashboard import services
 from ingestion import signals
 
 
+@receiver(signals.engagements_storing, dispatch_uid="dashboard.claim")
+def _claim(sender, campaign_id, docs, writes, **kwargs):
+    services.add_claims(campaign_id, docs, writes)
+
+
 @receiver(signals.engagements_stored, dispatch_uid="dashboard.record")
-def _record(sender, campaign, docs, **kwargs):
-    services.record_engagements(campaign.mongo_id, docs)
-    services.bump_version(campaign.mongo_id)
+def _record(sender, campaign, docs, claims, writes, recovered=False, **kwargs):
+    services.add_engagements(campaign.mongo_id, docs, claims, writes, recovered)
+    # After the write lands: a view cached under the new version must see these engagements.
+    writes.after_send(lambda: services.bump_version(campaign.mongo_id))
 
 
 @receiver(signals.polling_state_changed, dispatch_uid="dashboard.stale")

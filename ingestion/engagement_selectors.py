@@ -44,10 +44,10 @@ def account_engagements(campaign_id: str, user_id: str) -> list[dict]:
 
 
 def actions_of(campaign_id: str, user_ids: list[str]) -> list[dict]:
-    """Tweet category, action and time of every engagement of a few accounts (one `$in` lookup)."""
+    """Tweet, tweet category, action and time of every engagement of a few accounts (one `$in` lookup)."""
     return list(mongo.collection(mongo.ENGAGEMENTS).find(
         {"campaign_id": campaign_id, "user_id": {"$in": user_ids}},
-        {"user_id": 1, "tweet_category": 1, "action_type": 1, "timestamp": 1}))
+        {"user_id": 1, "tweet_id": 1, "tweet_category": 1, "action_type": 1, "timestamp": 1}))
 
 
 def alert_seq(campaign_id: str) -> int:

@@ -37,6 +37,17 @@ def number_unsequenced(campaign_id: str, batch: int = 1000) -> int:
         numbered += len(docs)
 
 
+def mark_handed_off() -> int:
+    """Give job states of earlier versions a hand-off mark: what is numbered now was handed off (those
+    versions flagged leftovers instead; `socap_rebuild_counters` recounts if a crash left any)."""
+    states, marked = mongo.collection(mongo.WORKER_STATE), 0
+    for campaign_id in states.distinct("campaign_id", {"handed_off_seq": {"$exists": False}}):
+        top = (mongo.collection(mongo.COUNTERS).find_one({"_id": campaign_id}, {"seq": 1}) or {}).get("seq", 0)
+        marked += states.update_many({"campaign_id": campaign_id, "handed_off_seq": {"$exists": False}},
+                                     {"$set": {"handed_off_seq": int(top)}}).modified_count
+    return marked
+
+
 def _counters():
     return mongo.collection(mongo.COUNTERS)
 

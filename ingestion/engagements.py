@@ -10,10 +10,12 @@ reply's.
 Every new document gets a per-campaign sequence number `seq` at write time.
 Reads page by closed windows of it (see dashboard/paging.py), which costs what
 the window matches on any MongoDB-compatible engine, instead of a sort over
-the campaign. A page of new engagers costs two round trips (the importance
-lookup and one insert); a page that also holds engagers already stored (in a
-delta run, only the page where it stops) costs a third, their update.
-Sequence numbers are reserved once per job run.
+the campaign. Building a page costs one round trip (the importance lookup);
+its insert goes out in the page's first write together with the first-sighting
+claims, and the updates of engagers already stored (in a delta run, only the
+page where it stops) in its second, with the counters (ingestion/events.py).
+Every write filter is an equality on the unique key. Sequence numbers are
+reserved once per job run.
 """
 
 from __future__ import annotations
@@ -109,23 +111,49 @@ def _group(engagers: list[Engager]) -> dict[str, list[Engager]]:
     return grouped
 
 
-def _insert(docs: list[dict]) -> set[int]:
-    """Insert the page's documents; return the positions that were already stored (duplicate key)."""
-    try:
-        mongo.collection(mongo.ENGAGEMENTS).insert_many(docs, ordered=False)
-        return set()
-    except mongo.BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        if any(error.get("code") != 11000 for error in errors):
-            raise
-        return {error["index"] for error in errors}
-
-
 def _latest(items: list[Engager]) -> Engager | None:
     return max((i for i in items if i.timestamp), key=lambda i: i.timestamp, default=None)
 
 
-def store_page(
+def _newer_text(text: dict) -> list[dict]:
+    """Pipeline update: the reply/quote text and its fields, only when newer than the stored one.
+
+    A pipeline `$cond` instead of a `latest_at` range in the filter: the filter stays an equality
+    on the unique key, which any engine answers with one index point lookup.
+    """
+    newer = {"$lt": [{"$ifNull": ["$latest_at", None]}, text["latest_at"]]}
+    return [{"$set": {name: {"$cond": [newer, {"$literal": value}, f"${name}"]} for name, value in text.items()}}]
+
+
+@dataclass
+class PagePlan:
+    """One page's engagement documents, built before the write that stores them."""
+
+    campaign_id: str
+    user_ids: list[str]
+    docs: list[dict]  # one per account on the page, inserted unless already stored
+    updates: list[list]  # per document: the updates applied instead when it was stored before
+    inserted_this_run: set[str]
+    positions: list[int] = field(default_factory=list)  # each document's insert in the batch
+
+    def add_inserts(self, writes: mongo.Writes) -> None:
+        self.positions = [writes.add(mongo.insert_op(mongo.ENGAGEMENTS, doc)) for doc in self.docs]
+
+    def stored(self, refused: set[int]) -> tuple[StoredPage, list]:
+        """What the insert stored, and the updates for the documents it refused as already stored."""
+        result, updates = StoredPage(seen=len(self.user_ids)), []
+        for index, user_id in enumerate(self.user_ids):
+            if self.positions[index] not in refused:
+                self.inserted_this_run.add(user_id)
+                result.new.append(self.docs[index])
+                continue
+            updates += self.updates[index]
+            if user_id not in self.inserted_this_run:
+                result.reached_older = True
+        return result, updates
+
+
+def plan_page(
     *,
     campaign_id: str,
     tweet_id: str,
@@ -136,8 +164,8 @@ def store_page(
     inserted_this_run: set[str] | None = None,
     seqs: SeqBlock | None = None,
     backfill: bool = False,
-) -> StoredPage:
-    """Upsert one page of engagers.
+) -> PagePlan:
+    """Build one page's documents (one round trip: the importance lookup).
 
     `inserted_this_run` collects the accounts this job run inserted: an account
     already stored that is not among them was stored by an earlier run, which
@@ -146,17 +174,15 @@ def store_page(
     action = ACTION_OF_JOB[job_type]
     grouped = _group(engagers)
     user_ids = list(grouped)
-    result = StoredPage(seen=len(user_ids))
+    plan = PagePlan(campaign_id, user_ids, [], [], set() if inserted_this_run is None else inserted_this_run)
     if not user_ids:
-        return result
-    inserted_this_run = set() if inserted_this_run is None else inserted_this_run
+        return plan
     seqs = seqs or SeqBlock(campaign_id)
     key = {"campaign_id": campaign_id, "tweet_id": tweet_id, "action_type": action}
     known = importance.lookup(user_ids)
     numbers = seqs.take(len(user_ids))
     precision = TIME_EXACT if action != "retweet" else (TIME_BEFORE if backfill else TIME_POLL)
 
-    inserts, updates = [], []
     for seq, (user_id, items) in zip(numbers, grouped.items(), strict=True):
         first = items[0]
         profile = {
@@ -171,7 +197,7 @@ def store_page(
             "followed_by": known[user_id]["followed_by"],
             "last_seen_at": now,
         }
-        doc = {**key, "user_id": user_id, "tweet_category": tweet_category, "created_at": now, "dispatched": False,
+        doc = {**key, "user_id": user_id, "tweet_category": tweet_category, "created_at": now,
                "seq": seq, "time_precision": precision, **current, "timestamp": engaged_at, "hour": _hour(engaged_at)}
         if action == "retweet":
             doc.update(text=None, engagement_tweet_id=None)
@@ -181,7 +207,8 @@ def store_page(
         if reply_ids:
             doc["engagement_tweet_ids"] = reply_ids
             update["$addToSet"] = {"engagement_tweet_ids": {"$each": reply_ids}}
-        ops = [mongo.UpdateOne({**key, "user_id": user_id}, update)]
+        unique = {**key, "user_id": user_id}
+        ops = [mongo.update_op(mongo.ENGAGEMENTS, unique, update)]
         latest = _latest(items)
         if latest is not None:
             # Text and link of the newest reply/quote; on a stored document only when newer.
@@ -189,23 +216,28 @@ def store_page(
             text = {"text": latest.text, "engagement_tweet_id": latest.engagement_tweet_id,
                     "latest_at": latest.timestamp, **sentiment.score(latest.text)}
             doc.update(text)
-            ops.append(mongo.UpdateOne({**key, "user_id": user_id, "latest_at": {"$lt": latest.timestamp}},
-                                       {"$set": text}))
-        inserts.append(doc)
-        updates.append(ops)
+            ops.append(mongo.update_op(mongo.ENGAGEMENTS, unique, _newer_text(text)))
+        plan.docs.append(doc)
+        plan.updates.append(ops)
+    return plan
 
-    # Inserting is this engine's cheapest write (an upsert costs about 2.5x); the few documents
-    # already stored come back as duplicate-key errors and get the update instead.
-    stored_before = _insert(inserts)
-    if stored_before:
-        mongo.collection(mongo.ENGAGEMENTS).bulk_write(
-            [op for index in sorted(stored_before) for op in updates[index]], ordered=False)
-    for index, user_id in enumerate(user_ids):
-        if index not in stored_before:
-            inserted_this_run.add(user_id)
-            result.new.append(inserts[index])
-        elif user_id not in inserted_this_run:
-            result.reached_older = True
+
+def store_page(**kwargs) -> StoredPage:
+    """Store one page of engagers without handing it off (the hand-off is ingestion/events.py's `ingest_page`).
+
+    An unordered insert: the few documents already stored come back refused by the unique index and
+    get their update instead (inserting is the engine's cheapest write; an upsert costs about 2.5x).
+    """
+    plan = plan_page(**kwargs)
+    writes = mongo.Writes()
+    plan.add_inserts(writes)
+    writes.send()
+    result, updates = plan.stored(writes.refused)
+    if updates:
+        again = mongo.Writes()
+        for op in updates:
+            again.add(op)
+        again.send()
     return result
 
 

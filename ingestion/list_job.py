@@ -21,7 +21,7 @@ from campaigns.models import TrackedTweet
 from ingestion import budget, clock, engagements, events, leases, parking
 from ingestion.metrics_job import _block_seconds
 from ingestion.provider import fetch_page
-from xapi.errors import CreditsExhausted, CursorExpired, RateLimited, XApiError
+from xapi.errors import CreditsExhausted, CursorExpired, RateLimited, SlotBusy, XApiError
 from xapi.pagination import is_last_page
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ class ListRun:
     skipped: str | None = None  # leased | blocked | unchanged | budget
     error: str | None = None
     backfill: bool = False
+    retry_in: float | None = None  # the shared rate limiter had no slot: run again in this many seconds ...
+    resume: dict | None = None  # ... from here (the page loop's position, JSON-safe for the task's retry)
 
 
 @dataclass
@@ -75,8 +77,10 @@ def _stop_after(page, cursor: str | None, seen: set, reached_older: bool, backfi
     return reached_older and not backfill
 
 
-def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
-    """One run of one list job: skip checks, the page loop, the outcome saved with the lease."""
+def run_list_job(campaign_id: int, tweet_id: str, job_type: str, resume: dict | None = None) -> ListRun:
+    """One run of one list job: skip checks, the page loop, the outcome saved with the lease.
+
+    `resume` continues a run the shared rate limiter interrupted (its `ListRun.resume`)."""
     tweet = TrackedTweet.objects.select_related("campaign").get(campaign_id=campaign_id, tweet_id=tweet_id)
     job = _Job(tweet, job_type, owner=leases.new_owner())
     run = ListRun()
@@ -90,7 +94,7 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str) -> ListRun:
     failed = False
     try:
         run.skipped = _skip_reason(job, state)
-        if run.skipped is None and _read_pages(job, state, run):
+        if run.skipped is None and _read_pages(job, state, run, resume):
             outcome = _success(job)
     except (RateLimited, CreditsExhausted) as exc:
         until = timezone.now() + dt.timedelta(seconds=_block_seconds(exc))
@@ -109,7 +113,7 @@ def _skip_reason(job: _Job, state: dict) -> str | None:
     """Why this run makes no request, or None. Leftovers of a crashed run are handed off either way."""
     if state.get("blocked_until") and state["blocked_until"] > job.started:
         return "blocked"
-    events.dispatch_pending(job.campaign, job.tweet.tweet_id, job.action, job.run_batch)
+    events.dispatch_pending(job.campaign, job.tweet.tweet_id, job.job_type, job.owner, state, job.run_batch)
     if state.get("backfill_done") and job.reported is not None and state.get("last_count") == job.reported:
         return "unchanged"
     if reason := budget.blocked_reason(job.campaign, job.started):
@@ -118,13 +122,19 @@ def _skip_reason(job: _Job, state: dict) -> str | None:
     return None
 
 
-def _read_pages(job: _Job, state: dict, run: ListRun) -> bool:
-    """Page through the list, storing and handing off each page; False if the lease was lost."""
+def _read_pages(job: _Job, state: dict, run: ListRun, resume: dict | None = None) -> bool:
+    """Page through the list, storing and handing off each page; False if the lease was lost or the
+    shared rate limiter had no slot (then `run.retry_in` and `run.resume` say when and from where)."""
     tweet_id = job.tweet.tweet_id
     run.backfill = not state.get("backfill_done")
     cursor = state.get("cursor") if run.backfill else None
     seen: set = set()
     inserted: set[str] = set()
+    if resume:
+        # Where the interrupted run stood: a delta run must not restart from the top, where the pages it
+        # stored would look older and stop it before the rest of the delta.
+        run.backfill, cursor = resume["backfill"], resume["cursor"]
+        seen, inserted = set(resume["seen"]), set(resume["inserted"])
     # Sequence numbers for what the counter says is new, reserved once for the run.
     seqs = engagements.SeqBlock(job.cid, expected=(job.reported or 0) - (state.get("last_count") or 0))
     reset = False
@@ -134,6 +144,12 @@ def _read_pages(job: _Job, state: dict, run: ListRun) -> bool:
         try:
             run.requests += 1
             page = fetch_page(job.job_type, tweet_id, cursor, job.cid)
+        except SlotBusy as exc:
+            run.requests -= 1  # nothing was sent
+            run.retry_in = exc.retry_after
+            run.resume = {"backfill": run.backfill, "cursor": cursor, "seen": sorted(seen, key=str),
+                          "inserted": sorted(inserted), "new": run.new + (resume or {}).get("new", 0)}
+            return False
         except CursorExpired:
             if reset:
                 raise
@@ -142,19 +158,23 @@ def _read_pages(job: _Job, state: dict, run: ListRun) -> bool:
             leases.checkpoint(job.cid, tweet_id, job.job_type, job.owner, {"cursor": None, "backfill_done": False})
             continue
         run.pages += 1
-        stored = engagements.store_page(
-            campaign_id=job.cid, tweet_id=tweet_id, tweet_category=job.tweet.category, job_type=job.job_type,
-            engagers=page.engagers, now=clock.observed_now(), inserted_this_run=inserted, seqs=seqs,
-            backfill=run.backfill,
-        )
+        decided: dict = {}
+
+        def progress(stored, page=page, cursor=cursor, decided=decided, seen=seen):
+            # The stored cursor is only the resume point of an unfinished backfill.
+            stop = _stop_after(page, cursor, seen, stored.reached_older, run.backfill)
+            decided.update(stop=stop, next=None if stop else page.next_cursor)
+            return {"cursor": decided["next"] if run.backfill else None}
+
+        # Store, hand off and checkpoint in one go (ingestion/events.py: a fixed handful of round trips).
+        stored, held = events.ingest_page(
+            job.campaign, tweet_id=tweet_id, tweet_category=job.tweet.category, job_type=job.job_type,
+            engagers=page.engagers, now=clock.observed_now(), run_batch=job.run_batch, inserted_this_run=inserted,
+            seqs=seqs, backfill=run.backfill, owner=job.owner, progress=progress)
         run.new += len(stored.new)
-        events.hand_off(job.campaign, stored.new, job.run_batch)
-        stop = _stop_after(page, cursor, seen, stored.reached_older, run.backfill)
         seen.add(cursor)
-        cursor = None if stop else page.next_cursor
-        # The stored cursor is only the resume point of an unfinished backfill.
-        resume = {"cursor": cursor if run.backfill else None}
-        if not leases.checkpoint(job.cid, tweet_id, job.job_type, job.owner, resume):
+        stop, cursor = decided["stop"], decided["next"]
+        if not held:
             run.error = "lease lost to another runner"
             return False
         if stop:

@@ -23,7 +23,7 @@ from ingestion.provider import fetch_metrics
 from ingestion.scheduler import interval_start
 from socap_project import mongo
 from socap_project.vocabulary import METRICS
-from xapi.errors import CreditsExhausted, RateLimited, Unauthorized, XApiError
+from xapi.errors import CreditsExhausted, RateLimited, SlotBusy, Unauthorized, XApiError
 
 log = logging.getLogger(__name__)
 BATCH = 100  # tweets per provider call
@@ -38,6 +38,8 @@ class MetricsRun:
     due: list[str] = field(default_factory=list)  # every tweet this cycle covers
     list_jobs: list[tuple[str, str]] = field(default_factory=list)  # (tweet, job) worth enqueueing after it
     requests: int = 0
+    retry_in: float | None = None  # the shared rate limiter had no slot: read `remaining` in this many seconds
+    remaining: list[str] = field(default_factory=list)
     error: str | None = None
     budget_blocked: str | None = None  # why no request was made (budget or key out of credits)
 
@@ -88,9 +90,11 @@ def write_snapshot(campaign: Campaign, now: dt.datetime) -> None:
     )
 
 
-def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None, cycle_id: str | None = None) -> MetricsRun:
+def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None, tweet_ids: list[str] | None = None,
+                cycle_id: str | None = None) -> MetricsRun:
     """`cycle_at` (a fan-out's interval start) lets quiet tweets rest; None polls every tweet (manual, final).
 
+    `tweet_ids` limits the run to those tweets (the rest of a run the shared rate limiter interrupted).
     `cycle_id`: the poll cycle whose list jobs follow; it keeps each reading's time (the spike rate's spans).
     """
     campaign = Campaign.objects.get(pk=campaign_id)
@@ -107,7 +111,8 @@ def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None, cycle_id:
     held: list[TrackedTweet] = []
     due: list[TrackedTweet] = []
     states: dict[str, dict] = {}
-    for tweet in campaign.tweets.all():
+    tweets = campaign.tweets.all() if tweet_ids is None else campaign.tweets.filter(tweet_id__in=tweet_ids)
+    for tweet in tweets:
         if tweet.tweet_id in rest:
             run.resting.append(tweet.tweet_id)
             continue
@@ -129,6 +134,14 @@ def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None, cycle_id:
                     budget.guard(campaign)  # the previous batch may have used up the budget
                 run.requests += 1
                 readings = fetch_metrics([t.tweet_id for t in chunk], campaign.mongo_id)
+            except SlotBusy as exc:
+                # No request was sent: give the rest back untouched (no block, no failure) and say when to retry.
+                run.requests -= 1
+                for tweet in held[start:]:
+                    leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner)
+                run.retry_in, run.remaining = exc.retry_after, [t.tweet_id for t in held[start:]]
+                held = held[:start]
+                break
             except (RateLimited, CreditsExhausted) as exc:
                 until = now + dt.timedelta(seconds=_block_seconds(exc))
                 for tweet in held[start:]:

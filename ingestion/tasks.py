@@ -23,30 +23,45 @@ def fan_out() -> dict:
     return {"campaigns": result.campaigns, "jobs": result.jobs, "skipped": result.skipped}
 
 
-@shared_task(name="socap.ingestion.poll_metrics", ignore_result=True, **RETRY)
-def poll_metrics(campaign_id: int, then_lists: bool = True, cycle_at: str | None = None,
-                 cycle_id: str | None = None) -> None:
+@shared_task(name="socap.ingestion.poll_metrics", ignore_result=True, bind=True, **RETRY)
+def poll_metrics(self, campaign_id: int, then_lists: bool = True, cycle_at: str | None = None,
+                 cycle_id: str | None = None, tweet_ids: list[str] | None = None,
+                 lists: list[list[str]] | None = None) -> None:
     from django.utils.dateparse import parse_datetime
 
     from ingestion import scheduler
     from ingestion.metrics_job import run_metrics
 
-    run = run_metrics(campaign_id, parse_datetime(cycle_at) if cycle_at else None, cycle_id=cycle_id)
+    run = run_metrics(campaign_id, parse_datetime(cycle_at) if cycle_at else None, tweet_ids,
+                      cycle_id=cycle_id)
+    jobs = [tuple(job) for job in lists or []] + run.list_jobs
+    if run.retry_in is not None:
+        # The shared rate limiter is full: free this worker; the tweets not read yet go when a slot frees
+        # up, and the cycle's list jobs are enqueued once, after the last of them.
+        raise self.retry(countdown=run.retry_in, max_retries=None, args=(), kwargs={
+            "campaign_id": campaign_id, "then_lists": then_lists, "cycle_at": cycle_at, "cycle_id": cycle_id,
+            "tweet_ids": run.remaining, "lists": [list(job) for job in jobs]})
     if then_lists and not run.budget_blocked:
         # Only the list jobs whose counters moved (or whose work is unfinished): ingestion/list_gating.py.
-        scheduler.enqueue_lists(campaign_id, cycle_id=cycle_id, jobs=run.list_jobs)
+        scheduler.enqueue_lists(campaign_id, cycle_id=cycle_id, jobs=jobs)
 
 
-@shared_task(name="socap.ingestion.poll_list", ignore_result=True, **RETRY)
-def poll_list(campaign_id: int, tweet_id: str, job_type: str, cycle_id: str | None = None) -> None:
+@shared_task(name="socap.ingestion.poll_list", ignore_result=True, bind=True, **RETRY)
+def poll_list(self, campaign_id: int, tweet_id: str, job_type: str, cycle_id: str | None = None,
+              resume: dict | None = None) -> None:
     from campaigns.models import TrackedTweet
     from ingestion import scheduler
     from ingestion.list_job import run_list_job
 
     fresh, complete = 0, True
     if TrackedTweet.objects.filter(campaign_id=campaign_id, tweet_id=tweet_id).exists():
-        run = run_list_job(campaign_id, tweet_id, job_type)
-        fresh = 0 if run.backfill else run.new
+        run = run_list_job(campaign_id, tweet_id, job_type, resume=resume)
+        if run.retry_in is not None:
+            # The shared rate limiter is full: free this worker and continue when a slot frees up.
+            raise self.retry(countdown=run.retry_in, max_retries=None, args=(), kwargs={
+                "campaign_id": campaign_id, "tweet_id": tweet_id, "job_type": job_type, "cycle_id": cycle_id,
+                "resume": run.resume})
+        fresh = 0 if run.backfill else run.new + (resume or {}).get("new", 0)
         # What this run left unread is found by a later one: its span stays open (spike rate).
         complete = not (run.backfill or run.error or run.skipped in ("leased", "blocked", "budget"))
     else:

@@ -15,12 +15,12 @@ from django.conf import settings
 from bson import ObjectId, json_util
 from bson.json_util import JSONOptions, JSONMode
 import pymongo
-from pymongo import ASCENDING, DESCENDING, MongoClient, ReplaceOne, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, InsertOne, MongoClient, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from bson.errors import InvalidId
-from pymongo.errors import (BulkWriteError, ConnectionFailure, DuplicateKeyError, ExecutionTimeout, PyMongoError,
-                            WaitQueueTimeoutError, WTimeoutError)
+from pymongo.errors import (BulkWriteError, ClientBulkWriteException, ConnectionFailure, DuplicateKeyError,
+                            ExecutionTimeout, InvalidOperation, PyMongoError, WaitQueueTimeoutError, WTimeoutError)
 
 __all__ = [
     "ASCENDING",
@@ -31,7 +31,11 @@ __all__ = [
     "ReturnDocument",
     "UpdateOne",
     "ReplaceOne",
+    "InsertOne",
     "ObjectId",
+    "Writes",
+    "insert_op",
+    "update_op",
     "InvalidId",
     "FINAL_REPORTS",
     "ENGAGEMENT_ROLLUPS",
@@ -105,12 +109,10 @@ def _ix(*keys: tuple[str, int], unique: bool = False) -> IndexSpec:
 # enforce a unique index that starts with the shard key {campaign_id, tweet_id};
 # metric snapshots are unique per (campaign, hour) so a rerun cannot double them.
 INDEXES: dict[str, tuple[IndexSpec, ...]] = {
+    # Each with its reader in docs/data-model.md ("Indexes"): every insert pays for every index.
     ENGAGEMENTS: (
         _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("user_id", ASCENDING),
             ("action_type", ASCENDING), unique=True),
-        _ix(("campaign_id", ASCENDING), ("created_at", DESCENDING)),
-        _ix(("tweet_id", ASCENDING), ("timestamp", DESCENDING)),
-        _ix(("importance_score", DESCENDING)),
         _ix(("campaign_id", ASCENDING), ("user_id", ASCENDING), ("timestamp", ASCENDING)),
         # Engagers table: closed windows of the per-campaign sequence number, unfiltered,
         # per filter, and per importance score (dashboard/paging.py).
@@ -120,9 +122,8 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("campaign_id", ASCENDING), ("tweet_category", ASCENDING), ("seq", ASCENDING)),
         _ix(("campaign_id", ASCENDING), ("importance_score", ASCENDING), ("seq", ASCENDING)),
         _ix(("campaign_id", ASCENDING), ("sentiment", ASCENDING), ("seq", ASCENDING)),
-        # Hand-off leftovers of a crashed run: an equality lookup of the few undispatched.
-        _ix(("campaign_id", ASCENDING), ("dispatched", ASCENDING), ("tweet_id", ASCENDING),
-            ("action_type", ASCENDING)),
+        # A crashed run's leftovers: one job's engagements numbered above its hand-off mark.
+        _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("action_type", ASCENDING), ("seq", ASCENDING)),
     ),
     WORKER_STATE: (
         _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("job_type", ASCENDING), unique=True),
@@ -179,9 +180,8 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
     CAMPAIGN_HOURS: (
         _ix(("campaign_id", ASCENDING), ("hour", ASCENDING), unique=True),
     ),
-    ACCOUNT_SCOPES: (
-        _ix(("campaign_id", ASCENDING), ("scope", ASCENDING), ("user_id", ASCENDING), unique=True),
-    ),
+    # First-sighting claims: `_id` = "campaign|account|scope" is their only index (one entry per claim).
+    ACCOUNT_SCOPES: (),
 }
 
 _lock = threading.Lock()
@@ -267,6 +267,97 @@ def delete_tweet_documents(campaign_id: str, tweet_ids: list[str], names: tuple[
     return sum(collection(name).delete_many(query).deleted_count for name in names)
 
 
+def insert_op(name: str, document: dict) -> InsertOne:
+    """An insert into collection `name`, for a `Writes` batch (one command across collections)."""
+    return InsertOne(document, namespace=f"{settings.MONGODB_DB}.{name}")
+
+
+def update_op(name: str, query: dict, update, *, upsert: bool = False) -> UpdateOne:
+    """An update of one document of collection `name` (update operators or a pipeline), for a `Writes` batch."""
+    return UpdateOne(query, update, upsert=upsert, namespace=f"{settings.MONGODB_DB}.{name}")
+
+
+class Writes:
+    """Writes to several collections sent as one unordered client-level `bulkWrite`: one round trip.
+
+    Apps add their operations and keep the index `add` returns; after `send`, `refused` holds
+    the indexes refused as duplicate keys (an insert used as a claim that someone else holds)
+    and `modified(index)` says whether an update changed its document. Any other error raises.
+    """
+
+    def __init__(self) -> None:
+        self.ops: list = []
+        self.refused: set[int] = set()
+        self.notes: dict = {}  # what an app needs to read its own results after `send`
+        self._updates: dict = {}
+        self._after: list = []
+        self._exact: set[int] = set()
+
+    def after_send(self, callback) -> None:
+        """Run `callback` once the batch is written (e.g. invalidate caches only when the data is there)."""
+        self._after.append(callback)
+
+    def add(self, op, *, result: bool = False) -> int:
+        """Add `op`; `result=True` when the caller will ask `modified` about it."""
+        self.ops.append(op)
+        if result:
+            self._exact.add(len(self.ops) - 1)
+        return len(self.ops) - 1
+
+    def send(self) -> None:
+        if self.ops:
+            try:
+                self._send_at_once()
+            except InvalidOperation as exc:
+                if "8.0" not in str(exc):
+                    raise
+                self._send_per_collection()  # a server before 8.0 has no client-level bulkWrite
+        for callback in self._after:
+            callback()
+
+    def _send_at_once(self) -> None:
+        try:
+            result = client().bulk_write(self.ops, ordered=False, verbose_results=True)
+        except ClientBulkWriteException as exc:
+            errors = exc.write_errors or []
+            if exc.error is not None or exc.write_concern_errors or any(e.get("code") != 11000 for e in errors):
+                raise
+            result = exc.partial_result
+            self.refused = {error["idx"] for error in errors}
+        self._updates = dict(result.update_results) if result is not None else {}
+
+    def _send_per_collection(self) -> None:
+        """The same writes as one unordered bulk per collection: one round trip each instead of one in all
+        (and one more per operation whose result the caller asked for)."""
+        groups: dict[str, list[int]] = {}
+        for index, op in enumerate(self.ops):
+            if index in self._exact:
+                self._updates[index] = collection(op._namespace.split(".", 1)[1]).update_one(
+                    op._filter, op._doc, upsert=op._upsert)
+                continue
+            groups.setdefault(op._namespace, []).append(index)
+        for namespace, indexes in groups.items():
+            try:
+                collection(namespace.split(".", 1)[1]).bulk_write([_plain(self.ops[i]) for i in indexes],
+                                                                  ordered=False)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if any(error.get("code") != 11000 for error in errors):
+                    raise
+                self.refused |= {indexes[error["index"]] for error in errors}
+
+    def modified(self, index: int) -> bool:
+        found = self._updates.get(index)
+        return bool(found is not None and (found.modified_count or found.upserted_id is not None))
+
+
+def _plain(op):
+    """The same operation without its namespace, for a collection's own bulk_write."""
+    if isinstance(op, InsertOne):
+        return InsertOne(op._doc)
+    return UpdateOne(op._filter, op._doc, upsert=op._upsert)
+
+
 def ping(timeout_seconds: float | None = None) -> None:
     """Raise PyMongoError when the server cannot be reached (within `timeout_seconds` when given)."""
     with pymongo.timeout(timeout_seconds):
@@ -288,7 +379,11 @@ def from_json_line(line: str) -> dict:
 
 # Indexes of earlier versions that closed-window paging replaced: dropped on start-up.
 RETIRED_INDEXES = {
-    ENGAGEMENTS: ("campaign_id_1_timestamp_-1__id_-1", "campaign_id_1_importance_score_-1__id_-1"),
+    # The last four: no read used them, or (the `dispatched` flag) the hand-off mark replaced it.
+    ENGAGEMENTS: ("campaign_id_1_timestamp_-1__id_-1", "campaign_id_1_importance_score_-1__id_-1",
+                  "campaign_id_1_created_at_-1", "tweet_id_1_timestamp_-1", "importance_score_-1",
+                  "campaign_id_1_dispatched_1_tweet_id_1_action_type_1"),
+    ACCOUNT_SCOPES: ("campaign_id_1_scope_1_user_id_1",),
     CAMPAIGN_ACCOUNTS: ("campaign_id_1_max_importance_-1",),
     ENGAGEMENT_ROLLUPS: ("campaign_id_1_hour_1_account_category_1_action_type_1_tweet_category_1",),
 }

@@ -73,6 +73,25 @@ def test_init_db_creates_every_index_once(mongo_db, capsys):
             assert bool(info[spec.name].get("unique")) == spec.unique
 
 
+def test_init_db_upgrades_an_earlier_version(mongo_db, capsys):
+    """Drops the engagement indexes no read uses, rewrites first-sighting rows as claims, marks job states."""
+    engagements = mongo.collection(mongo.ENGAGEMENTS)
+    for keys in ([("campaign_id", 1), ("created_at", -1)], [("tweet_id", 1), ("timestamp", -1)],
+                 [("importance_score", -1)], [("campaign_id", 1), ("dispatched", 1), ("tweet_id", 1),
+                                              ("action_type", 1)]):
+        engagements.create_index(keys)
+    mongo.collection(mongo.ACCOUNT_SCOPES).insert_one(
+        {"campaign_id": "7", "scope": "tweet:t1", "user_id": "u1", "followers": 42})
+    mongo.collection(mongo.COUNTERS).insert_one({"_id": "7", "seq": 120})
+    mongo.collection(mongo.WORKER_STATE).insert_one({"campaign_id": "7", "tweet_id": "t1", "job_type": "replies"})
+    call_command("socap_init_db")
+    assert "1 first-sighting rows to claims, 1 job states marked" in capsys.readouterr().out
+    assert set(engagements.index_information()) == {"_id_"} | {spec.name for spec in mongo.INDEXES[mongo.ENGAGEMENTS]}
+    assert len(engagements.index_information()) == 10
+    assert list(mongo.collection(mongo.ACCOUNT_SCOPES).find()) == [{"_id": "7|u1|tweet:t1", "seq": 0, "followers": 42}]
+    assert mongo.collection(mongo.WORKER_STATE).find_one({"campaign_id": "7"})["handed_off_seq"] == 120
+
+
 def test_client_is_per_process(mongo_db):
     first = mongo.client()
     assert mongo.client() is first

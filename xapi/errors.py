@@ -15,11 +15,16 @@ class XApiError(Exception):
 
 
 class RateLimited(XApiError):
-    """429, or the shared per-key limiter gave no slot in time."""
+    """429, or the shared per-key limiter has no free slot (SlotBusy)."""
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class SlotBusy(RateLimited):
+    """The shared per-key limiter has no free slot now. No request was sent: retry after `retry_after`
+    seconds (when the limiter's window frees one) instead of waiting in the worker."""
 
 
 class CreditsExhausted(XApiError):

@@ -1,8 +1,10 @@
 """One request budget per API key, shared by every worker process through Redis.
 
 Uses the `limits` package's moving window on Redis: each call takes a slot;
-when none is free the caller sleeps until one frees up, at most `max_wait`
-seconds, then gives up with RateLimited (the job blocks itself and retries later).
+when none is free it raises SlotBusy at once, with `retry_after` = the seconds
+until the window frees the next slot. No worker sleeps holding its pool slot:
+the task is retried with that countdown (ingestion/tasks.py), so a full rate
+limit leaves the pool free for work that needs no request (hand-offs, alerts).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from limits import RateLimitItemPerSecond, parse
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from xapi.errors import RateLimited
+from xapi.errors import SlotBusy
 
 
 @lru_cache(maxsize=8)
@@ -31,16 +33,16 @@ def _item(rps: float):
 
 
 class KeyRateLimiter:
-    def __init__(self, api_key: str, rps: float, max_wait: float = 30.0):
-        self.rps, self.max_wait = rps, max_wait
+    def __init__(self, api_key: str, rps: float):
+        self.rps = rps
         self.item = _item(rps)
         self.key = "x-api:" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
     def acquire(self) -> None:
+        """Take a request slot, or raise SlotBusy saying when the next one frees up."""
         limiter = _limiter(settings.REDIS_URL)
-        deadline = time.monotonic() + self.max_wait
-        while not limiter.hit(self.item, self.key):
-            if time.monotonic() > deadline:
-                raise RateLimited(f"no request slot within {self.max_wait:.0f} s ({self.rps} requests/s per key)",
-                                  retry_after=1)
-            time.sleep(min(0.05, 1 / max(self.rps, 1)))
+        if limiter.hit(self.item, self.key):
+            return
+        reset = limiter.get_window_stats(self.item, self.key).reset_time
+        wait = min(max(reset - time.time(), 0.01), 1 / self.rps if self.rps < 1 else 1.0)
+        raise SlotBusy(f"no request slot free ({self.rps} requests/s per key)", retry_after=wait)

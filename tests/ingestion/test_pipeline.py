@@ -137,3 +137,37 @@ def test_accelerated_demo_clock_stamps_readings_and_sightings_in_simulated_time(
         assert before <= dt.datetime.fromisoformat(tweet.metrics["last_updated"]) <= after
     finally:
         sim.stop()
+
+
+def test_a_full_rate_limiter_frees_the_worker_and_the_run_resumes_where_it_stopped(env, settings, monkeypatch):
+    from xapi import ratelimit
+    from xapi.errors import SlotBusy
+
+    campaign = tiny_campaign()
+    run_metrics(campaign.pk)
+    env.advance(hours=30)
+    run_metrics(campaign.pk)
+    real, calls = ratelimit.KeyRateLimiter.acquire, []
+
+    def full_after_one(self):
+        calls.append(1)
+        if len(calls) == 2:  # the second request of the run finds the limiter full
+            raise SlotBusy("no request slot free", retry_after=0.25)
+        return real(self)
+
+    monkeypatch.setattr(ratelimit.KeyRateLimiter, "acquire", full_after_one)
+    started = dt.datetime.now(dt.UTC)
+    run = run_list_job(campaign.pk, MAIN, "retweets")
+    assert (dt.datetime.now(dt.UTC) - started).total_seconds() < 5 and run.retry_in == 0.25
+    assert run.pages == 1 and run.requests == 1 and run.error is None and run.resume["inserted"]
+    state = mongo.collection(mongo.WORKER_STATE).find_one({"campaign_id": campaign.mongo_id, "tweet_id": MAIN,
+                                                           "job_type": "retweets"})
+    # Not a failure: no block, no retry counted, the lease is free for the retried task.
+    assert not state.get("blocked_until") and not state.get("retry_count") and state["lease_owner"] is None
+    rest = run_list_job(campaign.pk, MAIN, "retweets", resume=run.resume)
+    assert rest.retry_in is None and rest.error is None and rest.requests >= 1
+    truth = {(e["tweet_id"], e["user_id"], e["action_type"]) for e in env.ground_truth()["engagements"]
+             if e["tweet_id"] == MAIN and e["action_type"] == "retweet" and e["visible"]}
+    stored = {(d["tweet_id"], d["user_id"], d["action_type"]) for d in mongo.collection(mongo.ENGAGEMENTS).find(
+        {"campaign_id": campaign.mongo_id, "tweet_id": MAIN, "action_type": "retweet"})}
+    assert truth <= stored

@@ -100,7 +100,7 @@ def test_page_write_is_two_round_trips_and_numbers_new_documents(mongo_db):
                      job="replies", seqs=seqs)
 
     stored, commands = _commands_of(lambda: replies(range(1, 21)))
-    assert commands == ["find", "insert"]  # importance lookup, one insert
+    assert commands == ["find", "bulkWrite"]  # importance lookup, one insert
     assert len(stored.new) == 20
     numbers = [doc["seq"] for doc in mongo_db.engagements.find({"action_type": "reply"})]
     assert sorted(numbers) == [doc["seq"] for doc in sorted(stored.new, key=lambda d: d["seq"])]
@@ -108,7 +108,7 @@ def test_page_write_is_two_round_trips_and_numbers_new_documents(mongo_db):
     assert last_seq("c1") >= max(numbers)
     # A page that reaches stored engagers: their update is the one more round trip.
     again, commands = _commands_of(lambda: replies(range(15, 25)))
-    assert commands == ["find", "insert", "update"] and len(again.new) == 4
+    assert commands == ["find", "bulkWrite", "bulkWrite"] and len(again.new) == 4
 
 
 def test_two_replies_by_one_account_are_one_engagement_with_latest_text(mongo_db):

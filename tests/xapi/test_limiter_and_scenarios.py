@@ -4,19 +4,28 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from ingestion.simulator.world import build_world, load_scenario
 
 ACQUIRE = """
 import os, time, django
 os.environ["DJANGO_SETTINGS_MODULE"] = "socap_project.settings"
 django.setup()
+from xapi.errors import SlotBusy
 from xapi.ratelimit import KeyRateLimiter
 limiter = KeyRateLimiter("shared-key", 10)
 stamps = []
-for _ in range(15):
-    limiter.acquire()
-    stamps.append(time.time())
-print(" ".join(f"{s:.4f}" for s in stamps))
+while len(stamps) < 15:
+    before = time.time()
+    try:
+        limiter.acquire()
+    except SlotBusy as busy:  # no slot: come back when the limiter says one frees up (a task's countdown)
+        assert 0 < busy.retry_after <= 1.0
+        time.sleep(busy.retry_after)
+        continue
+    stamps.append(f"{before:.4f}:{time.time():.4f}")  # the slot was taken somewhere in between
+print(" ".join(stamps))
 """
 
 
@@ -27,13 +36,31 @@ def test_limiter_holds_the_rate_across_two_processes(redis_conn):
              for _ in range(2)]
     outputs = [p.communicate(timeout=60)[0] for p in procs]
     elapsed = time.time() - started
-    stamps = sorted(float(s) for out in outputs for s in out.split())
-    assert len(stamps) == 30
+    spans = sorted(tuple(float(t) for t in s.split(":")) for out in outputs for s in out.split())
+    assert len(spans) == 30
     # 10 requests/s shared: 30 slots need at least 2 s after the first burst of 10.
-    assert stamps[-1] - stamps[0] >= 1.9, stamps
-    for index in range(len(stamps) - 10):
-        assert stamps[index + 10] - stamps[index] >= 0.95  # never 11 in one second
+    assert spans[-1][1] - spans[0][0] >= 1.9, spans
+    for index in range(len(spans) - 10):
+        # Never 11 in one second: even the widest reading of when the two slots were taken (the later
+        # one's end, the earlier one's start; a loaded machine delays either) spans a second.
+        assert spans[index + 10][1] - spans[index][0] >= 0.95, (spans[index], spans[index + 10])
     assert elapsed < 30
+
+
+def test_a_full_limiter_raises_at_once_with_the_wait_until_its_next_slot(redis_conn):
+    from xapi.errors import SlotBusy
+    from xapi.ratelimit import KeyRateLimiter
+
+    limiter = KeyRateLimiter("full-key", 2)
+    limiter.acquire()
+    limiter.acquire()
+    started = time.monotonic()
+    with pytest.raises(SlotBusy) as busy:
+        limiter.acquire()
+    assert time.monotonic() - started < 0.5  # no sleeping in the worker
+    assert 0 < busy.value.retry_after <= 1.0
+    time.sleep(busy.value.retry_after + 0.05)
+    limiter.acquire()  # free again when it said
 
 
 def test_same_seed_same_ground_truth():

@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from dashboard.services import migrate_claims
+from ingestion.engagement_services import mark_handed_off
 from socap_project import mongo
 
 
@@ -9,9 +11,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             mongo.ping()
+            # Data steps of earlier versions first, while their indexes still serve them.
+            claims = migrate_claims()
+            marked = mark_handed_off()
             report = mongo.ensure_indexes()
         except mongo.PyMongoError as exc:
             raise CommandError(f"MongoDB is not reachable: {exc}") from exc
+        if claims or marked:
+            self.stdout.write(f"  migrated: {claims} first-sighting rows to claims, {marked} job states marked")
         created = [row for row in report if row[2]]
         for coll_name, index_name, was_created in report:
             state = "created" if was_created else "exists"
