@@ -50,17 +50,22 @@ class SendReport:
     details: list[str] = field(default_factory=list)
 
 
-def claim_next(owner: str, now: dt.datetime, exclude: list = ()) -> dict | None:
-    """`exclude`: items that failed earlier in this tick; they wait for the next one."""
+def _claim(owner: str, now: dt.datetime, exclude: list, lane: dict) -> dict | None:
     return mongo.collection(mongo.ALERT_QUEUE).find_one_and_update(
-        {"scheduled_send_time": {"$lte": now}, **({"_id": {"$nin": list(exclude)}} if exclude else {}), "$or": [
-            {"status": "pending"}, {"status": "sending", "claim_until": {"$lt": now}},
-        ]},
+        {**lane, "scheduled_send_time": {"$lte": now}, **({"_id": {"$nin": list(exclude)}} if exclude else {}),
+         "$or": [{"status": "pending"}, {"status": "sending", "claim_until": {"$lt": now}}]},
         {"$set": {"status": "sending", "claimed_by": owner,
                   "claim_until": now + dt.timedelta(seconds=settings.SOCAP_ALERT_CLAIM_SECONDS)}},
         sort=[("scheduled_send_time", mongo.ASCENDING)],
         return_document=mongo.ReturnDocument.AFTER,
     )
+
+
+def claim_next(owner: str, now: dt.datetime, exclude: list = ()) -> dict | None:
+    """The next due item: an urgent one (a spike alert) before any other, then the oldest due.
+    Slack takes one message a second, so a backlog of account alerts would otherwise hold a
+    spike back for minutes. `exclude`: items that failed earlier in this tick; they wait for the next one."""
+    return _claim(owner, now, exclude, {"urgent": True}) or _claim(owner, now, exclude, {})
 
 
 def _finish(item: dict, owner: str, status: str, reason: str | None = None, waiting: list[str] = ()) -> None:

@@ -144,8 +144,9 @@ def _queue(campaign: Campaign, cycle: dict, docs: list[dict], rates: tweet_rates
         # The history row's time is the cycle's start: one spike alert per cycle and channel.
         "engagements": [{"action_type": SPIKE, "hour": started, "timestamp": started, "tweet_category": None,
                          "text": None, "engagement_tweet_id": None}],
-        # Due since the cycle started: sent before the cycle's account alerts, which are spread from now.
+        # Urgent: claimed before every account alert still waiting, this cycle's or an earlier backlog's.
         "spike": numbers, "run_batch": cycle["_id"], "scheduled_send_time": min(now, started), "status": "pending",
+        "urgent": True,
         "claimed_by": None, "claim_until": None, "sent_at": None, "skip_reason": None, "created_at": now,
     }
     mongo.collection(mongo.ALERT_QUEUE).update_one(

@@ -138,6 +138,8 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
     ),
     ALERT_QUEUE: (
         _ix(("status", ASCENDING), ("scheduled_send_time", ASCENDING)),
+        # The urgent lane (spike alerts): found by equality before the oldest due item.
+        _ix(("urgent", ASCENDING), ("status", ASCENDING), ("scheduled_send_time", ASCENDING)),
         _ix(("campaign_id", ASCENDING), ("run_batch", ASCENDING)),
         _ix(("engagement_id", ASCENDING)),
         # One message per account per run (its engagements are batched): queueing twice is a no-op.

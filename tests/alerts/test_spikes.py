@@ -227,3 +227,20 @@ def test_a_job_reporting_after_the_bounded_wait_counts_in_the_next_span(mongo_db
     state = mongo.collection(mongo.TWEET_RATES).find_one({"_id": f"{campaign.mongo_id}:{main}"})
     assert state["spans"][-1]["count"] == 20 and state["carry"] == 0
     assert spiked(launch) == []
+
+
+def test_a_spike_is_claimed_before_a_backlog_of_account_alerts(mongo_db, redis_conn):
+    from alerts.sender import claim_next
+
+    campaign = make_campaign(spike_factor=3, spike_min_engagements=10, importance_threshold=1)
+    launch = Launch(campaign)
+    launch.steady(8)
+    backlog = mongo.collection(mongo.ALERT_QUEUE).count_documents({"kind": {"$ne": spikes.SPIKE}})
+    assert backlog > 0
+    # The backlog of earlier cycles fell due long before the burst's cycle started.
+    mongo.collection(mongo.ALERT_QUEUE).update_many({}, {"$set": {"scheduled_send_time": launch.start}})
+    launch.cycle({"main_twt": 60, "influencer_twt": STEADY, "investor_twt": STEADY})
+    first = claim_next("test-owner", timezone.now())
+    assert first["kind"] == spikes.SPIKE
+    second = claim_next("test-owner", timezone.now())
+    assert second.get("kind") != spikes.SPIKE and second["user_id"] != spikes.SPIKE
