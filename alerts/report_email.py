@@ -1,6 +1,6 @@
 """Sending the "final report is ready" email from its outbox row, once.
 
-The row is written with the campaign's status flip (campaigns/completion.py), so a crash after
+The row is written with the campaign's status flip (operations/completion.py), so a crash after
 the flip loses nothing: the next `socap.alerts.send_report_emails` run (at once after completion, then every
 minute from Beat) sends it. A sender claims a row by a conditional update before it calls SMTP,
 so two senders never both send; an SMTP failure is retried with backoff; a row left `sending` by

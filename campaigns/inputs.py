@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from socap_project.api_errors import ApiError
 from socap_project.vocabulary import INFLUENCER_TWEET, INVESTOR_TWEET, MAIN_TWEET
 
 # Tweet list keys of the create body (docs/api.md) -> tweet category stored on TrackedTweet.
@@ -57,19 +58,24 @@ class CampaignInput:
     credit_budget: int | None = None  # X API credits; None = no limit
 
 
-class CampaignInputError(Exception):
+class CampaignInputError(ApiError):
     """Bad input: field path -> messages. Nothing was stored."""
 
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in errors.items()))
-        self.errors = errors
+        super().__init__("; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in errors.items()), errors)
 
 
-class TweetResolutionUnavailable(Exception):
+class TweetResolutionUnavailable(ApiError):
     """The X data API could not be asked (rate limit, credits, outage): retry later."""
 
+    status_code = 503
+
     def __init__(self, reason: str, retry_after: float | None = None):
-        super().__init__(reason)
+        super().__init__(
+            reason,
+            {"tweets": [f"The X data API is unavailable right now ({reason}); nothing was stored, try again."]},
+            {"Retry-After": str(int(retry_after))} if retry_after else None,
+        )
         self.reason = reason
         self.retry_after = retry_after
 

@@ -88,7 +88,7 @@ class Campaign(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     # Set when the final poll was asked for; the report is frozen once that poll is done.
     completion_requested_at = models.DateTimeField(null=True, blank=True)
-    # The finaliser's claim (campaigns/completion.py): only its holder freezes, archives and completes.
+    # The finaliser's claim (operations/completion.py): only its holder freezes, archives and completes.
     finalizing_until = models.DateTimeField(null=True, blank=True)
     # When the archive was last checked against the database; only then may its documents be purged.
     archive_verified_at = models.DateTimeField(null=True, blank=True)

@@ -14,7 +14,6 @@ from campaigns.models import Campaign
 from campaigns.selectors import campaign_by_share_token
 from dashboard import comparison_selectors, insight_selectors, selectors
 from ingestion import spend_selectors
-from reports.builder import frozen_report
 from socap_project.csv_stream import csv_response
 from socap_project.throttle import share_link_download
 from socap_project.vocabulary import ACCOUNT_CATEGORIES, ACCOUNT_CATEGORY_LABELS, ACTIONS, TWEET_CATEGORIES
@@ -55,7 +54,8 @@ def _dashboard(request, campaign: Campaign, *, base: str, report_url: str, csv_u
         # Called by the template only when the cached table has expired.
         context["tweets"] = cache(partial(selectors.tweet_rows, campaign, include_state=staff))
         context["data_version"] = selectors.current_version(campaign.mongo_id)
-        context["report_ready"] = campaign.status == Campaign.Status.COMPLETED and frozen_report(campaign) is not None
+        # Completion flips the status only after the report is frozen (operations/completion.py).
+        context["report_ready"] = campaign.status == Campaign.Status.COMPLETED
         context["comparison"] = comparison_selectors.comparison(campaign) if compare else None
         if staff:  # what polling costs is for staff only, never on the client's page
             context["spend"] = spend_selectors.campaign_spend(campaign)

@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from campaigns import signals
-from ingestion import retention, spend, worker_state
+from ingestion import retention, spend, spend_selectors, worker_state
 from xapi import credits
 
 
@@ -15,6 +15,11 @@ def _track(sender, campaign, tweet_ids, **kwargs):
 @receiver(signals.tweets_untracked, dispatch_uid="ingestion.forget_tweets")
 def _untrack(sender, campaign_id, tweet_ids, **kwargs):
     retention.forget_tweets(campaign_id, tweet_ids)
+
+
+@receiver(signals.campaign_detail_requested, dispatch_uid="ingestion.detail_spend")
+def _detail(sender, campaign, **kwargs):
+    return {"spend": spend_selectors.campaign_spend(campaign)}
 
 
 @receiver(signals.campaign_deleted, dispatch_uid="ingestion.forget_campaign")

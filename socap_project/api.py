@@ -11,7 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from campaigns.inputs import CampaignInputError, TweetResolutionUnavailable
+from socap_project.api_errors import ApiError
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -39,15 +39,8 @@ def errors_response(errors: dict[str, list[str]], code: int = status.HTTP_400_BA
 
 
 def socap_exception_handler(exc, context):
-    if isinstance(exc, CampaignInputError):
-        return errors_response(exc.errors)
-    if isinstance(exc, TweetResolutionUnavailable):
-        headers = {"Retry-After": str(int(exc.retry_after))} if exc.retry_after else {}
-        return errors_response(
-            {"tweets": [f"The X data API is unavailable right now ({exc.reason}); nothing was stored, try again."]},
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            **headers,
-        )
+    if isinstance(exc, ApiError):
+        return errors_response(exc.errors, exc.status_code, **exc.headers)
     if isinstance(exc, exceptions.ValidationError):
         return errors_response(flatten_errors(exc.detail))
     if isinstance(exc, exceptions.ParseError):

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from socap_project import mongo
+from socap_project import app_checks, mongo
 from socap_project.celery import app
 from socap_project.redis_client import get_redis
-from xapi import keyhealth
 
 HEARTBEAT_KEY = "socap:beat:heartbeat"
 # A deep check's answer is reused this long: a probe every second costs one Celery ping broadcast
@@ -62,26 +61,19 @@ def _beat() -> str:
     return f"last tick {age:.0f} s ago"
 
 
-def _x_api_key() -> str:
-    status = keyhealth.current_status()
-    if status["rejected"]:
-        raise RuntimeError(status["reason"])
-    return f"key {status['fingerprint']} not rejected"
-
-
 CHECKS: dict[str, Callable[[], str]] = {
     "database": _database,
     "mongo": _mongo,
     "redis": _redis,
     "celery_worker": _workers,
     "celery_beat": _beat,
-    "x_api_key": _x_api_key,
 }
+
 
 
 def run_checks(names: list[str] | None = None) -> list[CheckResult]:
     results = []
-    for name, check in CHECKS.items():
+    for name, check in {**CHECKS, **app_checks.REGISTERED}.items():
         if names is not None and name not in names:
             continue
         started = time.perf_counter()

@@ -42,11 +42,13 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "socap_project",
+    "xapi",
     "campaigns",
     "ingestion",
     "alerts",
     "dashboard",
     "reports",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -76,7 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "socap_project.context_processors.demo_clock",
+                "ingestion.context_processors.demo_clock",
             ],
         },
     },

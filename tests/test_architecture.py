@@ -1,28 +1,31 @@
 """The dependency direction of docs/architecture.md, checked on the import graph.
 
-A module may import its own app and the layers below it; alerts and dashboard, side by
-side, never import each other. Entry points (views, APIs, admin, forms, URLs, management
-commands, template tags, the completion workflow, the project's wiring) sit on top and
-may import any app's services and selectors. Imports inside functions are allowed only
-in Celery task bodies (services import the tasks they enqueue) and AppConfig.ready.
+Between apps: each app imports only apps below it (operations > reports > alerts | dashboard >
+ingestion > campaigns > xapi > socap_project), counting every import, entry points included, so no
+two apps import each other and the platform imports none. Inside an app: core modules never import
+the app's own entry points (views, APIs, admin, forms, URLs, management commands, template tags).
+Imports inside functions are allowed only in Celery task bodies (services import the tasks they
+enqueue) and AppConfig.ready.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("socap_project", "xapi", "campaigns", "ingestion", "alerts", "dashboard", "reports")
+APPS = ("socap_project", "xapi", "campaigns", "ingestion", "alerts", "dashboard", "reports", "operations")
 RANK = {"socap_project": 0, "xapi": 1, "campaigns": 2, "ingestion": 3, "alerts": 4, "dashboard": 4,
-        "reports": 5}
+        "reports": 5, "operations": 6}
 ENTRY = 9
-ENTRY_NAMES = {"views", "api", "admin", "admin_forms", "forms", "urls", "completion"}
+ENTRY_NAMES = {"views", "api", "admin", "admin_forms", "forms", "urls"}
 # The project's wiring: URL routes, health (asks every store), settings and context processors.
 PROJECT_ENTRY = {"socap_project.urls", "socap_project.views", "socap_project.health",
-                 "socap_project.context_processors", "socap_project.settings", "socap_project.schedules",
+                 "ingestion.context_processors", "socap_project.settings", "socap_project.schedules",
                  "socap_project.tasks", "socap_project.wsgi", "socap_project.management"}
 
 
@@ -114,6 +117,54 @@ def test_imports_follow_the_layers():
     assert not problems, "wrong-way or deferred imports:\n" + "\n".join(problems)
 
 
+def app_edges(modules) -> dict[tuple[str, str], list[str]]:
+    """(importing app, imported app) -> where, for every import of another app, at any depth
+    (module level, function bodies, task bodies, entry points alike)."""
+    edges: dict[tuple[str, str], list[str]] = {}
+    for module, source in modules:
+        for name, line, _deferred, _in_task in _imports(ast.parse(source)):
+            if app_of(name) in RANK and app_of(name) != app_of(module):
+                edges.setdefault((app_of(module), app_of(name)), []).append(f"{module}:{line} imports {name}")
+    return edges
+
+
+def app_level_problems(modules) -> list[str]:
+    edges = app_edges(modules)
+    problems = []
+    for (mine, theirs), where in sorted(edges.items()):
+        if mine == "socap_project" and not all(w.startswith("socap_project.urls:") for w in where):
+            problems.append(f"the platform imports {theirs}: " + "; ".join(where))
+        elif RANK[theirs] >= RANK[mine] and mine != "socap_project":
+            problems.append(f"{mine} imports {theirs}, which is not below it: " + "; ".join(where))
+    return problems
+
+
+def test_no_two_apps_import_each_other():
+    """Every app imports only apps below it, so no pair imports each other, whatever the kind of module."""
+    modules = [(module, path.read_text()) for module, path in project_modules()]
+    problems = app_level_problems(modules)
+    assert not problems, "app-level imports that run the wrong way:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("modules", [
+    [("campaigns.admin", "from alerts.holding import held_counts\n")],
+    [("socap_project.api", "from campaigns.inputs import CampaignInputError\n")],
+    [("dashboard.views", "from reports.builder import frozen_report\n")],
+    [("ingestion.tasks",
+      "from celery import shared_task\n@shared_task\ndef t():\n    from dashboard import services\n")],
+])
+def test_the_app_level_check_catches_an_entry_point_reaching_up(modules):
+    assert app_level_problems(modules)
+
+
+def test_import_linter_agrees():
+    """An independent reading of the same rule: import-linter's layers contract (.importlinter)."""
+    result = subprocess.run([sys.executable, "-c", "from importlinter.cli import lint_imports_command; "
+                             "lint_imports_command()", "--no-cache"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("module, source", [
     ("campaigns.services", "from ingestion import scheduler\n"),
     ("ingestion.events", "from dashboard.services import bump_version\n"),
@@ -127,7 +178,7 @@ def test_the_checker_catches_a_wrong_way_import(module, source):
 
 @pytest.mark.parametrize("module, source", [
     ("dashboard.services", "from ingestion import engagements\n"),
-    ("campaigns.admin", "from alerts.holding import release_held_slack\n"),
+    ("operations.admin", "from alerts.holding import release_held_slack\n"),
     ("ingestion.tasks",
      "from celery import shared_task\n@shared_task\ndef t():\n    from ingestion import scheduler\n"),
 ])

@@ -61,3 +61,11 @@ def current_status() -> dict:
     record = rejection_for(settings.X_API_KEY)
     return {"fingerprint": fingerprint(settings.X_API_KEY), "rejected": record is not None,
             "reason": describe(record) if record else None}
+
+
+def health_check() -> str:
+    """The /socap/health check of the key: fails while the provider rejects it."""
+    status = current_status()
+    if status["rejected"]:
+        raise RuntimeError(status["reason"])
+    return f"key {status['fingerprint']} not rejected"

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from ingestion.archive import archive_for, verify_archive
 from ingestion.selectors import final_poll_done
 from alerts.report_email import send_due
-from campaigns.completion import _claim_finalization, due_campaigns, finalize, request_completion
+from operations.completion import _claim_finalization, due_campaigns, finalize, request_completion
 from campaigns.models import Campaign, ReportEmail
 from reports.pdf_jobs import render_and_keep
 from socap_project import mongo

@@ -27,7 +27,7 @@ import os, signal, sys, time, django
 os.environ["DJANGO_SETTINGS_MODULE"] = "socap_project.settings"
 django.setup()
 from alerts import report_email
-from campaigns import completion
+from operations import completion
 from campaigns.models import ReportEmail
 
 campaign_id, die_after = int(sys.argv[1]), sys.argv[2]

@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="socap.campaigns.complete_due", ignore_result=True, **RETRY)
 def complete_due() -> int:
-    from campaigns.completion import due_campaigns, request_completion
+    from operations.completion import due_campaigns, request_completion
 
     due = list(due_campaigns())
     for campaign in due:
@@ -22,7 +22,7 @@ def complete_due() -> int:
 
 @shared_task(name="socap.campaigns.finalize", bind=True, ignore_result=True, **{**RETRY, "max_retries": None})
 def finalize_campaign(self, campaign_id: int) -> str:
-    from campaigns.completion import finalize
+    from operations.completion import finalize
     from ingestion.s3 import S3Error
 
     try:

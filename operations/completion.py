@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from alerts.tasks import send_report_emails
 from campaigns.models import Campaign, ReportEmail
-from campaigns.tasks import finalize_campaign
+from operations.tasks import finalize_campaign
 from dashboard.services import bump_version
 from ingestion.archive import archive_for, verify_archive, write_archive
 from ingestion.scheduler import enqueue_metrics

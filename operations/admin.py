@@ -6,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 from alerts.holding import held_counts
 from campaigns import services
 from campaigns.admin_forms import CampaignAddForm, CampaignChangeForm
-from campaigns.completion import request_completion
+from operations.completion import request_completion
 from campaigns.inputs import CampaignInputError
 from campaigns.models import Campaign, ReportEmail, TrackedTweet
 from alerts.report_email import resend
