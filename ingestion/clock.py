@@ -13,9 +13,10 @@ import datetime as dt
 import threading
 import time
 
-import requests
 from django.conf import settings
 from django.utils import timezone
+
+from xapi import simulator_control
 
 REFRESH_SECONDS = 30  # re-read the simulator's clock this often (it can be set or advanced)
 
@@ -32,7 +33,7 @@ def _simulator_mapping() -> tuple[dt.datetime, float, float]:
     with _lock:
         if _mapping.get("base") == settings.X_API_BASE_URL and time.monotonic() - _mapping["real"] < REFRESH_SECONDS:
             return _mapping["sim"], _mapping["speed"], _mapping["real"]
-    body = requests.get(f"{settings.X_API_BASE_URL}/_sim/clock", timeout=5).json()
+    body = simulator_control.clock()
     sim = dt.datetime.fromisoformat(body["now"])
     speed = float(body["speed"]) if body.get("mode") == "realtime" else 0.0
     real = time.monotonic()

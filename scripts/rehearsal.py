@@ -134,10 +134,10 @@ def start_stores(top: Topology) -> None:
 
 
 def start_simulator(top: Topology) -> str:
-    top.start("simulator", [top.python, "-m", "ingestion.simulator", "--port", str(PORTS["simulator"]),
+    top.start("simulator", [top.python, "-m", "fakes.x_api", "--port", str(PORTS["simulator"]),
                             "--scenario", "tiny", "--scale", "2", "--clock", "manual",
                             "--start", "2025-03-15T16:30:00Z", "--rate-limit-rps", "0"], port=PORTS["simulator"])
-    top.start("sinks", [top.python, "-m", "alerts.sinks", "--http-port", str(PORTS["sink_http"]), "--smtp-port",
+    top.start("sinks", [top.python, "-m", "fakes.alert_sinks", "--http-port", str(PORTS["sink_http"]), "--smtp-port",
                         str(PORTS["sink_smtp"]), "--data-dir", str(top.base / "sinks")],
               port=PORTS["sink_http"], ready_text="alert sinks listening")
     return f"http://127.0.0.1:{PORTS['simulator']}"

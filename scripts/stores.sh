@@ -43,7 +43,7 @@ start_simulator() {
   fi
   say "no X_API_KEY: starting the local X API simulator on 127.0.0.1:$port (scenario ${SOCAP_DEMO_SCENARIO:-demo}," \
     "clock x${SOCAP_DEMO_CLOCK_FACTOR:-1})"
-  python -m ingestion.simulator --port "$port" --scenario "${SOCAP_DEMO_SCENARIO:-demo}" --clock realtime \
+  python -m fakes.x_api --port "$port" --scenario "${SOCAP_DEMO_SCENARIO:-demo}" --clock realtime \
     --speed "${SOCAP_DEMO_CLOCK_FACTOR:-1}" \
     --launch-ago-hours "${SOCAP_DEMO_LAUNCH_AGO_HOURS:-5}" >"var/log/simulator.log" 2>&1 &
   STORE_PIDS+=($!)
@@ -59,7 +59,7 @@ start_sinks() {
     return 0
   fi
   say "starting local alert sinks: Slack webhooks on 127.0.0.1:$http, SMTP on 127.0.0.1:$smtp"
-  python -m alerts.sinks --http-port "$http" --smtp-port "$smtp" --data-dir "$ROOT/var/sinks" \
+  python -m fakes.alert_sinks --http-port "$http" --smtp-port "$smtp" --data-dir "$ROOT/var/sinks" \
     >"var/log/sinks.log" 2>&1 &
   STORE_PIDS+=($!)
   wait_port "$http" sinks

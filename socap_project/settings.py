@@ -292,7 +292,7 @@ SOCAP_DEFAULT_SLACK_WEBHOOK_URL = env_str("SOCAP_DEFAULT_SLACK_WEBHOOK_URL", "")
 # Hosts a Slack webhook URL may point to (https, port 443, public addresses only: socap_project/webhook_urls.py);
 # the variable adds hosts to hooks.slack.com, e.g. a Slack-compatible chat server.
 SOCAP_SLACK_WEBHOOK_HOSTS = list(dict.fromkeys(["hooks.slack.com", *env_list("SOCAP_SLACK_WEBHOOK_HOSTS", [])]))
-# The local Slack stand-in (alerts/sinks.py, plain http on 127.0.0.1) for the demo and the tests; never in production.
+# The local Slack stand-in (fakes/alert_sinks.py, plain http on 127.0.0.1) for the demo and tests; never in production.
 SOCAP_LOCAL_WEBHOOKS_ALLOWED = not IS_PRODUCTION
 # How long a sender holds a queued alert; a sender that died gives it up after this.
 SOCAP_ALERT_CLAIM_SECONDS = env_int("SOCAP_ALERT_CLAIM_SECONDS", 120)

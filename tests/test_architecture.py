@@ -157,6 +157,15 @@ def test_the_app_level_check_catches_an_entry_point_reaching_up(modules):
     assert app_level_problems(modules)
 
 
+def test_no_production_module_imports_the_test_doubles():
+    """The simulator and the sinks live in fakes/ and are reached over HTTP/SMTP only."""
+    found = [f"{module}:{line} imports {name}" for module, path in project_modules()
+             for name, line, _deferred, _in_task in _imports(ast.parse(path.read_text()))
+             if app_of(name) == "fakes"]
+    assert not found, "\n".join(found)
+    assert not (ROOT / "ingestion" / "simulator").exists() and not (ROOT / "alerts" / "sinks.py").exists()
+
+
 def test_import_linter_agrees():
     """An independent reading of the same rule: import-linter's layers contract (.importlinter)."""
     result = subprocess.run([sys.executable, "-c", "from importlinter.cli import lint_imports_command; "

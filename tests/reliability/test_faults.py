@@ -5,7 +5,7 @@ tests/ingestion/test_permanent_errors.py.)"""
 
 import pytest
 
-from ingestion.simulator.state import TRANSIENT_FAULT_KINDS
+from fakes.x_api.state import TRANSIENT_FAULT_KINDS
 from socap_project import mongo
 from tests.ingestion.helpers import poll_cycle, tiny_campaign, truth_keys
 from tests.reliability import ledger

@@ -29,7 +29,7 @@ class SimulatorProcess:
     def __init__(self, log_dir: Path, scenario: str = "tiny", *, page_size: int = 20, rate_limit_rps: float = 0,
                  cursor_ttl: float = 600, extra: list[str] | None = None):
         self.port = free_port()
-        argv = [sys.executable, "-m", "ingestion.simulator", "--port", str(self.port), "--scenario", scenario,
+        argv = [sys.executable, "-m", "fakes.x_api", "--port", str(self.port), "--scenario", scenario,
                 "--page-size", str(page_size), "--rate-limit-rps", str(rate_limit_rps),
                 "--cursor-ttl", str(cursor_ttl), *(extra or [])]
         self.process = ManagedProcess(f"simulator-{self.port}", argv, log_dir, port=self.port)

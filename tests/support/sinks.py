@@ -1,4 +1,4 @@
-"""The local Slack/SMTP sinks (alerts/sinks.py) as a real process for tests."""
+"""The local Slack/SMTP sinks (fakes/alert_sinks.py) as a real process for tests."""
 
 import sys
 
@@ -10,7 +10,7 @@ from tests.support.processes import ManagedProcess, free_port
 class Sinks:
     def __init__(self, log_dir):
         self.http_port, self.smtp_port = free_port(), free_port()
-        argv = [sys.executable, "-m", "alerts.sinks", "--http-port", str(self.http_port), "--smtp-port",
+        argv = [sys.executable, "-m", "fakes.alert_sinks", "--http-port", str(self.http_port), "--smtp-port",
                 str(self.smtp_port), "--data-dir", str(log_dir / f"sinks-{self.http_port}")]
         self.process = ManagedProcess(f"sinks-{self.http_port}", argv, log_dir, port=self.http_port,
                                       ready_text="alert sinks listening")

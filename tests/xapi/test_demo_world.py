@@ -4,7 +4,7 @@ import datetime as dt
 import hashlib
 import json
 
-from ingestion.simulator.world import anchored_launch, build_world, load_scenario
+from fakes.x_api.world import anchored_launch, build_world, load_scenario
 
 
 def test_demo_is_a_launch_of_realistic_size_and_deterministic():

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ingestion.simulator.world import build_world, load_scenario
+from fakes.x_api.world import build_world, load_scenario
 
 ACQUIRE = """
 import os, time, django

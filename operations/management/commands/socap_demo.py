@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -16,6 +15,7 @@ from campaigns.models import Campaign
 from ingestion import importance
 from ingestion.scheduler import enqueue_metrics
 from socap_project.links import absolute
+from xapi import simulator_control
 
 DEMO_NAME = "Orbit public launch (demo)"
 
@@ -28,10 +28,10 @@ class Command(BaseCommand):
             raise CommandError("X_API_KEY is set: the demo only runs against the local simulator.")
         base = settings.X_API_BASE_URL
         try:
-            scenario = requests.get(f"{base}/_sim/scenario", timeout=10).json()
-            clock = requests.get(f"{base}/_sim/clock", timeout=10).json()
-            index_lines = requests.get(f"{base}/_sim/following_index", timeout=30).text.splitlines()
-        except requests.RequestException as exc:
+            scenario = simulator_control.scenario()
+            clock = simulator_control.clock(timeout=10)
+            index_lines = simulator_control.following_index_lines()
+        except simulator_control.SimulatorUnavailable as exc:
             raise CommandError(f"The simulator at {base} does not answer: {exc}") from exc
 
         entries = [importance.entry(row["user_id"], row["followers"]) for row in map(json.loads, index_lines) if row]

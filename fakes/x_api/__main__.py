@@ -1,6 +1,6 @@
 """Local X data API simulator.
 
-    python -m ingestion.simulator --port 8765 --scenario demo --clock realtime --launch-ago-hours 2
+    python -m fakes.x_api --port 8765 --scenario demo --clock realtime --launch-ago-hours 2
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ import logging
 import signal
 import sys
 
-from ingestion.simulator.server import Simulator, make_server, parse_time
-from ingestion.simulator.state import Clock, SimState
-from ingestion.simulator.world import anchored_launch, build_world, load_scenario
+from fakes.x_api.server import Simulator, make_server, parse_time
+from fakes.x_api.state import Clock, SimState
+from fakes.x_api.world import anchored_launch, build_world, load_scenario
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Local X data API simulator (twitterapi.io contract).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--scenario", default="demo", help="scenario name (ingestion/simulator/scenarios) or path")
+    parser.add_argument("--scenario", default="demo", help="scenario name (fakes/x_api/scenarios) or path")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every volume (benchmarks)")
     parser.add_argument("--clock", choices=["manual", "realtime"], default="manual")

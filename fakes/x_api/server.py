@@ -9,8 +9,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from ingestion.simulator.state import SimState
-from ingestion.simulator.world import World, created_at_text
+from fakes.x_api.state import SimState
+from fakes.x_api.world import World, created_at_text
 
 log = logging.getLogger("socap.simulator")
 PROVIDER_PATHS = ("/twitter/tweets", "/twitter/tweet/retweeters", "/twitter/tweet/replies", "/twitter/tweet/quotes")

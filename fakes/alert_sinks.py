@@ -1,6 +1,6 @@
 """Local stand-ins for Slack and SMTP, for the demo and the tests (real sockets).
 
-    python -m alerts.sinks --http-port 8766 --smtp-port 1025 --data-dir var/sinks
+    python -m fakes.alert_sinks --http-port 8766 --smtp-port 1025 --data-dir var/sinks
 
 HTTP: any POST is recorded as a Slack webhook message; GET / lists Slack
 messages and emails (newest first, refreshing itself); GET /messages.json
