@@ -13,7 +13,7 @@ from urllib.parse import quote
 from django.template.loader import render_to_string
 
 from alerts.channels.slack import escape_mrkdwn
-from ingestion import importance
+from ingestion.storing import importance
 from socap_project.links import absolute
 from socap_project.text import one_line
 from socap_project.vocabulary import ACCOUNT_CATEGORY_NOUNS, TWEET_CATEGORY_NAMES, account_category_label

@@ -2,12 +2,12 @@
 
 A cycle's new engagements are the closed window of sequence numbers
 (seq_from, seq_to]: seq_from is where the campaign's previous plan stopped
-(`alert_seq` on its counter document), seq_to the last number handed out when
+(`alert_seq`, alerts/planner_state.py), seq_to the last number handed out when
 this plan fixed its window. Windows are contiguous, so every engagement falls
 in exactly one cycle, and reading one costs what the cycle found.
 
 One planner per campaign at a time: a claim (conditional update with expiry)
-on the campaign's counter document. The claim records the cycle being
+on the campaign's planner document (alerts/planner_state.py). The claim records the cycle being
 planned, and the window is written on the cycle before `alert_seq` moves past
 it, so a planner killed at any point leaves either nothing done or a fixed
 window that the next claimer plans first. Planning twice is harmless: queue
@@ -30,10 +30,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from alerts import spikes
+from alerts import planner_state, spikes
 from alerts.queueing import queue_for_run
 from campaigns.models import Campaign
-from ingestion import cycles, engagement_selectors, engagement_services
+from ingestion.polling import poll_cycles
+from ingestion.storing import engagement_selectors
 
 log = logging.getLogger(__name__)
 # What planning needs of an engagement (rules, message, spike).
@@ -57,54 +58,54 @@ def send_by(cycle: dict) -> dt.datetime:
 
 
 def _claim(campaign_id: str, owner: str, now: dt.datetime) -> dict | None:
-    return engagement_services.claim_planner(
+    return planner_state.claim(
         campaign_id, owner, now, now + dt.timedelta(seconds=settings.SOCAP_ALERT_CLAIM_SECONDS))
 
 
 def _fix_window(cycle: dict, owner: str) -> tuple[int, int]:
     if cycle["seq_to"] is not None:
         return cycle["seq_from"], cycle["seq_to"]  # fixed by a planner that died: the same window again
-    return engagement_services.fix_window(cycle, owner)
+    return planner_state.fix_window(cycle, owner)
 
 
 def _plan_one(campaign: Campaign, cycle_id: str, owner: str) -> CyclePlan:
-    cycle = cycles.get(cycle_id)
-    if cycle is None or cycle["state"] == cycles.PLANNED:
+    cycle = poll_cycles.get(cycle_id)
+    if cycle is None or cycle["state"] == poll_cycles.PLANNED:
         return CyclePlan("already_planned")
-    engagement_services.planning_cycle(campaign.mongo_id, owner, cycle_id)
+    planner_state.planning_cycle(campaign.mongo_id, owner, cycle_id)
     start, end = _fix_window(cycle, owner)
     docs = engagement_selectors.cycle_window(campaign.mongo_id, start, end, FIELDS)
     queued = queue_for_run(campaign, docs, cycle_id, send_by=send_by(cycle))
     spike = spikes.evaluate(campaign, cycle, docs)
-    cycles.mark_planned(cycle_id, found=len(docs), spike=spike is not None)
-    engagement_services.cycle_planned(campaign.mongo_id, owner, cycle_id)
+    poll_cycles.mark_planned(cycle_id, found=len(docs), spike=spike is not None)
+    planner_state.cycle_planned(campaign.mongo_id, owner, cycle_id)
     log.info("cycle %s: %d new engagements (seq %d..%d], %d alerts queued%s", cycle_id, len(docs), start, end,
              queued, ", spike" if spike else "")
     return CyclePlan("planned", found=len(docs), queued=queued, spike=spike is not None)
 
 
 def plan_cycle(cycle_id: str) -> CyclePlan:
-    cycle = cycles.get(cycle_id)
+    cycle = poll_cycles.get(cycle_id)
     if cycle is None:
         return CyclePlan("missing")
-    if cycle["state"] == cycles.PLANNED:
+    if cycle["state"] == poll_cycles.PLANNED:
         return CyclePlan("already_planned")
     campaign = Campaign.objects.filter(pk=int(cycle["campaign_id"])).first()
     if campaign is None:
         return CyclePlan("missing")
     owner = uuid.uuid4().hex
-    counter = _claim(campaign.mongo_id, owner, timezone.now())
-    if counter is None:
+    state = _claim(campaign.mongo_id, owner, timezone.now())
+    if state is None:
         return CyclePlan("busy")  # another planner of this campaign; the sweep comes back for this one
     try:
-        unfinished = counter.get("planner_cycle")
+        unfinished = state.get("cycle")
         if unfinished and unfinished != cycle_id:
             _plan_one(campaign, unfinished, owner)  # its window may be fixed: it goes first
         return _plan_one(campaign, cycle_id, owner)
     finally:
-        engagement_services.release_planner(campaign.mongo_id, owner)
+        planner_state.release(campaign.mongo_id, owner)
 
 
 def plan_due() -> list[CyclePlan]:
     """The bounded wait: plan every cycle whose wait ran out (a stuck, lost or killed job)."""
-    return [plan_cycle(cycle_id) for cycle_id in cycles.due()]
+    return [plan_cycle(cycle_id) for cycle_id in poll_cycles.due()]

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
+from alerts import messages, planner_state, planning
 from alerts.channels import ChannelError, email
 from alerts.queueing import queue_for_run
 from alerts.sender import SendReport, deliver, disable_channel, recipients_for, send_due
-from alerts import messages, planning
 from campaigns.models import Campaign
-from ingestion.engagement_selectors import alert_seq
 from socap_project import mongo
 from socap_project.links import absolute
 
@@ -23,7 +22,7 @@ def queue_late_alerts(campaign: Campaign, new_engagements: list[dict], run_batch
     those numbered inside a window already planned (stored by a job that outlived its cycle's
     bounded wait, or handed off late after a crash) are queued here, so none is left out.
     """
-    planned_through = alert_seq(campaign.mongo_id)
+    planned_through = planner_state.alert_seq(campaign.mongo_id)
     late = [doc for doc in new_engagements if doc["seq"] <= planned_through]
     return queue_for_run(campaign, late, run_batch) if late else 0
 
@@ -88,7 +87,7 @@ def send_report_ready(campaign: Campaign) -> None:
 
 
 def forget_campaign(campaign_id: str) -> dict[str, int]:
-    return mongo.delete_campaign_documents(campaign_id, (mongo.ALERT_QUEUE,))
+    return mongo.delete_campaign_documents(campaign_id, (mongo.ALERT_QUEUE,), by_id=(mongo.ALERT_PLANNER,))
 
 
 def forget_tweets(campaign_id: str, tweet_ids: list[str]) -> int:

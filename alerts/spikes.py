@@ -1,7 +1,7 @@
 """The spike alert: engagement rates several times their trailing rate (docs/alerts.md, "Spike alert").
 
 Rates, not counts: what a cycle collected of a tweet is attributed to the span
-since the tweet's lists were last read (ingestion/tweet_rates.py), so a burst
+since the tweet's lists were last read (ingestion/polling/tweet_rates.py), so a burst
 scores the same whether the tweet was read every interval or every fourth.
 
 - Per tweet: a span with at least `spike_min_engagements` new engagements
@@ -18,9 +18,9 @@ scores the same whether the tweet was read every interval or every fourth.
 One alert per spike, not per cycle of it: a cycle that follows a spiking
 cycle and spikes again (the rest of the burst, read one cycle later or on
 another tweet) continues that spike and sends nothing. After a spike every
-tweet of the campaign is read at the next cycle (ingestion/cadence.py
+tweet of the campaign is read at the next cycle (ingestion/polling/cadence.py
 `snap_back`), so a burst spread over tweets on slower cadences is read in
-consecutive cycles.
+consecutive poll_cycles.
 
 The alert is one queue item per (campaign, cycle): the queue's unique
 (campaign, user, run) index with the reserved user id "spike". The sender
@@ -33,8 +33,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from ingestion import cadence, cycles, tweet_rates
-from ingestion.engagements import TIME_BEFORE
+from ingestion.polling import cadence, poll_cycles, tweet_rates
+from ingestion.storing.engagements import TIME_BEFORE
 from socap_project import mongo
 
 SPIKE = "spike"
@@ -102,7 +102,7 @@ def _campaign_rates(rates: tweet_rates.CycleRates) -> tuple[float, float, float]
 def evaluate(campaign: Campaign, cycle: dict, docs: list[dict]) -> dict | None:
     """Queue the cycle's spike alert when a rate spikes; return the alert's numbers, else None."""
     # Taken atomically: a list job reporting from now on counts in its tweet's next span instead.
-    cycle = cycles.take_counts(cycle["_id"]) or cycle
+    cycle = poll_cycles.take_counts(cycle["_id"]) or cycle
     rates = tweet_rates.measure(campaign.mongo_id, cycle)
     if rates.stale:
         return None

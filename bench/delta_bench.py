@@ -51,8 +51,8 @@ def measure(folder: Path, page: int) -> tuple[list[tuple[int, int, int]], int]:
 
     from campaigns import services
     from campaigns.inputs import AlertPreferencesInput, CampaignInput, TweetInput
-    from ingestion.list_job import run_list_job
-    from ingestion.metrics_job import run_metrics
+    from ingestion.polling.list_job import run_list_job
+    from ingestion.polling.metrics_job import run_metrics
 
     sim = SimulatorProcess(folder, scenario=str(scenario(folder)), page_size=page,
                            extra=["--start", "2025-03-15T16:00:00Z"]).start()

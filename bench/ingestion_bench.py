@@ -77,7 +77,7 @@ def make_campaign(sim, tweets: int):
 
 
 def bench_fan_out(campaign) -> tuple[float, int]:
-    from ingestion import scheduler
+    from ingestion.polling import scheduler
     from socap_project.redis_client import get_redis
 
     started = time.perf_counter()
@@ -90,7 +90,7 @@ def bench_fan_out(campaign) -> tuple[float, int]:
 
 def bench_publish(jobs: int) -> tuple[float, float]:
     """`jobs` list-job messages: one pipelined publish (scheduler.publish) vs one apply_async each."""
-    from ingestion import scheduler
+    from ingestion.polling import scheduler
     from ingestion.tasks import poll_list
     from socap_project.redis_client import get_redis
 
@@ -111,7 +111,7 @@ def bench_publish(jobs: int) -> tuple[float, float]:
 def list_job(campaign_pk: int, tweet_id: str, job_type: str):
     """A list job as the worker runs it: when the shared rate limiter is full the task is retried after the
     countdown it gives (here this thread waits it out, standing in for the broker), from where it stopped."""
-    from ingestion.list_job import run_list_job
+    from ingestion.polling.list_job import run_list_job
 
     run = run_list_job(campaign_pk, tweet_id, job_type)
     while run.retry_in is not None:
@@ -122,7 +122,7 @@ def list_job(campaign_pk: int, tweet_id: str, job_type: str):
 
 def metrics_job(campaign_pk: int, cycle_at):
     """The metrics job likewise: the tweets a full limiter left out are read after its countdown."""
-    from ingestion.metrics_job import run_metrics
+    from ingestion.polling.metrics_job import run_metrics
 
     run = run_metrics(campaign_pk, cycle_at)
     polled, jobs, due = list(run.polled), list(run.list_jobs), list(run.due)
@@ -141,7 +141,7 @@ def adaptive_cycles(sim, campaign, tweets: int, until: dt.datetime, workers: int
     List jobs whose counter has not moved are count-gated (no request, no credit); the
     bench skips running them to save time on the embedded store, which changes no figure.
     """
-    from ingestion.scheduler import LIST_JOBS
+    from ingestion.polling.scheduler import LIST_JOBS
     from socap_project import mongo
 
     interval = dt.timedelta(minutes=30)
@@ -226,7 +226,7 @@ def naive_requests(sim, tweets: int, page: int = 20) -> tuple[int, int]:
 
 
 def bench_ingest(n: int) -> tuple[float, float]:
-    from ingestion.engagements import Engager, store_page
+    from ingestion.storing.engagements import Engager, store_page
     from socap_project import mongo
 
     now = dt.datetime.now(dt.UTC)

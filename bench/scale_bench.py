@@ -1,7 +1,7 @@
 """Scale benchmark: one campaign of --tweets tweets grown to 1k, 10k, 100k (and with --long 500k) engagements.
 
 At each volume, on the embedded store started for the run:
-- seeding rate through the live path (`ingestion.events.ingest_page`: store + hand-off + checkpoint,
+- seeding rate through the live path (`ingestion.storing.handoff.ingest_page`: store + hand-off + checkpoint,
   in provider pages of 100 per tweet and list);
 - one page of 100 new engagers (ten of them accounts seen before) through that same path, against a
   raw `insert_many` of the same 100 documents on the same store (the baseline): engagements/s, their
@@ -43,7 +43,7 @@ STORED: set[tuple] = set()  # (tweet, account, action) already seeded: the dupli
 def make(tweets: int):
     from django.utils import timezone
 
-    from ingestion.metrics_job import write_snapshot
+    from ingestion.polling.metrics_job import write_snapshot
     from tests.factories import make_campaign
 
     campaign = make_campaign(tweets={"main_twt": tweets // 3, "influencer_twt": tweets // 3,
@@ -80,12 +80,12 @@ monitoring.register(ROUND_TRIPS)  # before the first client: every client of thi
 
 
 class LivePath:
-    """Pages through the code path live polling uses: `events.ingest_page` (store + hand-off + checkpoint)."""
+    """Pages through the code path live polling uses: `handoff.ingest_page` (store + hand-off + checkpoint)."""
 
     def __init__(self, campaign, rows):
-        from ingestion import leases
-        from ingestion.engagements import SeqBlock
-        from ingestion.worker_state import create_states
+        from ingestion.polling import leases
+        from ingestion.storing.engagements import SeqBlock
+        from ingestion.polling.worker_state import create_states
 
         self.campaign, self.owner = campaign, leases.new_owner()
         create_states(campaign.mongo_id, [tweet.tweet_id for tweet in rows])
@@ -95,9 +95,9 @@ class LivePath:
         self.seqs = SeqBlock(campaign.mongo_id, expected=1000)
 
     def page(self, tweet, job: str, engagers: list, now) -> tuple:
-        from ingestion import events
+        from ingestion.storing import handoff
 
-        return events.ingest_page(self.campaign, tweet_id=tweet.tweet_id, tweet_category=tweet.category,
+        return handoff.ingest_page(self.campaign, tweet_id=tweet.tweet_id, tweet_category=tweet.category,
                                   job_type=job, engagers=engagers, now=now, run_batch="bench", seqs=self.seqs,
                                   owner=self.owner, progress=lambda stored: {"cursor": None})
 
@@ -105,7 +105,7 @@ class LivePath:
 def engagers_for(rows, start, first: int, count: int, rng: random.Random) -> dict[tuple, list]:
     """Engagers shaped like a launch, grouped in provider pages per (tweet, list): most accounts unimportant,
     a few important (the following index), several tweets each."""
-    from ingestion.engagements import Engager
+    from ingestion.storing.engagements import Engager
 
     pages: dict[tuple, list] = {}
     for n in range(count):
@@ -136,7 +136,7 @@ PAGE = 100  # the provider's page of retweeters / replies
 
 def seed_following_index(rng: random.Random, users: int = 2_000_000) -> None:
     """About 3% of accounts followed by important people, as the imported following index has them."""
-    from ingestion import importance
+    from ingestion.storing import importance
 
     entries = [importance.entry(str(user), [{"id": "vip", "username": "vip", "weight": rng.choice(
         [1, 2, 5, 8, 10, 12, 15, 20, 25, 40, 60])}]) for user in range(0, users // 10, 33)]
@@ -164,10 +164,10 @@ def write_costs(live: LivePath, rows, rng, pages: int = 10) -> dict:
     hand-off + checkpoint) against a raw `insert_many` of the same documents on the same store."""
     from django.utils import timezone
 
-    from ingestion.engagements import Engager
+    from ingestion.storing.engagements import Engager
     from socap_project import mongo
 
-    from ingestion.engagements import SeqBlock
+    from ingestion.storing.engagements import SeqBlock
 
     tweet = rows[0]
     ours, raw, trips, engine, bulk = [], [], [], [], []

@@ -11,9 +11,9 @@ from collections import defaultdict
 from campaigns.models import Campaign
 from dashboard import paging
 from dashboard.selectors import BEFORE_MONITORING, BadParameter, _bucket_start, cached, campaign_stats
-from ingestion import engagement_selectors, importance
-from ingestion.engagements import last_seq
-from ingestion.sentiment import LABELS as SENTIMENTS
+from ingestion.storing import engagement_selectors, importance
+from ingestion.storing.engagements import last_seq
+from ingestion.storing.sentiment import LABELS as SENTIMENTS
 from socap_project import mongo
 from socap_project.vocabulary import TWEET_CATEGORIES
 
@@ -94,8 +94,10 @@ def _account_row(row: dict) -> dict:
             "engagements": row.get("engagements") or 0}
 
 
-def account_rows(campaign: Campaign, score_field: str, histogram: str, limit: int) -> list[dict]:
-    """Top account rows by a score kept in a histogram: closed windows, never a sort over the campaign."""
+def account_rows(campaign: Campaign, score_field: str, histogram: str, limit: int,
+                 above: float | None = None) -> list[dict]:
+    """Top account rows by a score kept in a histogram: closed windows, never a sort over the campaign;
+    with `above`, only rows scoring above it."""
     stats = campaign_stats(campaign)
     top_seq = last_seq(campaign.mongo_id)
     accounts = mongo.collection(mongo.CAMPAIGN_ACCOUNTS)
@@ -105,12 +107,12 @@ def account_rows(campaign: Campaign, score_field: str, histogram: str, limit: in
 
     return paging.by_score(find, histogram=stats.get(histogram) or {}, need=limit, top_seq=top_seq,
                            score_field=score_field, seq_field="first_seq",
-                           density=stats.get("accounts", 0) / max(top_seq, 1))
+                           density=stats.get("accounts", 0) / max(top_seq, 1), above=above)
 
 
 def _accounts_by(campaign: Campaign, score_field: str, histogram: str, limit: int) -> list[dict]:
-    return [_account_row(row) for row in account_rows(campaign, score_field, histogram, limit)
-            if row.get(score_field)]
+    # Most accounts of a launch score 0 and the tables leave them out: never read that crowd.
+    return [_account_row(row) for row in account_rows(campaign, score_field, histogram, limit, above=0)]
 
 
 def _with_followed_by(rows: list[dict]) -> list[dict]:

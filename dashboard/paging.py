@@ -55,11 +55,12 @@ def score_of(key: str) -> float:
 
 def by_score(find: Callable[[dict], list[dict]], *, histogram: dict[str, int], need: int, top_seq: int,
              after: tuple[float, int] | None = None, score_field: str = "importance_score",
-             seq_field: str = "seq", density: float = 1.0) -> list[dict]:
-    """Up to `need` documents in (score desc, seq desc) order, strictly after the keyset `after`."""
+             seq_field: str = "seq", density: float = 1.0, above: float | None = None) -> list[dict]:
+    """Up to `need` documents in (score desc, seq desc) order, strictly after the keyset `after`;
+    with `above`, only scores above it (a top list of important accounts never reads the crowd at 0)."""
     counts: dict[float, int] = {}
     for key, count in histogram.items():
-        if count > 0:
+        if count > 0 and (above is None or score_of(key) > above):
             counts[score_of(key)] = counts.get(score_of(key), 0) + count
     cursor_score, cursor_seq = after if after else (math.inf, top_seq + 1)
     found: list[dict] = []
@@ -110,5 +111,6 @@ def by_score(find: Callable[[dict], list[dict]], *, histogram: dict[str, int], n
     if pending_low is not None:
         take_range(pending_low, True, high)
         high = pending_low
-    take_range(MIN_SCORE, True, high)
+    if above is None:  # the histogram is written with the rows; this range finds what it has not counted
+        take_range(MIN_SCORE, True, high)
     return found

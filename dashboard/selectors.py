@@ -13,9 +13,9 @@ from django.core.cache import cache
 from campaigns.models import Campaign
 from dashboard import paging
 from dashboard.services import current_version
-from ingestion import engagement_selectors
-from ingestion.engagements import last_seq, reply_count
-from ingestion.sentiment import LABELS as SENTIMENTS
+from ingestion.storing import engagement_selectors
+from ingestion.storing.engagements import last_seq, reply_count
+from ingestion.storing.sentiment import LABELS as SENTIMENTS
 from socap_project import mongo
 from socap_project.vocabulary import ACCOUNT_CATEGORIES, ACTION_PLURALS, ACTIONS, METRICS, TWEET_CATEGORIES
 

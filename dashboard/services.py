@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter
 
 from dashboard import insight_services, paging
-from ingestion import engagement_selectors
-from ingestion.engagements import TIME_BEFORE, last_seq
+from ingestion.storing import engagement_selectors
+from ingestion.storing.engagements import TIME_BEFORE, last_seq
 from socap_project import mongo
 from socap_project.redis_client import get_redis
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_by_share_token
 from dashboard import comparison_selectors, insight_selectors, selectors
-from ingestion import spend_selectors
+from ingestion.costs import spend_selectors
 from socap_project.csv_stream import csv_response
 from socap_project.throttle import share_link_download
 from socap_project.vocabulary import ACCOUNT_CATEGORIES, ACCOUNT_CATEGORY_LABELS, ACTIONS, TWEET_CATEGORIES

@@ -3,7 +3,9 @@
 from django.dispatch import receiver
 
 from campaigns import signals
-from ingestion import retention, spend, spend_selectors, worker_state
+from ingestion.archiving import retention
+from ingestion.costs import spend, spend_selectors
+from ingestion.polling import worker_state
 from xapi import credits
 
 
@@ -27,6 +29,6 @@ def _deleted(sender, campaign_id, **kwargs):
     return retention.forget_campaign(campaign_id)
 
 
-@receiver(credits.call_charged, dispatch_uid="ingestion.spend")
+@receiver(credits.call_charged, dispatch_uid="ingestion.costs.spend")
 def _charged(sender, campaign_id, tweet_id, endpoint, items, status, credits, at, **kwargs):
     spend.record_call(campaign_id, tweet_id, endpoint, items, status, credits, at)

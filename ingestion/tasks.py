@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="socap.ingestion.fan_out", ignore_result=True, **RETRY)
 def fan_out() -> dict:
-    from ingestion import scheduler
+    from ingestion.polling import scheduler
 
     result = scheduler.fan_out()
     return {"campaigns": result.campaigns, "jobs": result.jobs, "skipped": result.skipped}
@@ -29,8 +29,8 @@ def poll_metrics(self, campaign_id: int, then_lists: bool = True, cycle_at: str 
                  lists: list[list[str]] | None = None) -> None:
     from django.utils.dateparse import parse_datetime
 
-    from ingestion import scheduler
-    from ingestion.metrics_job import run_metrics
+    from ingestion.polling import scheduler
+    from ingestion.polling.metrics_job import run_metrics
 
     run = run_metrics(campaign_id, parse_datetime(cycle_at) if cycle_at else None, tweet_ids,
                       cycle_id=cycle_id)
@@ -42,7 +42,7 @@ def poll_metrics(self, campaign_id: int, then_lists: bool = True, cycle_at: str 
             "campaign_id": campaign_id, "then_lists": then_lists, "cycle_at": cycle_at, "cycle_id": cycle_id,
             "tweet_ids": run.remaining, "lists": [list(job) for job in jobs]})
     if then_lists and not run.budget_blocked:
-        # Only the list jobs whose counters moved (or whose work is unfinished): ingestion/list_gating.py.
+        # Only the list jobs whose counters moved (or whose work is unfinished): ingestion/polling/list_gating.py.
         scheduler.enqueue_lists(campaign_id, cycle_id=cycle_id, jobs=jobs)
 
 
@@ -50,8 +50,8 @@ def poll_metrics(self, campaign_id: int, then_lists: bool = True, cycle_at: str 
 def poll_list(self, campaign_id: int, tweet_id: str, job_type: str, cycle_id: str | None = None,
               resume: dict | None = None) -> None:
     from campaigns.models import TrackedTweet
-    from ingestion import scheduler
-    from ingestion.list_job import run_list_job
+    from ingestion.polling import scheduler
+    from ingestion.polling.list_job import run_list_job
 
     fresh, complete = 0, True
     if TrackedTweet.objects.filter(campaign_id=campaign_id, tweet_id=tweet_id).exists():
@@ -75,7 +75,7 @@ def poll_list(self, campaign_id: int, tweet_id: str, job_type: str, cycle_id: st
 @shared_task(name="socap.ingestion.purge_archived", ignore_result=True, **RETRY)
 def purge_archived() -> int:
     """SOCAP_PURGE_ARCHIVED_AFTER_DAYS after a verified archive, its documents leave MongoDB."""
-    from ingestion.purge import PurgeRefused, due_for_purge, purge_campaign
+    from ingestion.archiving.purge import PurgeRefused, due_for_purge, purge_campaign
 
     purged = 0
     for campaign in due_for_purge():

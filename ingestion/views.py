@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
-from ingestion import scheduler, selectors, spend_selectors
+from ingestion.costs import spend_selectors
+from ingestion.polling import scheduler, worker_status
 from ingestion.serializers import (
     QueueStatusSerializer,
     RunRequestSerializer,
@@ -83,7 +84,7 @@ class StatusView(APIView):
                    responses={200: WorkerStatusSerializer, **errors(400)})
     def get(self, request):
         campaign_id = request.query_params.get("campaign_id")
-        body = selectors.worker_status(campaign_id)
+        body = worker_status.worker_status(campaign_id)
         body["blocked"] = spend_selectors.blocked_campaigns()  # budget used up, or the key out of credits
         return Response(body)
 
@@ -91,4 +92,4 @@ class StatusView(APIView):
 class QueueView(APIView):
     @extend_schema(summary="Queue lengths", responses={200: QueueStatusSerializer, **errors()})
     def get(self, request):
-        return Response(selectors.queue_status())
+        return Response(worker_status.queue_status())

@@ -11,8 +11,8 @@ from campaigns.inputs import CampaignInputError
 from campaigns.models import Campaign, ReportEmail, TrackedTweet
 from alerts.report_email import resend
 from campaigns.selectors import slack_status
-from ingestion import parking, worker_state
-from ingestion.spend_selectors import campaign_spend
+from ingestion.polling import parking, worker_state
+from ingestion.costs.spend_selectors import campaign_spend
 
 
 class TrackedTweetInline(admin.TabularInline):

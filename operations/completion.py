@@ -23,15 +23,16 @@ from django.utils import timezone
 
 from alerts.tasks import send_report_emails
 from campaigns.models import Campaign, ReportEmail
-from operations.tasks import finalize_campaign
 from dashboard.services import bump_version
-from ingestion.archive import archive_for, verify_archive, write_archive
-from ingestion.scheduler import enqueue_metrics
-from ingestion.selectors import final_poll_done
+from ingestion.archiving.archive import archive_for, verify_archive, write_archive
+from ingestion.polling.scheduler import enqueue_metrics
+from ingestion.polling.worker_status import final_poll_done
 from reports.builder import freeze_report
+from socap_project.celery import task
 
 log = logging.getLogger(__name__)
 FINALIZE_DELAY_SECONDS = 30
+FINALIZE = "socap.campaigns.finalize"  # operations/tasks.py, enqueued by name: its body calls back here
 
 
 def _deadline() -> dt.timedelta:
@@ -58,7 +59,7 @@ def request_completion(campaign: Campaign, now=None) -> bool:
         return False
     campaign.completion_requested_at = now
     enqueue_metrics([campaign.pk])  # the metrics job enqueues every tweet's list jobs when done
-    finalize_campaign.apply_async(args=[campaign.pk], countdown=FINALIZE_DELAY_SECONDS)
+    task(FINALIZE).apply_async(args=[campaign.pk], countdown=FINALIZE_DELAY_SECONDS)
     return True
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from dashboard import comparison_selectors, insight_selectors
 from dashboard import selectors as dashboard_selectors
-from ingestion import engagement_selectors
+from ingestion.storing import engagement_selectors
 from socap_project import mongo
 from socap_project.vocabulary import ACTIONS, METRICS
 from xapi.credits import CREDITS_PER_USD

@@ -27,11 +27,11 @@ from kombu.exceptions import OperationalError
 
 from campaigns.models import Campaign
 from dashboard.selectors import current_version
-from ingestion.archive import archive_dir
-from reports import tasks
+from ingestion.archiving.archive import archive_dir
 from reports.builder import frozen_report
 from reports.context import report_context, shows_comparison_to
 from reports.pdf import PdfUnavailable, chromium_path, render_pdf
+from socap_project.celery import task
 from socap_project.redis_client import get_redis
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ FINAL_KEY = "pdf-final:{campaign}:{audience}"
 FINAL_CACHE_SECONDS = 24 * 3600
 # Before the render task's turn come only the metrics polls (0): someone is waiting for it.
 RENDER_PRIORITY = 1
+RENDER_PDF = "socap.reports.render_pdf"  # reports/tasks.py, enqueued by name: its body calls back here
 
 
 # The client's copy, and the staff copy when it shows more (the comparison with earlier launches
@@ -126,7 +127,7 @@ def request_pdf(campaign: Campaign, *, staff: bool = False) -> PdfState:
     claim = CLAIM_KEY.format(campaign=campaign.pk, audience=audience)
     if conn.set(claim, version, nx=True, ex=settings.SOCAP_PDF_CLAIM_SECONDS):
         try:
-            tasks.render_report_pdf.apply_async(args=[campaign.pk, audience], priority=RENDER_PRIORITY)
+            task(RENDER_PDF).apply_async(args=[campaign.pk, audience], priority=RENDER_PRIORITY)
         except OperationalError:
             conn.delete(claim)
             logger.exception("Could not enqueue the PDF render of campaign %s", campaign.pk)

@@ -15,6 +15,14 @@ app = Celery("socap")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+
+def task(name: str):
+    """A registered task by its name. Services enqueue tasks this way rather than importing the task
+    module, whose bodies call those same services (an import circle otherwise)."""
+    return app.tasks[name]
+
+
 # Every task retries a store outage (MongoDB or Redis down) with backoff, and nothing else:
 # a provider error is handled inside the job (worker state, parking), a bug must surface.
 STORE_OUTAGES = (PyMongoError, RedisConnectionError)

@@ -55,6 +55,7 @@ __all__ = [
     "METRIC_SNAPSHOTS",
     "METRIC_DELTAS",
     "ALERT_QUEUE",
+    "ALERT_PLANNER",
     "FOLLOWING_INDEX",
     "API_USAGE",
     "INDEXES",
@@ -74,6 +75,7 @@ WORKER_STATE = "worker_state"
 METRIC_SNAPSHOTS = "metric_snapshots"
 METRIC_DELTAS = "metric_deltas"
 ALERT_QUEUE = "alert_queue"
+ALERT_PLANNER = "alert_planner"  # per campaign, `_id` = campaign id: the alert planner's claim and alert_seq
 FOLLOWING_INDEX = "following_index"
 API_USAGE = "api_usage"
 FINAL_REPORTS = "final_reports"
@@ -167,7 +169,7 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("tweet_id", ASCENDING), ("at", DESCENDING)),
     ),
     FINAL_REPORTS: (_ix(("campaign_id", ASCENDING), unique=True),),
-    "api_spend": (_ix(("campaign_id", ASCENDING)),),  # ingestion.spend: read by _id; this serves deletion
+    "api_spend": (_ix(("campaign_id", ASCENDING)),),  # ingestion.costs.spend: read by _id; this serves deletion
     ENGAGEMENT_ROLLUPS: (_ix(("campaign_id", ASCENDING), ("hour", ASCENDING), unique=True),),
     TWEET_COUNTS: (
         _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("action_type", ASCENDING), unique=True),
@@ -411,7 +413,7 @@ def expiries() -> tuple[Expiry, ...]:
         Expiry(API_USAGE, "at", settings.SOCAP_API_USAGE_RETENTION_DAYS),
         # Set when an item is sent or skipped with nothing held for a channel (alerts/sender.py).
         Expiry(ALERT_QUEUE, "done_at", settings.SOCAP_ALERT_QUEUE_RETENTION_DAYS),
-        # The hourly metric_snapshots roll up what a delta says as it is written (ingestion/metrics_job.py).
+        # The hourly metric_snapshots roll up what a delta says as it is written (ingestion/polling/metrics_job.py).
         Expiry(METRIC_DELTAS, "recorded_at", settings.SOCAP_METRIC_DELTAS_RETENTION_DAYS),
     )
 

@@ -33,7 +33,7 @@ TWEET_CATEGORY_LABELS = {MAIN_TWEET: "Main tweets", INFLUENCER_TWEET: "Influence
 # -- alert channels -------------------------------------------------------------------
 CHANNELS = ("slack", "email")
 
-# -- account categories (from the bio: ingestion/classifier.py) -------------------------
+# -- account categories (from the bio: ingestion/storing/classifier.py) -------------------------
 # In the order pages, filters and charts list them. Every page, report, PDF and alert shows the
 # label (templates through the `category_label` filter); the key stays in the JSON API and the CSVs.
 OTHERS = "others"

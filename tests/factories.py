@@ -13,7 +13,7 @@ import itertools
 from django.utils import timezone
 
 from campaigns.models import Campaign, TrackedTweet
-from ingestion.engagements import reserve_seq
+from ingestion.storing.engagements import reserve_seq
 from socap_project import mongo
 
 _ids = itertools.count(1_900_000_000_000_000_001)

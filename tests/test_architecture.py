@@ -166,6 +166,79 @@ def test_no_production_module_imports_the_test_doubles():
     assert not (ROOT / "ingestion" / "simulator").exists() and not (ROOT / "alerts" / "sinks.py").exists()
 
 
+def module_graph(modules: dict[str, str]) -> dict[str, set[str]]:
+    """module -> project modules it imports, at any depth (`from a import b` names a.b when that is a module)."""
+    graph: dict[str, set[str]] = {}
+    for module, source in modules.items():
+        targets = set()
+        for name, _line, _deferred, _in_task in _imports(ast.parse(source)):
+            while name and name not in modules:
+                name = name.rpartition(".")[0]
+            if name and name != module:
+                targets.add(name)
+        graph[module] = targets
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan)."""
+    index, low, stack, on_stack, found, counter = {}, {}, [], set(), [], [0]
+
+    def visit(node):
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circle_between_modules():
+    """Services enqueue the tasks that call them back by name (socap_project.celery.task), so no two
+    modules import each other, even through task bodies."""
+    modules = {module: path.read_text() for module, path in project_modules()}
+    assert circles(module_graph(modules)) == []
+
+
+def test_the_circle_check_finds_a_circle():
+    modules = {"ingestion.polling.scheduler": "from ingestion import tasks\n",
+               "ingestion.tasks": "def t():\n    from ingestion.polling import scheduler\n",
+               "ingestion.polling": ""}
+    assert circles(module_graph(modules)) == [["ingestion.polling.scheduler", "ingestion.tasks"]]
+
+
+def test_no_ingestion_folder_holds_more_than_a_dozen_modules():
+    """A folder is a room a reader can take in: ingestion is split by job (polling, storing, costs, archiving)."""
+    crowded = {}
+    for app in ("ingestion",):
+        for folder in [ROOT / app, *(p for p in (ROOT / app).rglob("*") if p.is_dir())]:
+            if "migrations" in folder.parts or "__pycache__" in folder.parts:
+                continue
+            names = [p.name for p in folder.glob("*.py") if p.name not in ("__init__.py", "apps.py")]
+            if len(names) > 12:
+                crowded[str(folder.relative_to(ROOT))] = len(names)
+    assert not crowded, crowded
+
+
 def test_import_linter_agrees():
     """An independent reading of the same rule: import-linter's layers contract (.importlinter)."""
     result = subprocess.run([sys.executable, "-c", "from importlinter.cli import lint_imports_command; "
@@ -176,9 +249,9 @@ def test_import_linter_agrees():
 
 @pytest.mark.parametrize("module, source", [
     ("campaigns.services", "from ingestion import scheduler\n"),
-    ("ingestion.events", "from dashboard.services import bump_version\n"),
+    ("ingestion.storing.handoff", "from dashboard.services import bump_version\n"),
     ("alerts.planning", "from dashboard import selectors\n"),
-    ("ingestion.metrics_job", "def f():\n    from alerts import tasks\n"),
+    ("ingestion.polling.metrics_job", "def f():\n    from alerts import tasks\n"),
     ("dashboard.selectors", "from dashboard import views\n"),
 ])
 def test_the_checker_catches_a_wrong_way_import(module, source):

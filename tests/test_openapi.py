@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
 from werkzeug.test import Client as WsgiClient
 
-from ingestion import importance
+from ingestion.storing import importance
 from tests.ingestion.helpers import poll_cycle, tiny_campaign
 from tests.support.openapi import URL, served_document
 

@@ -14,7 +14,7 @@ from xapi.credits import cost
 
 TRANSIENT_FAULT_KINDS = ("rate_limit", "credits", "server_error", "timeout", "malformed", "error_in_200",
                          "lying_has_next", "repeated_cursor", "expired_cursor")
-# These stop polling by design (a revoked key, a tweet gone) until staff act; see ingestion/parking.py.
+# These stop polling by design (a revoked key, a tweet gone) until staff act; see ingestion/polling/parking.py.
 PERMANENT_FAULT_KINDS = ("unauthorized", "not_found")
 FAULT_KINDS = TRANSIENT_FAULT_KINDS + PERMANENT_FAULT_KINDS
 

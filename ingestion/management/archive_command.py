@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ingestion.archive import resolve_target
-from ingestion.s3 import S3Error
+from ingestion.archiving.archive import resolve_target
+from ingestion.archiving.s3 import S3Error
 
 
 class ArchiveCommand(BaseCommand):

@@ -1,16 +1,18 @@
-"""Alerts planned per poll cycle (ingestion/cycles.py, alerts/planning.py, alerts/spikes.py), in-process."""
+"""Alerts planned per poll cycle (ingestion/polling/poll_cycles.py, alerts/planning.py, alerts/spikes.py)."""
 
 import datetime as dt
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from alerts import planning
+from alerts import planner_state, planning
 from alerts.sender import send_due
 from alerts.services import queue_late_alerts
-from ingestion import cycles, engagement_selectors
-from ingestion.events import hand_off
+from ingestion.polling import poll_cycles
+from ingestion.storing import engagement_selectors
+from ingestion.storing.handoff import hand_off
 from socap_project import mongo
 from tests.alerts.test_alerts import campaign_with, make_due, stored
 from tests.factories import engagement_doc, make_campaign
@@ -22,14 +24,14 @@ def queue():
     return list(mongo.collection(mongo.ALERT_QUEUE).find().sort("scheduled_send_time", 1))
 
 
-def open_with_jobs(campaign, now=None, jobs=3, kind=cycles.POLL):
-    cycle_id = cycles.open_cycle(campaign.pk, now or timezone.now(), kind=kind)
-    cycles.expect_jobs(cycle_id, jobs)
+def open_with_jobs(campaign, now=None, jobs=3, kind=poll_cycles.POLL):
+    cycle_id = poll_cycles.open_cycle(campaign.pk, now or timezone.now(), kind=kind)
+    poll_cycles.expect_jobs(cycle_id, jobs)
     return cycle_id
 
 
 def finish(cycle_id, jobs=3, fresh=0):
-    return [cycles.job_done(cycle_id, f"t:{i}", fresh if i == 0 else 0) for i in range(jobs)]
+    return [poll_cycles.job_done(cycle_id, f"t:{i}", fresh if i == 0 else 0) for i in range(jobs)]
 
 
 def test_jobs_of_one_cycle_are_planned_once_as_one_message_per_account(sinks):
@@ -49,8 +51,8 @@ def test_jobs_of_one_cycle_are_planned_once_as_one_message_per_account(sinks):
         hand_off(campaign, stored(page), "job-run")
     assert queue() == []
     # A redelivered job reports twice: counted once, and only the last report completes the cycle.
-    assert [cycles.job_done(cycle_id, "t:0"), cycles.job_done(cycle_id, "t:0"), cycles.job_done(cycle_id, "t:1"),
-            cycles.job_done(cycle_id, "t:2")] == [False, False, False, True]
+    done = [poll_cycles.job_done(cycle_id, job) for job in ("t:0", "t:0", "t:1", "t:2")]
+    assert done == [False, False, False, True]
     plan = planning.plan_cycle(cycle_id)
     assert (plan.state, plan.found, plan.queued) == ("planned", 4, 2)
     assert planning.plan_cycle(cycle_id).state == "already_planned"
@@ -73,20 +75,20 @@ def test_windows_are_contiguous_and_a_replan_after_a_crash_doubles_nothing(mongo
     # A planner claims the campaign, fixes the first cycle's window and dies (kill -9) before queueing.
     owner = "dead-planner"
     planning._claim(campaign.mongo_id, owner, timezone.now() - dt.timedelta(hours=1))
-    mongo.collection(mongo.COUNTERS).update_one({"_id": campaign.mongo_id}, {"$set": {"planner_cycle": first}})
-    assert planning._fix_window(cycles.get(first), owner) == (0, 4)
+    mongo.collection(mongo.ALERT_PLANNER).update_one({"_id": campaign.mongo_id}, {"$set": {"cycle": first}})
+    assert planning._fix_window(poll_cycles.get(first), owner) == (0, 4)
     second = open_with_jobs(campaign)
     stored([engagement_doc(campaign, tweet, str(i), importance=50) for i in range(4, 6)])
     # The second cycle's planner finds the claim expired: it plans the dead planner's cycle first,
     # with its fixed window, then its own from where that one stopped.
     assert planning.plan_cycle(second).found == 2
-    assert cycles.get(first)["state"] == cycles.PLANNED and cycles.get(first)["found"] == 4
-    assert (cycles.get(second)["seq_from"], cycles.get(second)["seq_to"]) == (4, 6)
+    assert poll_cycles.get(first)["state"] == poll_cycles.PLANNED and poll_cycles.get(first)["found"] == 4
+    assert (poll_cycles.get(second)["seq_from"], poll_cycles.get(second)["seq_to"]) == (4, 6)
     assert planning.plan_cycle(first).state == "already_planned"
     batches = [i["run_batch"] for i in queue()]
     assert sorted(batches) == sorted([first] * 4 + [second] * 2)
     # Killed after queueing but before marking the cycle planned: the re-plan queues nothing new.
-    mongo.collection(mongo.POLL_CYCLES).update_one({"_id": second}, {"$set": {"state": cycles.RUNNING}})
+    mongo.collection(mongo.POLL_CYCLES).update_one({"_id": second}, {"$set": {"state": poll_cycles.RUNNING}})
     assert planning.plan_cycle(second).queued == 0
     assert len(queue()) == 6
 
@@ -96,7 +98,7 @@ def test_a_busy_planner_is_not_overtaken(mongo_db, redis_conn):
     cycle_id = open_with_jobs(campaign)
     assert planning._claim(campaign.mongo_id, "other", timezone.now()) is not None
     assert planning.plan_cycle(cycle_id).state == "busy"
-    assert cycles.get(cycle_id)["state"] == cycles.RUNNING
+    assert poll_cycles.get(cycle_id)["state"] == poll_cycles.RUNNING
 
 
 def test_an_engagement_stored_into_a_planned_window_is_queued_by_its_own_hand_off(mongo_db, redis_conn):
@@ -118,10 +120,10 @@ def test_bounded_wait_plans_a_cycle_whose_job_never_reports(mongo_db, redis_conn
     cycle_id = open_with_jobs(
         campaign, timezone.now() - dt.timedelta(seconds=settings.SOCAP_ALERT_PLAN_WAIT_SECONDS + 1))
     finish(cycle_id, jobs=2)  # the third job is stuck
-    fresh = open_with_jobs(campaign, kind=cycles.MANUAL)  # still inside its wait
-    assert cycles.due() == [cycle_id]
+    fresh = open_with_jobs(campaign, kind=poll_cycles.MANUAL)  # still inside its wait
+    assert poll_cycles.due() == [cycle_id]
     assert [p.state for p in planning.plan_due()] == ["planned"]
-    assert cycles.get(fresh)["state"] == cycles.RUNNING and len(queue()) == 1
+    assert poll_cycles.get(fresh)["state"] == poll_cycles.RUNNING and len(queue()) == 1
 
 
 def test_a_cycles_alerts_are_spread_to_end_before_the_next_cycle(mongo_db, redis_conn):
@@ -133,7 +135,7 @@ def test_a_cycles_alerts_are_spread_to_end_before_the_next_cycle(mongo_db, redis
     mongo.collection(mongo.POLL_CYCLES).update_one({"_id": cycle_id}, {"$set": {"next_at": next_at}})
     stored([engagement_doc(campaign, tweet, str(i), importance=10 + i) for i in range(30)])
     planning.plan_cycle(cycle_id)
-    cycle = cycles.get(cycle_id)
+    cycle = poll_cycles.get(cycle_id)
     times = [i["scheduled_send_time"] for i in queue()]
     assert len(times) == 30 and max(times) <= planning.send_by(cycle) < next_at
     assert max(times) > timezone.now() + dt.timedelta(minutes=7)  # spread over the time left, not bunched
@@ -162,7 +164,7 @@ def test_the_last_engagement_of_a_cycle_is_alerted_on_the_embedded_store(mongo_d
     cycle_id = open_with_jobs(campaign)
     stored([engagement_doc(campaign, tweet, str(i), importance=50) for i in range(5)])
     plan = planning.plan_cycle(cycle_id)
-    cycle = cycles.get(cycle_id)
+    cycle = poll_cycles.get(cycle_id)
     assert (cycle["seq_from"], cycle["seq_to"]) == (0, 5)
     assert plan.found == 5
     assert sorted(i["user_id"] for i in queue()) == ["0", "1", "2", "3", "4"]
@@ -185,3 +187,18 @@ def test_cycle_windows_write_no_lte_bound(mongo_db, monkeypatch):
     monkeypatch.setattr(engagement_selectors.mongo, "collection", Recording)
     engagement_selectors.cycle_window("1", 3, 9, {"seq": 1})
     assert filters == [{"campaign_id": "1", "seq": {"$gt": 3, "$lt": 10}}]
+
+
+def test_the_upgrade_carries_the_planned_mark_off_the_counters_once(mongo_db, redis_conn):
+    """Versions before alerts kept their own state wrote `alert_seq` on ingestion's counter document:
+    socap_init_db copies it over, so the first plan after the upgrade starts where the last one stopped."""
+    campaign = make_campaign(alert_spacing_minutes=20)
+    tweet = campaign.tweets.first()
+    stored([engagement_doc(campaign, tweet, str(i), importance=50) for i in range(6)])
+    mongo.collection(mongo.COUNTERS).update_one({"_id": campaign.mongo_id}, {"$set": {"alert_seq": 4}})
+    assert planner_state.alert_seq(campaign.mongo_id) == 0
+    call_command("socap_init_db")
+    call_command("socap_init_db")  # again: nothing moves twice
+    assert planner_state.alert_seq(campaign.mongo_id) == 4
+    cycle_id = open_with_jobs(campaign)
+    assert planning.plan_cycle(cycle_id).found == 2  # 5 and 6: the four planned before are not alerted again

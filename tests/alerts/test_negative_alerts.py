@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from alerts.queueing import queue_for_run
 from alerts.sender import send_due
-from ingestion import importance
-from ingestion.engagements import Engager, store_page
+from ingestion.storing import importance
+from ingestion.storing.engagements import Engager, store_page
 from socap_project import mongo
 from tests.factories import make_campaign
 

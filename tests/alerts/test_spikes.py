@@ -1,4 +1,4 @@
-"""The spike alert by rates (alerts/spikes.py, ingestion/tweet_rates.py): independent of when tweets are read."""
+"""The spike alert by rates (alerts/spikes.py, ingestion/polling/tweet_rates.py): independent of read times."""
 
 import datetime as dt
 
@@ -10,7 +10,7 @@ from alerts import planning, spikes
 from alerts.messages import spike_headline as spikes_headline
 from alerts.models import AlertHistory
 from alerts.sender import send_due
-from ingestion import cycles, worker_state
+from ingestion.polling import poll_cycles, worker_state
 from socap_project import mongo
 from tests.alerts.test_alerts import campaign_with, make_due, stored
 from tests.factories import engagement_doc, make_campaign
@@ -31,14 +31,14 @@ class Launch:
         self.users = 0
         self.plans = []
 
-    def cycle(self, counts: dict[str, int], *, read=None, kind=cycles.POLL):
+    def cycle(self, counts: dict[str, int], *, read=None, kind=poll_cycles.POLL):
         """`counts`: new engagements per tweet category; `read`: the categories read (default: those counted)."""
         at = self.start + self.index * self.interval
         self.index += 1
-        cycle_id = cycles.open_cycle(self.campaign.pk, at, kind=kind)
+        cycle_id = poll_cycles.open_cycle(self.campaign.pk, at, kind=kind)
         read = counts.keys() if read is None else read
-        cycles.expect_jobs(cycle_id, len(read))
-        cycles.record_readings(cycle_id, {self.tweets[c].tweet_id: at for c in read})
+        poll_cycles.expect_jobs(cycle_id, len(read))
+        poll_cycles.record_readings(cycle_id, {self.tweets[c].tweet_id: at for c in read})
         for category in read:
             count = counts.get(category, 0)
             docs = []
@@ -49,7 +49,7 @@ class Launch:
             if docs:
                 stored(docs)
             tweet_id = self.tweets[category].tweet_id
-            cycles.job_done(cycle_id, f"{tweet_id}:retweeters", count, tweet_id=tweet_id)
+            poll_cycles.job_done(cycle_id, f"{tweet_id}:retweeters", count, tweet_id=tweet_id)
         plan = planning.plan_cycle(cycle_id)
         self.plans.append(plan)
         return plan
@@ -74,7 +74,7 @@ def test_a_burst_read_in_one_cycle_alerts_once_naming_the_tweet(sinks):
     launch.cycle({"main_twt": 60, "influencer_twt": STEADY, "investor_twt": STEADY})
     [item] = spike_items()
     # A planner killed after queueing plans the cycle again: no second alert, the same state.
-    mongo.collection(mongo.POLL_CYCLES).update_one({"_id": item["run_batch"]}, {"$set": {"state": cycles.RUNNING}})
+    mongo.collection(mongo.POLL_CYCLES).update_one({"_id": item["run_batch"]}, {"$set": {"state": poll_cycles.RUNNING}})
     assert planning.plan_cycle(item["run_batch"]).spike
     launch.steady(4)
     assert spiked(launch) == [8]
@@ -82,7 +82,7 @@ def test_a_burst_read_in_one_cycle_alerts_once_naming_the_tweet(sinks):
     [main] = item["spike"]["tweets"]
     assert (main["count"], main["ratio"], main["minutes"]) == (60, 10.0, 30.0)
     # Planned again after later cycles: nothing measured twice.
-    mongo.collection(mongo.POLL_CYCLES).update_one({"_id": item["run_batch"]}, {"$set": {"state": cycles.RUNNING}})
+    mongo.collection(mongo.POLL_CYCLES).update_one({"_id": item["run_batch"]}, {"$set": {"state": poll_cycles.RUNNING}})
     assert not planning.plan_cycle(item["run_batch"]).spike
     assert len(spike_items()) == 1
     make_due()
@@ -195,11 +195,11 @@ def test_engagements_of_a_run_that_left_its_span_open_count_in_the_next_span(mon
     launch.steady(6, per=10)
     at = launch.start + launch.index * launch.interval
     launch.index += 1
-    cycle_id = cycles.open_cycle(campaign.pk, at)
-    cycles.expect_jobs(cycle_id, 3)
-    cycles.record_readings(cycle_id, {t.tweet_id: at for t in launch.tweets.values()})
+    cycle_id = poll_cycles.open_cycle(campaign.pk, at)
+    poll_cycles.expect_jobs(cycle_id, 3)
+    poll_cycles.record_readings(cycle_id, {t.tweet_id: at for t in launch.tweets.values()})
     for category, tweet in launch.tweets.items():
-        cycles.job_done(cycle_id, f"{tweet.tweet_id}:retweeters", 4 if category == "main_twt" else 10,
+        poll_cycles.job_done(cycle_id, f"{tweet.tweet_id}:retweeters", 4 if category == "main_twt" else 10,
                         tweet_id=tweet.tweet_id, complete=category != "main_twt")
     assert not planning.plan_cycle(cycle_id).spike
     launch.cycle({"main_twt": 16, "influencer_twt": 10, "investor_twt": 10})  # 4 + 16 over two intervals
@@ -216,11 +216,11 @@ def test_a_job_reporting_after_the_bounded_wait_counts_in_the_next_span(mongo_db
     main = launch.tweets["main_twt"].tweet_id
     at = launch.start + launch.index * launch.interval
     launch.index += 1
-    cycle_id = cycles.open_cycle(campaign.pk, at)
-    cycles.expect_jobs(cycle_id, 1)
-    cycles.record_readings(cycle_id, {main: at})
+    cycle_id = poll_cycles.open_cycle(campaign.pk, at)
+    poll_cycles.expect_jobs(cycle_id, 1)
+    poll_cycles.record_readings(cycle_id, {main: at})
     assert not planning.plan_cycle(cycle_id).spike  # the bounded wait ran out before the job reported
-    cycles.job_done(cycle_id, f"{main}:retweeters", 10, tweet_id=main)  # late
+    poll_cycles.job_done(cycle_id, f"{main}:retweeters", 10, tweet_id=main)  # late
     state = mongo.collection(mongo.TWEET_RATES).find_one({"_id": f"{campaign.mongo_id}:{main}"})
     assert state["spans"][-1]["count"] == 0 and state["carry"] == 10
     launch.cycle({"main_twt": 10})

@@ -9,8 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from campaigns.models import Campaign, TrackedTweet
-from ingestion.engagements import reserve_seq
-from ingestion.metrics_job import run_metrics
+from ingestion.storing.engagements import reserve_seq
+from ingestion.polling.metrics_job import run_metrics
 from socap_project import mongo
 from tests.support.processes import mongo_process, mongo_uri
 

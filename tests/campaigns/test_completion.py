@@ -8,8 +8,8 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
-from ingestion.archive import archive_for, verify_archive
-from ingestion.selectors import final_poll_done
+from ingestion.archiving.archive import archive_for, verify_archive
+from ingestion.polling.worker_status import final_poll_done
 from alerts.report_email import send_due
 from operations.completion import _claim_finalization, due_campaigns, finalize, request_completion
 from campaigns.models import Campaign, ReportEmail

@@ -13,9 +13,9 @@ from rest_framework.test import APIClient
 from dashboard import selectors
 from campaigns.services import CampaignChanges, update_campaign
 from dashboard.services import rebuild_rollups, record_engagements, record_latest_deltas
-from ingestion.metrics_job import write_snapshot
+from ingestion.polling.metrics_job import write_snapshot
 from socap_project import mongo
-from ingestion.engagements import reserve_seq
+from ingestion.storing.engagements import reserve_seq
 from tests.factories import engagement_doc, make_campaign, store_engagements
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ import pytest
 
 from dashboard import insight_selectors
 from dashboard.services import rebuild_rollups
-from ingestion import importance
+from ingestion.storing import importance
 from tests.ingestion.helpers import TINY, poll_cycle, stored_keys, tiny_campaign
 
 pytestmark = pytest.mark.django_db(transaction=True)

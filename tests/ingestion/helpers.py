@@ -7,10 +7,10 @@ from collections import Counter
 
 from campaigns import services
 from campaigns.inputs import CATEGORY_KEYS, AlertPreferencesInput, CampaignInput, TweetInput
-from ingestion.engagements import reply_count
-from ingestion.list_job import run_list_job
-from ingestion.metrics_job import run_metrics
-from ingestion.scheduler import LIST_JOBS
+from ingestion.storing.engagements import reply_count
+from ingestion.polling.list_job import run_list_job
+from ingestion.polling.metrics_job import run_metrics
+from ingestion.polling.scheduler import LIST_JOBS
 from socap_project import mongo
 
 TINY = {"1900000000000000101": "main_twt", "1900000000000000102": "influencer_twt",

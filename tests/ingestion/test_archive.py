@@ -6,8 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from ingestion.archive import LocalArchive, archive_dir, archive_for, verify_archive, write_archive
-from ingestion.s3 import S3Error
+from ingestion.archiving.archive import LocalArchive, archive_dir, archive_for, verify_archive, write_archive
+from ingestion.archiving.s3 import S3Error
 from socap_project import mongo
 
 

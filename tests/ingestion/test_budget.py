@@ -8,9 +8,9 @@ from django.test import Client
 
 from alerts.budget import send_budget_alert
 from alerts.models import AlertHistory
-from ingestion.list_job import run_list_job
-from ingestion.metrics_job import run_metrics
-from ingestion.scheduler import LIST_JOBS
+from ingestion.polling.list_job import run_list_job
+from ingestion.polling.metrics_job import run_metrics
+from ingestion.polling.scheduler import LIST_JOBS
 from socap_project import mongo
 from tests.ingestion.helpers import TINY, poll_cycle, tiny_campaign
 

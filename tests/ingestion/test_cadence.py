@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 
 from campaigns.models import TrackedTweet
-from ingestion.cadence import MOVING
-from ingestion.list_job import run_list_job
-from ingestion.metrics_job import run_metrics
-from ingestion.scheduler import LIST_JOBS
+from ingestion.polling.cadence import MOVING
+from ingestion.polling.list_job import run_list_job
+from ingestion.polling.metrics_job import run_metrics
+from ingestion.polling.scheduler import LIST_JOBS
 from socap_project import mongo
 from tests.ingestion.helpers import TINY, assert_matches_truth, stored_keys, tiny_campaign, truth_keys
 from tests.support.simulator import socap_metrics

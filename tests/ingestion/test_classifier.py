@@ -1,7 +1,7 @@
 import pytest
 
 from socap_project.vocabulary import ACCOUNT_CATEGORIES
-from ingestion.classifier import CATEGORIES, categorize
+from ingestion.storing.classifier import CATEGORIES, categorize
 
 BIOS = [
     ("yc_alumni", "Co-founder @Payfast (YC W21). Making payroll boring."),

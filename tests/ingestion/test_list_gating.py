@@ -2,9 +2,9 @@
 
 import pytest
 
-from ingestion.list_job import run_list_job
-from ingestion.metrics_job import run_metrics
-from ingestion.scheduler import LIST_JOBS
+from ingestion.polling.list_job import run_list_job
+from ingestion.polling.metrics_job import run_metrics
+from ingestion.polling.scheduler import LIST_JOBS
 from socap_project import mongo
 from tests.ingestion.helpers import TINY, poll_cycle, stored_keys, tiny_campaign
 

@@ -1,4 +1,4 @@
-"""The page write (ingestion/events.py): a fixed handful of round trips whatever the campaign's size,
+"""The page write (ingestion/handoff.py): a fixed handful of round trips whatever the campaign's size,
 equality-only write filters, and counters that survive a worker killed at any step."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from django.utils import timezone
 from pymongo import MongoClient, monitoring
 
 from dashboard import insight_services, services
-from ingestion import events, importance, leases
-from ingestion.engagements import Engager, SeqBlock
-from ingestion.worker_state import create_states
+from ingestion.polling import leases
+from ingestion.storing import handoff, importance
+from ingestion.storing.engagements import Engager, SeqBlock
+from ingestion.polling.worker_state import create_states
 from socap_project import mongo
 from tests.factories import make_campaign
 
@@ -55,7 +56,7 @@ def _monitored(call):
 
 
 class Job:
-    """One list job's runs as ingestion/list_job.py makes them: lease, leftovers, pages."""
+    """One list job's runs as ingestion/polling/list_job.py makes them: lease, leftovers, pages."""
 
     def __init__(self, campaign, tweet, job_type: str):
         self.campaign, self.tweet, self.job_type = campaign, tweet, job_type
@@ -65,13 +66,13 @@ class Job:
         owner = leases.new_owner()
         state = leases.acquire(self.campaign.mongo_id, self.tweet.tweet_id, self.job_type, owner)
         assert state is not None
-        events.dispatch_pending(self.campaign, self.tweet.tweet_id, self.job_type, owner, state, "run")
+        handoff.dispatch_pending(self.campaign, self.tweet.tweet_id, self.job_type, owner, state, "run")
         result = self.page(engagers, owner, now)
         leases.release(self.campaign.mongo_id, self.tweet.tweet_id, self.job_type, owner)
         return result
 
     def page(self, engagers, owner, now=None):
-        return events.ingest_page(
+        return handoff.ingest_page(
             self.campaign, tweet_id=self.tweet.tweet_id, tweet_category=self.tweet.category, job_type=self.job_type,
             engagers=engagers, now=now or timezone.now(), run_batch="run", seqs=self.seqs, owner=owner,
             progress=lambda stored: {"cursor": None})
@@ -190,9 +191,9 @@ class Crash(Exception):
     pass
 
 
-# Each step of a page's store and hand-off (ingestion/events.py), in the order they run.
+# Each step of a page's store and hand-off (ingestion/handoff.py), in the order they run.
 STEPS = [(importance, "lookup"), (mongo.Writes, "send"), (services, "_known_rows"),
-         (__import__("alerts.services", fromlist=["alert_seq"]), "alert_seq")]
+         (__import__("alerts.planner_state", fromlist=["alert_seq"]), "alert_seq")]
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from campaigns.models import Campaign
-from ingestion import parking
+from ingestion.polling import parking
 from xapi import get_client, keyhealth
 from xapi.errors import NotFound, Unauthorized
 from socap_project import mongo

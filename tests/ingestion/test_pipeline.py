@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 
 from campaigns.models import TrackedTweet
-from ingestion.list_job import run_list_job
-from ingestion.metrics_job import run_metrics
+from ingestion.polling.list_job import run_list_job
+from ingestion.polling.metrics_job import run_metrics
 from socap_project import mongo
 from tests.ingestion.helpers import TINY, assert_matches_truth, poll_cycle, tiny_campaign, truth_keys
 from tests.support.simulator import socap_metrics

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from ingestion.archive import archive_dir, archive_for, verify_archive, write_archive
-from ingestion.purge import due_for_purge
+from ingestion.archiving.archive import archive_dir, archive_for, verify_archive, write_archive
+from ingestion.archiving.purge import due_for_purge
 from ingestion.tasks import purge_archived
 from socap_project import mongo
 from tests.factories import engagement_doc, make_campaign

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from ingestion import sentiment
-from ingestion.engagements import Engager, store_page
+from ingestion.storing import sentiment
+from ingestion.storing.engagements import Engager, store_page
 from dashboard import selectors
 from dashboard.services import record_engagements
 from tests.factories import make_campaign

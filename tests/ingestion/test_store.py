@@ -9,9 +9,11 @@ from django.core.management import call_command
 from pymongo import MongoClient
 from django.utils import timezone
 
-from ingestion import importance, leases
-from ingestion.engagements import Engager, SeqBlock, last_seq, reply_count, store_page
-from ingestion.worker_state import create_states
+from ingestion.polling import leases
+
+from ingestion.storing import importance
+from ingestion.storing.engagements import Engager, SeqBlock, last_seq, reply_count, store_page
+from ingestion.polling.worker_state import create_states
 from socap_project import mongo
 
 
@@ -189,7 +191,7 @@ def test_backfilled_retweets_are_counted_before_monitoring(db, mongo_db, redis_c
 
 
 def test_concurrent_first_reservations_get_disjoint_blocks(mongo_db):
-    from ingestion.engagements import reserve_seq
+    from ingestion.storing.engagements import reserve_seq
 
     results, barrier = [], threading.Barrier(8)
 

@@ -6,8 +6,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from campaigns.models import Campaign
-from ingestion import scheduler
-from ingestion.worker_state import create_states
+from ingestion.polling import scheduler
+from ingestion.polling.worker_state import create_states
 from tests.factories import make_campaign
 
 pytestmark = pytest.mark.django_db

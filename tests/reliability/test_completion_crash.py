@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Campaign, ReportEmail
-from ingestion.archive import archive_for, verify_archive
+from ingestion.archiving.archive import archive_for, verify_archive
 from socap_project import mongo
 from tests.ingestion.helpers import tiny_campaign
 from tests.reliability import ledger

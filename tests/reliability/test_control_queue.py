@@ -8,8 +8,8 @@ import pytest
 
 from alerts.queueing import queue_for_run
 from alerts.tasks import send_due_alerts
-from ingestion import scheduler
-from ingestion.list_gating import LIST_JOBS
+from ingestion.polling import scheduler
+from ingestion.polling.list_gating import LIST_JOBS
 from socap_project.health import HEARTBEAT_KEY
 from socap_project.redis_client import get_redis
 from socap_project.tasks import heartbeat

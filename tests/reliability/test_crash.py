@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from campaigns.models import TrackedTweet
-from ingestion.metrics_job import run_metrics
+from ingestion.polling.metrics_job import run_metrics
 from ingestion.tasks import poll_list
 from socap_project import mongo
 from tests.ingestion.helpers import tiny_campaign

@@ -23,8 +23,9 @@ from alerts.planning import plan_due
 from alerts.sender import send_due
 from campaigns import services
 from campaigns.inputs import CATEGORY_KEYS, AlertPreferencesInput, CampaignInput, TweetInput
-from ingestion import cycles, importance
-from ingestion.scheduler import enqueue_metrics, fan_out
+from ingestion.polling import poll_cycles
+from ingestion.storing import importance
+from ingestion.polling.scheduler import enqueue_metrics, fan_out
 from socap_project import mongo
 from tests.reliability import ledger
 from tests.reliability.workers import worker
@@ -112,9 +113,9 @@ def test_one_message_per_account_per_cycle_spike_once_and_a_kill_loses_nothing(d
     process = worker(tmp_log_dir, demo_sim, concurrency=2, **env)
     try:
         # Setup: the first poll backfills 4 h 45 of launch; its alerts take Slack's 1 message/s,
-        # longer than one of this test's short cycles, so they are sent before the measured cycles.
+        # longer than one of this test's short cycles, so they are sent before the measured poll_cycles.
         enqueue_metrics([campaign.pk])
-        assert wait_until(lambda: not cycles.due(timezone.now() + dt.timedelta(days=1)), 60), process.tail()
+        assert wait_until(lambda: not poll_cycles.due(timezone.now() + dt.timedelta(days=1)), 60), process.tail()
         assert wait_until(lambda: send_due() and not unsent(), 120)
         setup_messages = len(sinks.messages()["slack"])
 
@@ -130,10 +131,10 @@ def test_one_message_per_account_per_cycle_spike_once_and_a_kill_loses_nothing(d
             boundary += INTERVAL
             windows[cycle_id] = (started, boundary)
             if index == KILL_CYCLE:
-                assert wait_until(lambda: (c := cycles.get(cycle_id))["jobs_expected"] is not None  # noqa: B023 - awaited here
+                assert wait_until(lambda: (c := poll_cycles.get(cycle_id))["jobs_expected"] is not None  # noqa: B023 - awaited here
                                   and c["finished"] >= c["jobs_expected"], INTERVAL, interval=0.005)
                 freeze_and_kill(process)
-                killed_state = cycles.get(cycle_id)["state"]
+                killed_state = poll_cycles.get(cycle_id)["state"]
                 ledger.record(kills=1)
                 process = worker(tmp_log_dir, demo_sim, concurrency=2, **env)
             send_and_sweep(boundary - 0.3)
@@ -141,10 +142,10 @@ def test_one_message_per_account_per_cycle_spike_once_and_a_kill_loses_nothing(d
         process.stop()
     send_and_sweep(time.time() + 3)  # nothing should be left: asserted below
 
-    assert killed_state == cycles.RUNNING, "the kill did not land between the jobs and the planning"
-    planned = {cycle_id: cycles.get(cycle_id) for cycle_id in windows}
+    assert killed_state == poll_cycles.RUNNING, "the kill did not land between the jobs and the planning"
+    planned = {cycle_id: poll_cycles.get(cycle_id) for cycle_id in windows}
     for cycle_id, cycle in planned.items():
-        assert cycle["state"] == cycles.PLANNED and cycle["planned_at"] < cycle["next_at"], cycle_id
+        assert cycle["state"] == poll_cycles.PLANNED and cycle["planned_at"] < cycle["next_at"], cycle_id
     queue = list(mongo.collection(mongo.ALERT_QUEUE).find({"run_batch": {"$in": list(windows)}}))
     assert queue and all(item["status"] == "sent" for item in queue), [i["status"] for i in queue]
     expected = {cycle_id: sorted(i["username"] for i in queue if i["run_batch"] == cycle_id and "kind" not in i)

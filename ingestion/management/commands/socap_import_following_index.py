@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ingestion import importance
+from ingestion.storing import importance
 
 BATCH = 500
 

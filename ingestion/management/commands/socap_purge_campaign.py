@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.models import Campaign
-from ingestion.purge import PurgeRefused, purge_campaign
-from ingestion.s3 import S3Error
+from ingestion.archiving.purge import PurgeRefused, purge_campaign
+from ingestion.archiving.s3 import S3Error
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 
-from ingestion.archive import verify_archive
+from ingestion.archiving.archive import verify_archive
 from ingestion.management.archive_command import ArchiveCommand
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from campaigns import services
 from campaigns.inputs import CATEGORY_KEYS, AlertPreferencesInput, CampaignInput, TweetInput
 from campaigns.models import Campaign
-from ingestion import importance
-from ingestion.scheduler import enqueue_metrics
+from ingestion.storing import importance
+from ingestion.polling.scheduler import enqueue_metrics
 from socap_project.links import absolute
 from xapi import simulator_control
 

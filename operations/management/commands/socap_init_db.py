@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from alerts.planner_state import carry_over_from_counters
 from dashboard.services import migrate_claims
-from ingestion.engagement_services import mark_handed_off
+from ingestion.storing.numbering import mark_handed_off
 from socap_project import mongo
 
 
@@ -14,11 +15,13 @@ class Command(BaseCommand):
             # Data steps of earlier versions first, while their indexes still serve them.
             claims = migrate_claims()
             marked = mark_handed_off()
+            planners = carry_over_from_counters()
             report = mongo.ensure_indexes()
         except mongo.PyMongoError as exc:
             raise CommandError(f"MongoDB is not reachable: {exc}") from exc
-        if claims or marked:
-            self.stdout.write(f"  migrated: {claims} first-sighting rows to claims, {marked} job states marked")
+        if claims or marked or planners:
+            self.stdout.write(f"  migrated: {claims} first-sighting rows to claims, {marked} job states marked, "
+                              f"{planners} alert planner states moved off the counters")
         created = [row for row in report if row[2]]
         for coll_name, index_name, was_created in report:
             state = "created" if was_created else "exists"

@@ -1,8 +1,8 @@
 from campaigns.models import Campaign
-from ingestion.archive import restore_archive
+from ingestion.archiving.archive import restore_archive
 from ingestion.management.archive_command import ArchiveCommand
 from dashboard.services import rebuild_rollups
-from ingestion.engagement_services import number_unsequenced
+from ingestion.storing.numbering import number_unsequenced
 
 
 class Command(ArchiveCommand):

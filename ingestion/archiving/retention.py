@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from campaigns.models import Campaign
-from ingestion import signals, spend
+from ingestion import signals
+from ingestion.costs import spend
 from socap_project import mongo
 
 # Documents carrying a `campaign_id` (the spend key documents carry none and stay).

@@ -22,7 +22,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from ingestion import signals, spend
+from ingestion import signals
+from ingestion.costs import spend
 from socap_project import mongo
 from xapi.errors import XApiError
 

@@ -18,9 +18,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import TrackedTweet
-from ingestion import budget, clock, engagements, events, leases, parking
-from ingestion.metrics_job import _block_seconds
-from ingestion.provider import fetch_page
+from ingestion import clock
+from ingestion.costs import budget
+from ingestion.polling import leases, parking
+from ingestion.storing import engagements, handoff
+from ingestion.polling.provider_calls import block_seconds, fetch_page
 from xapi.errors import CreditsExhausted, CursorExpired, RateLimited, SlotBusy, XApiError
 from xapi.pagination import is_last_page
 
@@ -97,7 +99,7 @@ def run_list_job(campaign_id: int, tweet_id: str, job_type: str, resume: dict | 
         if run.skipped is None and _read_pages(job, state, run, resume):
             outcome = _success(job)
     except (RateLimited, CreditsExhausted) as exc:
-        until = timezone.now() + dt.timedelta(seconds=_block_seconds(exc))
+        until = timezone.now() + dt.timedelta(seconds=block_seconds(exc))
         outcome, failed = {"blocked_until": until, "last_error": f"{type(exc).__name__}: {exc}"}, True
         run.error = str(exc)
     except XApiError as exc:
@@ -113,7 +115,7 @@ def _skip_reason(job: _Job, state: dict) -> str | None:
     """Why this run makes no request, or None. Leftovers of a crashed run are handed off either way."""
     if state.get("blocked_until") and state["blocked_until"] > job.started:
         return "blocked"
-    events.dispatch_pending(job.campaign, job.tweet.tweet_id, job.job_type, job.owner, state, job.run_batch)
+    handoff.dispatch_pending(job.campaign, job.tweet.tweet_id, job.job_type, job.owner, state, job.run_batch)
     if state.get("backfill_done") and job.reported is not None and state.get("last_count") == job.reported:
         return "unchanged"
     if reason := budget.blocked_reason(job.campaign, job.started):
@@ -166,8 +168,8 @@ def _read_pages(job: _Job, state: dict, run: ListRun, resume: dict | None = None
             decided.update(stop=stop, next=None if stop else page.next_cursor)
             return {"cursor": decided["next"] if run.backfill else None}
 
-        # Store, hand off and checkpoint in one go (ingestion/events.py: a fixed handful of round trips).
-        stored, held = events.ingest_page(
+        # Store, hand off and checkpoint in one go (ingestion/handoff.py: a fixed handful of round trips).
+        stored, held = handoff.ingest_page(
             job.campaign, tweet_id=tweet_id, tweet_category=job.tweet.category, job_type=job.job_type,
             engagers=page.engagers, now=clock.observed_now(), run_batch=job.run_batch, inserted_this_run=inserted,
             seqs=seqs, backfill=run.backfill, owner=job.owner, progress=progress)

@@ -13,7 +13,7 @@ count, so its job is enqueued again and hands off what it left behind.
 from __future__ import annotations
 
 from campaigns.models import TrackedTweet
-from ingestion.worker_state import LIST_JOBS  # ingestion.scheduler takes them from here
+from ingestion.polling.worker_state import LIST_JOBS  # ingestion.polling.scheduler takes them from here
 from socap_project import mongo
 
 
@@ -21,7 +21,7 @@ def _needs_run(state: dict | None, reported, fresh: bool) -> bool:
     if state is None or not fresh or reported is None:
         return True
     if state.get("parked"):
-        return False  # a permanent error: staff re-check it (ingestion/parking.py)
+        return False  # a permanent error: staff re-check it (ingestion/polling/parking.py)
     if not state.get("backfill_done") or state.get("last_error"):
         return True
     return state.get("last_count") != reported

@@ -3,7 +3,7 @@
 Metrics come first (priority 0) as one batched job per campaign; when it is
 done it enqueues the list jobs of every tweet, so their count gating sees the
 fresh counters. Paused, completed and out-of-window campaigns get nothing.
-Every poll belongs to a cycle (ingestion/cycles.py) whose alerts are planned
+Every poll belongs to a cycle (ingestion/poll_cycles.py) whose alerts are planned
 once its list jobs are done.
 """
 
@@ -17,14 +17,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import Campaign, TrackedTweet
-from ingestion import cycles, signals
-from ingestion.list_gating import LIST_JOBS
-from ingestion.tasks import poll_list, poll_metrics
-from socap_project.celery import app
+from ingestion import signals
+from ingestion.polling import poll_cycles
+from ingestion.polling.list_gating import LIST_JOBS
+from socap_project.celery import app, task
 from socap_project.redis_client import get_redis
 
 PRIORITY = {"metrics": 0, "retweets": 2, "replies": 3, "quotes": 3}
 PUBLISH_CHUNK = 500  # messages per broker round trip
+# The tasks this module enqueues (ingestion/tasks.py), by name: their bodies call back into it.
+POLL_METRICS, POLL_LIST = "socap.ingestion.poll_metrics", "socap.ingestion.poll_list"
 
 
 @dataclass
@@ -65,7 +67,7 @@ def publish(messages: list[tuple]) -> int:
     return len(messages)
 
 
-def enqueue_metrics(campaign_ids: list[int], now=None, kind: str = cycles.MANUAL, cycle_at=None) -> int:
+def enqueue_metrics(campaign_ids: list[int], now=None, kind: str = poll_cycles.MANUAL, cycle_at=None) -> int:
     """One metrics job per campaign, each in a cycle of its own (alert planning).
 
     `cycle_at` (the fan-out's interval start) lets quiet tweets skip cycles; without it every tweet is polled.
@@ -73,10 +75,10 @@ def enqueue_metrics(campaign_ids: list[int], now=None, kind: str = cycles.MANUAL
     now = now or timezone.now()
     messages = []
     for campaign_id in campaign_ids:
-        kwargs = {"cycle_id": cycles.open_cycle(campaign_id, now, kind=kind)}
+        kwargs = {"cycle_id": poll_cycles.open_cycle(campaign_id, now, kind=kind)}
         if cycle_at is not None:
             kwargs["cycle_at"] = cycle_at.isoformat()
-        messages.append((poll_metrics, [campaign_id], kwargs, PRIORITY["metrics"]))
+        messages.append((task(POLL_METRICS), [campaign_id], kwargs, PRIORITY["metrics"]))
     return publish(messages)
 
 
@@ -89,19 +91,19 @@ def enqueue_lists(campaign_id: int, tweet_ids: list[str] | None = None, cycle_id
         jobs = [(tweet_id, job_type) for tweet_id in tweet_ids for job_type in job_types]
     if cycle_id:
         # Before any job can report done, so the last one to finish knows it is the last.
-        cycles.expect_jobs(cycle_id, len(jobs))
+        poll_cycles.expect_jobs(cycle_id, len(jobs))
         if not jobs:  # nothing to list this cycle: its alerts (late ones, a spike check) are planned now
             signals.cycle_listed.send(sender=Campaign, cycle_id=cycle_id)
-    return publish([(poll_list, [campaign_id, tweet_id, job_type], {"cycle_id": cycle_id}, PRIORITY[job_type])
+    return publish([(task(POLL_LIST), [campaign_id, tweet_id, job_type], {"cycle_id": cycle_id}, PRIORITY[job_type])
                     for tweet_id, job_type in jobs])
 
 
 def enqueue_tweet_now(campaign_id: int, tweet_id: str) -> int:
     """Fresh metrics, then the tweet's three lists, in that order (count gating reads the metrics)."""
-    cycle_id = cycles.open_cycle(campaign_id, kind=cycles.MANUAL)
-    cycles.expect_jobs(cycle_id, len(LIST_JOBS))
-    steps = [poll_metrics.si(campaign_id, False).set(priority=PRIORITY["metrics"])]
-    steps += [poll_list.si(campaign_id, tweet_id, job, cycle_id=cycle_id).set(priority=PRIORITY[job])
+    cycle_id = poll_cycles.open_cycle(campaign_id, kind=poll_cycles.MANUAL)
+    poll_cycles.expect_jobs(cycle_id, len(LIST_JOBS))
+    steps = [task(POLL_METRICS).si(campaign_id, False).set(priority=PRIORITY["metrics"])]
+    steps += [task(POLL_LIST).si(campaign_id, tweet_id, job, cycle_id=cycle_id).set(priority=PRIORITY[job])
               for job in LIST_JOBS]
     chain(*steps).apply_async()
     return len(steps)
@@ -109,7 +111,7 @@ def enqueue_tweet_now(campaign_id: int, tweet_id: str) -> int:
 
 def finish_job(cycle_id: str | None, tweet_id: str, job_type: str, fresh: int = 0, complete: bool = True) -> bool:
     """Report a list job of a cycle done; the last one announces the cycle listed (alert planning)."""
-    if not cycle_id or not cycles.job_done(cycle_id, f"{tweet_id}:{job_type}", fresh, tweet_id=tweet_id,
+    if not cycle_id or not poll_cycles.job_done(cycle_id, f"{tweet_id}:{job_type}", fresh, tweet_id=tweet_id,
                                            complete=complete):
         return False
     signals.cycle_listed.send(sender=Campaign, cycle_id=cycle_id)
@@ -122,6 +124,6 @@ def fan_out(now=None) -> FanOut:
         return FanOut(skipped=True)
     ids = list(pollable_campaigns(now).values_list("pk", flat=True))
     tweets = TrackedTweet.objects.filter(campaign_id__in=ids).count()
-    enqueue_metrics(ids, now, kind=cycles.POLL, cycle_at=interval_start(now))
+    enqueue_metrics(ids, now, kind=poll_cycles.POLL, cycle_at=interval_start(now))
     # Each metrics job enqueues the tweets' three list jobs when it finishes.
     return FanOut(campaigns=len(ids), jobs=len(ids) + tweets * len(LIST_JOBS))

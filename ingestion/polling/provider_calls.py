@@ -5,12 +5,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 
-from ingestion import spend
-from ingestion.engagements import Engager
+from ingestion.costs import spend
+from ingestion.storing.engagements import Engager
 from xapi import UsageContext, get_client
-from xapi.errors import CreditsExhausted
+from xapi.errors import CreditsExhausted, XApiError
 
 
 @dataclass
@@ -71,3 +72,13 @@ def fetch_page(job_type: str, tweet_id: str, cursor: str | None, campaign_id: st
             if t.author is not None
         ]
     return Page(engagers=engagers, next_cursor=page.next_cursor, has_next_page=bool(page.has_next_page))
+
+
+def block_seconds(exc: XApiError) -> int:
+    """How long a job leaves the provider alone after a rate-limit or credits error."""
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        return int(retry_after) + 1
+    if isinstance(exc, CreditsExhausted):
+        return settings.SOCAP_CREDITS_BLOCK_SECONDS
+    return settings.SOCAP_RATE_LIMIT_BLOCK_SECONDS

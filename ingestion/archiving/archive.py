@@ -26,7 +26,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.utils import timezone
 
-from ingestion.s3 import S3Bucket
+from ingestion.archiving.s3 import S3Bucket
 from socap_project import mongo
 
 ARCHIVED = (mongo.ENGAGEMENTS, mongo.METRIC_DELTAS, mongo.METRIC_SNAPSHOTS)
@@ -169,7 +169,7 @@ def _write_collection(path: Path, name: str, campaign_id: str) -> dict:
 def write_archive(campaign_id: str) -> dict:
     """Archive the campaign once; returns the manifest (the existing one when already archived).
 
-    Raises ingestion.s3.S3Error when the S3 target fails; nothing is half-published.
+    Raises ingestion.archiving.s3.S3Error when the S3 target fails; nothing is half-published.
     """
     target = archive_for(campaign_id)
     if target.exists():

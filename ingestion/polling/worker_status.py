@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
-from ingestion import parking
-from ingestion.worker_state import JOB_TYPES
+from ingestion.polling import parking
+from ingestion.polling.worker_state import JOB_TYPES
 from socap_project import mongo
 from socap_project.redis_client import get_redis
 from xapi import keyhealth

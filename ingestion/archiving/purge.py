@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from ingestion.archive import ARCHIVED, archive_for, verify_archive
+from ingestion.archiving.archive import ARCHIVED, archive_for, verify_archive
 from socap_project import mongo
 
 

@@ -13,7 +13,7 @@ the window matches on any MongoDB-compatible engine, instead of a sort over
 the campaign. Building a page costs one round trip (the importance lookup);
 its insert goes out in the page's first write together with the first-sighting
 claims, and the updates of engagers already stored (in a delta run, only the
-page where it stops) in its second, with the counters (ingestion/events.py).
+page where it stops) in its second, with the counters (ingestion/storing/handoff.py).
 Every write filter is an equality on the unique key. Sequence numbers are
 reserved once per job run.
 """
@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ingestion import classifier, importance, sentiment
+from ingestion.storing import classifier, importance, sentiment
 from socap_project import mongo
 from socap_project.vocabulary import ACTION_OF_PLURAL as ACTION_OF_JOB  # a list job is named by its action's plural
 
@@ -223,7 +223,7 @@ def plan_page(
 
 
 def store_page(**kwargs) -> StoredPage:
-    """Store one page of engagers without handing it off (the hand-off is ingestion/events.py's `ingest_page`).
+    """Store one page of engagers without handing it off (the hand-off is ingestion/storing/handoff.py's `ingest_page`).
 
     An unordered insert: the few documents already stored come back refused by the unique index and
     get their update instead (inserting is the engine's cheapest write; an upsert costs about 2.5x).

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from ingestion import signals
-from ingestion.scheduler import enqueue_tweet_now
-from ingestion.worker_state import JOB_TYPES
+from ingestion.polling.scheduler import enqueue_tweet_now
+from ingestion.polling.worker_state import JOB_TYPES
 from socap_project import mongo
 from xapi.errors import NotFound, Unauthorized, XApiError
 

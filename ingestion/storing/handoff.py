@@ -1,7 +1,7 @@
 """Store a page and hand it to whoever reads it (dashboard counters, late alerts), in a fixed handful
 of round trips whatever the campaign's size (docs/data-model.md, "The page write"):
 
-1. the importance lookup of the page's accounts (ingestion/engagements.py);
+1. the importance lookup of the page's accounts (ingestion/storing/engagements.py);
 2. one unordered write: the engagement inserts, and the first-sighting claims the receivers add;
 3. the rows of accounts seen before, when the page has any (the dashboard's histogram moves);
 4. one unordered write: every counter increment the receivers add, the updates of engagements
@@ -22,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from campaigns.models import Campaign
-from ingestion import engagements, leases, signals
+from ingestion import signals
+from ingestion.polling import leases
+from ingestion.storing import engagements
 from socap_project import mongo
 
 

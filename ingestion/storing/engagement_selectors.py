@@ -9,7 +9,9 @@ closed window the caller chose.
 
 from __future__ import annotations
 
-from ingestion import importance, spend
+from ingestion.costs import spend
+
+from ingestion.storing import importance
 from socap_project import mongo
 
 
@@ -50,21 +52,21 @@ def actions_of(campaign_id: str, user_ids: list[str]) -> list[dict]:
         {"user_id": 1, "tweet_id": 1, "tweet_category": 1, "action_type": 1, "timestamp": 1}))
 
 
-def alert_seq(campaign_id: str) -> int:
-    """The last sequence number alert planning has taken into a cycle's window (0 before the first plan)."""
-    counter = mongo.collection(mongo.COUNTERS).find_one({"_id": campaign_id}, {"alert_seq": 1}) or {}
-    return int(counter.get("alert_seq") or 0)
-
-
 def metric_snapshots(campaign_id: str) -> list[dict]:
     """The campaign's hourly metric snapshots, oldest first (one per hour of the window)."""
     return list(mongo.collection(mongo.METRIC_SNAPSHOTS).find(
         {"campaign_id": campaign_id}, {"_id": 0, "campaign_id": 0}).sort("snapshot_time", mongo.ASCENDING))
 
 
+# What the dashboard's tweet table shows of a job state. A state also carries the job's checkpoint
+# (resume cursor, hand-off mark, lease): decoding those for 4 × (tracked tweets) rows per page view
+# cost more than the rest of the JSON dashboard.
+STATE_FIELDS = {"_id": 0, "tweet_id": 1, "job_type": 1, "last_success": 1, "last_error": 1, "blocked_until": 1}
+
+
 def worker_states(campaign_id: str) -> list[dict]:
-    """The campaign's job states, one per tweet and job type."""
-    return list(mongo.collection(mongo.WORKER_STATE).find({"campaign_id": campaign_id}))
+    """The campaign's job states, one per tweet and job type: what the tweet table shows of each."""
+    return list(mongo.collection(mongo.WORKER_STATE).find({"campaign_id": campaign_id}, STATE_FIELDS))
 
 
 def api_usage(campaign_id: str) -> dict:

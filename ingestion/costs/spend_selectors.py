@@ -1,4 +1,4 @@
-"""Reads of API spend, budget state and tweet cadence: point lookups only (see ingestion/spend.py).
+"""Reads of API spend, budget state and tweet cadence: point lookups only (see ingestion/costs/spend.py).
 
 A campaign's spend is one `$in` by `_id` over its total counter, the key
 document and one counter per recent hour: bounded by the hours shown, never a
@@ -13,9 +13,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from ingestion import spend
-from ingestion.budget import Standing
-from ingestion.worker_state import JOB_TYPES
+from ingestion.costs import spend
+from ingestion.costs.budget import Standing
+from ingestion.polling.worker_state import JOB_TYPES
 from socap_project import mongo
 from xapi.credits import CREDITS_PER_USD
 
@@ -115,7 +115,7 @@ def blocked_campaigns(now: dt.datetime | None = None) -> dict:
 
 
 def cadences(campaign: Campaign) -> dict[str, dict]:
-    """Per tweet: how often it is polled now (minutes) and whether it is resting (ingestion/cadence.py)."""
+    """Per tweet: how often it is polled now (minutes) and whether it is resting (ingestion/polling/cadence.py)."""
     interval = settings.SOCAP_POLL_INTERVAL_SECONDS / 60
     return {
         s["tweet_id"]: {"factor": int(s.get("cadence") or 1), "minutes": round(int(s.get("cadence") or 1) * interval),

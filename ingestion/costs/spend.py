@@ -5,7 +5,7 @@ report and audits). Summing that collection per dashboard request would read
 every call the campaign ever made, so the same write also bumps two counter
 documents in `api_spend`: the campaign's running total (requests and credits
 per job type) and the campaign's current hour. Both writes go in one round
-trip. Reads are point lookups by `_id` (see ingestion/spend_selectors.py).
+trip. Reads are point lookups by `_id` (see ingestion/costs/spend_selectors.py).
 
 The same collection holds one document per API key with the provider's
 "credits exhausted" (402) state, so a budget check reads campaign spend and

@@ -17,7 +17,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from ingestion import tweet_rates
+from ingestion.polling import tweet_rates
 from socap_project import mongo
 
 RUNNING, PLANNED = "running", "planned"
@@ -112,6 +112,12 @@ def due(now: dt.datetime | None = None) -> list[str]:
     """Unplanned cycles whose bounded wait is over (few: only cycles in flight are unplanned)."""
     now = now or timezone.now()
     return [doc["_id"] for doc in _coll().find({"state": RUNNING, "plan_by": {"$lte": now}}, {"_id": 1})]
+
+
+def record_window(cycle_id: str, seq_from: int, seq_to: int) -> None:
+    """The window (seq_from, seq_to] the alert planner fixed for this cycle: a planner that dies after
+    fixing it leaves the next one the same window."""
+    _coll().update_one({"_id": cycle_id}, {"$set": {"seq_from": seq_from, "seq_to": seq_to}})
 
 
 def mark_planned(cycle_id: str, *, found: int, spike: bool) -> None:

@@ -13,14 +13,16 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Campaign, TrackedTweet
-from ingestion import budget, cadence, clock, cycles, events, leases, list_gating, parking, signals
-from ingestion.provider import fetch_metrics
-from ingestion.scheduler import interval_start
+from ingestion import clock, signals
+from ingestion.costs import budget
+from ingestion.polling import cadence, leases, list_gating, parking, poll_cycles
+from ingestion.storing import handoff
+from ingestion.polling.provider_calls import block_seconds, fetch_metrics
+from ingestion.polling.scheduler import interval_start
 from socap_project import mongo
 from socap_project.vocabulary import METRICS
 from xapi.errors import CreditsExhausted, RateLimited, SlotBusy, Unauthorized, XApiError
@@ -34,7 +36,7 @@ class MetricsRun:
     polled: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # leased elsewhere or blocked
-    resting: list[str] = field(default_factory=list)  # quiet tweets not due this cycle (ingestion/cadence.py)
+    resting: list[str] = field(default_factory=list)  # quiet tweets not due this cycle (ingestion/polling/cadence.py)
     due: list[str] = field(default_factory=list)  # every tweet this cycle covers
     list_jobs: list[tuple[str, str]] = field(default_factory=list)  # (tweet, job) worth enqueueing after it
     requests: int = 0
@@ -42,15 +44,6 @@ class MetricsRun:
     remaining: list[str] = field(default_factory=list)
     error: str | None = None
     budget_blocked: str | None = None  # why no request was made (budget or key out of credits)
-
-
-def _block_seconds(exc: XApiError) -> int:
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after:
-        return int(retry_after) + 1
-    if isinstance(exc, CreditsExhausted):
-        return settings.SOCAP_CREDITS_BLOCK_SECONDS
-    return settings.SOCAP_RATE_LIMIT_BLOCK_SECONDS
 
 
 def record_reading(campaign: Campaign, tweet: TrackedTweet, values: dict[str, int], now: dt.datetime) -> dict:
@@ -143,7 +136,7 @@ def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None, tweet_ids
                 held = held[:start]
                 break
             except (RateLimited, CreditsExhausted) as exc:
-                until = now + dt.timedelta(seconds=_block_seconds(exc))
+                until = now + dt.timedelta(seconds=block_seconds(exc))
                 for tweet in held[start:]:
                     leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner,
                                    {"blocked_until": until, "last_error": f"{type(exc).__name__}: {exc}"},
@@ -180,8 +173,8 @@ def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None, tweet_ids
             leases.release(campaign.mongo_id, tweet.tweet_id, "metrics", owner)
     if run.polled:
         if cycle_id:
-            cycles.record_readings(cycle_id, dict.fromkeys(run.polled, observed))
+            poll_cycles.record_readings(cycle_id, dict.fromkeys(run.polled, observed))
         write_snapshot(campaign, observed)
-        events.metrics_changed(campaign)
+        handoff.metrics_changed(campaign)
     run.list_jobs = list_gating.due_list_jobs(campaign.mongo_id, due, set(run.polled))
     return run

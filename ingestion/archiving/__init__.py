@@ -1,0 +1,1 @@
+"""A completed campaign's raw events: archive files, S3, retention and purge."""

@@ -1,0 +1,1 @@
+"""Storing what the jobs read: engagements, their classification, importance and the hand-off."""
