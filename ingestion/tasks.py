@@ -13,6 +13,9 @@ from celery import shared_task
 from socap_project.celery import RETRY
 
 log = logging.getLogger(__name__)
+# A wait for the shared rate limiter is not a failure: it must never run out the way the store-outage
+# retries do (RETRY's 8). `max_retries=None` in retry() would mean the task's 8, not "no limit".
+LIMITER_RETRIES = 1_000_000
 
 
 @shared_task(name="socap.ingestion.fan_out", ignore_result=True, **RETRY)
@@ -38,7 +41,7 @@ def poll_metrics(self, campaign_id: int, then_lists: bool = True, cycle_at: str 
     if run.retry_in is not None:
         # The shared rate limiter is full: free this worker; the tweets not read yet go when a slot frees
         # up, and the cycle's list jobs are enqueued once, after the last of them.
-        raise self.retry(countdown=run.retry_in, max_retries=None, args=(), kwargs={
+        raise self.retry(countdown=run.retry_in, max_retries=LIMITER_RETRIES, args=(), kwargs={
             "campaign_id": campaign_id, "then_lists": then_lists, "cycle_at": cycle_at, "cycle_id": cycle_id,
             "tweet_ids": run.remaining, "lists": [list(job) for job in jobs]})
     if then_lists and not run.budget_blocked:
@@ -58,7 +61,7 @@ def poll_list(self, campaign_id: int, tweet_id: str, job_type: str, cycle_id: st
         run = run_list_job(campaign_id, tweet_id, job_type, resume=resume)
         if run.retry_in is not None:
             # The shared rate limiter is full: free this worker and continue when a slot frees up.
-            raise self.retry(countdown=run.retry_in, max_retries=None, args=(), kwargs={
+            raise self.retry(countdown=run.retry_in, max_retries=LIMITER_RETRIES, args=(), kwargs={
                 "campaign_id": campaign_id, "tweet_id": tweet_id, "job_type": job_type, "cycle_id": cycle_id,
                 "resume": run.resume})
         fresh = 0 if run.backfill else run.new + (resume or {}).get("new", 0)
