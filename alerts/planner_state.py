@@ -61,10 +61,12 @@ def alert_seq(campaign_id: str) -> int:
 
 def carry_over_from_counters() -> int:
     """Upgrade step (socap_init_db): the planner's state used to live on ingestion's counter documents;
-    copy each campaign's `alert_seq` here once, so no planned window is planned again."""
+    copy each campaign's `alert_seq` here, then drop it there, so no planned window is planned again and
+    the next release reads nothing."""
     moved = 0
     for campaign_id, planned_through in numbering.alert_seqs_on_counters():
         _state().update_one({"_id": campaign_id}, {"$max": {"alert_seq": planned_through},
                                                    "$setOnInsert": {"until": None}}, upsert=True)
+        numbering.forget_alert_seq(campaign_id)  # after the copy: a crash in between copies it again ($max)
         moved += 1
     return moved

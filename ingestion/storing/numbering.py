@@ -4,7 +4,7 @@ written by earlier versions (socap_init_db)."""
 
 from __future__ import annotations
 
-from ingestion.storing.engagements import reserve_seq
+from ingestion.storing.engagements import last_seq, reserve_seq
 from socap_project import mongo
 
 
@@ -34,14 +34,19 @@ def mark_handed_off() -> int:
     versions flagged leftovers instead; `socap_rebuild_counters` recounts if a crash left any)."""
     states, marked = mongo.collection(mongo.WORKER_STATE), 0
     for campaign_id in states.distinct("campaign_id", {"handed_off_seq": {"$exists": False}}):
-        top = (mongo.collection(mongo.COUNTERS).find_one({"_id": campaign_id}, {"seq": 1}) or {}).get("seq", 0)
         marked += states.update_many({"campaign_id": campaign_id, "handed_off_seq": {"$exists": False}},
-                                     {"$set": {"handed_off_seq": int(top)}}).modified_count
+                                     {"$set": {"handed_off_seq": last_seq(campaign_id)}}).modified_count
     return marked
 
 
 def alert_seqs_on_counters() -> list[tuple[str, int]]:
     """(campaign id, alert_seq) left on counter documents by versions that kept the alert planner's
-    state there; read once by the upgrade (alerts/planner_state.py)."""
+    state there, for the upgrade (alerts/planner_state.py), which calls `forget_alert_seq` once it copied each."""
     return [(doc["_id"], int(doc["alert_seq"])) for doc in
-            mongo.collection(mongo.COUNTERS).find({"alert_seq": {"$gt": 0}}, {"alert_seq": 1})]
+            mongo.collection(mongo.COUNTERS).find({"alert_seq": {"$exists": True}}, {"alert_seq": 1})]
+
+
+def forget_alert_seq(campaign_id: str) -> None:
+    """Drop the planner's old fields from a counter document, so later releases do not read them again."""
+    mongo.collection(mongo.COUNTERS).update_one({"_id": campaign_id}, {"$unset": {
+        "alert_seq": "", "planner_owner": "", "planner_until": "", "planner_cycle": ""}})

@@ -200,5 +200,6 @@ def test_the_upgrade_carries_the_planned_mark_off_the_counters_once(mongo_db, re
     call_command("socap_init_db")
     call_command("socap_init_db")  # again: nothing moves twice
     assert planner_state.alert_seq(campaign.mongo_id) == 4
+    assert "alert_seq" not in mongo.collection(mongo.COUNTERS).find_one({"_id": campaign.mongo_id})
     cycle_id = open_with_jobs(campaign)
     assert planning.plan_cycle(cycle_id).found == 2  # 5 and 6: the four planned before are not alerted again
