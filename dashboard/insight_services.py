@@ -47,9 +47,14 @@ def _hour(doc: dict):
 
 
 def _first_by_scope(docs: list[dict]) -> dict[tuple[str, str], dict]:
-    """(scope, user) -> the earliest of the batch's engagements in that scope."""
+    """(scope, user) -> the batch's first stored engagement in that scope.
+
+    Store order (`seq`), not the engagement's timestamp: live, the first page that stores an account
+    claims it, even when a later page brings an older reply; a recount replays many pages in one batch
+    and must pick the same engagement. Unnumbered documents of old versions fall back to their time.
+    """
     first: dict[tuple[str, str], dict] = {}
-    for doc in sorted(docs, key=lambda d: (d["timestamp"], d.get("seq", 0))):
+    for doc in sorted(docs, key=lambda d: (d.get("seq", 0), d["timestamp"])):
         for scope in ("all", f"cat:{doc['tweet_category']}", f"tweet:{doc['tweet_id']}"):
             first.setdefault((scope, doc["user_id"]), doc)
     return first

@@ -97,8 +97,13 @@ def _grow(campaign, tweets, size: int) -> None:
 
 
 def _page_under_test(campaign, tweets, size: int):
-    """A reply page on the first main tweet: 80 new accounts, 20 known ones (some now important)."""
-    at = timezone.now() - dt.timedelta(minutes=5)
+    """A reply page on the first main tweet: 80 new accounts, 20 known ones (some now important).
+
+    The replies were written an hour before the retweets seeded by `_grow` were read, so the known accounts'
+    earliest engagement is not their first stored one: a recount must still count them new in the hour
+    they were first stored, as the live path did (whatever the clock's minute when the test runs).
+    """
+    at = timezone.now() - dt.timedelta(minutes=65)
     known = [engager(f"u{n}", at=at, text="congrats, this is great") for n in range(0, 180, 9)][:20]
     new = [engager(f"u{size + n}", at=at + dt.timedelta(seconds=n), text="is there an API?") for n in range(80)]
     return Job(campaign, tweets[0], "replies"), known + new
