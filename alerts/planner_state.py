@@ -1,14 +1,20 @@
-"""The alert planner's own state, one document per campaign in `alert_planner` (`_id` = campaign id):
-the claim (`owner`, `until`), the cycle being planned (`cycle`) and `alert_seq`, how far the
-planned windows reach. Ingestion hands out the sequence numbers (its `last_seq`); what the planner
-has planned of them is the planner's business, kept here.
+"""The alert planner's own state.
 
-Every write filters on `_id` plus the claim holder, so a planner that lost its claim changes nothing.
+- `alert_planner`, one document per campaign (`_id` = campaign id): the claim (`owner`, `until`),
+  the cycle being planned (`cycle`) and `alert_seq`, how far the planned windows reach.
+- `alert_cycle_plans`, one document per planned poll cycle (`_id` = cycle id): the window
+  (seq_from, seq_to] fixed for it, then what planning found (`found`, `spike`).
+
+Ingestion hands out the sequence numbers (its `last_seq`) and reports its cycles; what the planner
+has planned of them is the planner's business, kept here. Every claim-guarded write filters on `_id`
+plus the claim holder, so a planner that lost its claim changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+
+from django.utils import timezone
 
 from ingestion.polling import poll_cycles
 from ingestion.storing import numbering
@@ -18,6 +24,10 @@ from socap_project import mongo
 
 def _state():
     return mongo.collection(mongo.ALERT_PLANNER)
+
+
+def _plans():
+    return mongo.collection(mongo.ALERT_CYCLE_PLANS)
 
 
 def claim(campaign_id: str, owner: str, now: dt.datetime, until: dt.datetime) -> dict | None:
@@ -36,13 +46,27 @@ def planning_cycle(campaign_id: str, owner: str, cycle_id: str) -> None:
 
 
 def fix_window(cycle: dict, owner: str) -> tuple[int, int]:
-    """Fix the cycle's window (alert_seq, last seq handed out] on the cycle, then move `alert_seq` past it."""
+    """The cycle's window (alert_seq, last seq handed out], fixed once: a planner that died after fixing
+    it leaves the next one the same window. `alert_seq` moves past it (again, harmlessly, on a rerun)."""
     campaign_id = cycle["campaign_id"]
-    start = alert_seq(campaign_id)
-    end = max(start, last_seq(campaign_id))
-    poll_cycles.record_window(cycle["_id"], start, end)
-    _state().update_one({"_id": campaign_id, "owner": owner}, {"$max": {"alert_seq": end}})
-    return start, end
+    plan = _plans().find_one({"_id": cycle["_id"]}, {"seq_from": 1, "seq_to": 1})
+    if plan is None:
+        start = alert_seq(campaign_id)
+        end = max(start, last_seq(campaign_id))
+        _plans().update_one({"_id": cycle["_id"]}, {"$setOnInsert": {
+            "campaign_id": campaign_id, "seq_from": start, "seq_to": end}}, upsert=True)
+        plan = _plans().find_one({"_id": cycle["_id"]}, {"seq_from": 1, "seq_to": 1})
+    _state().update_one({"_id": campaign_id, "owner": owner}, {"$max": {"alert_seq": plan["seq_to"]}})
+    return plan["seq_from"], plan["seq_to"]
+
+
+def record_outcome(cycle_id: str, *, found: int, spike: bool) -> None:
+    _plans().update_one({"_id": cycle_id}, {"$set": {"found": found, "spike": spike, "planned_at": timezone.now()}})
+
+
+def plan_of(cycle_id: str) -> dict | None:
+    """What the planner fixed and found for a cycle: {seq_from, seq_to, found, spike, planned_at}."""
+    return _plans().find_one({"_id": cycle_id})
 
 
 def cycle_planned(campaign_id: str, owner: str, cycle_id: str) -> None:
@@ -69,4 +93,17 @@ def carry_over_from_counters() -> int:
                                                    "$setOnInsert": {"until": None}}, upsert=True)
         numbering.forget_alert_seq(campaign_id)  # after the copy: a crash in between copies it again ($max)
         moved += 1
+    return moved
+
+
+def carry_over_windows() -> int:
+    """Upgrade step (socap_init_db): windows used to be fixed on ingestion's poll cycles. A cycle in flight
+    whose window was fixed there (its planner died) keeps it, so its engagements are planned, once."""
+    moved = 0
+    for cycle in poll_cycles.unplanned():
+        if cycle.get("seq_to") is not None:
+            result = _plans().update_one({"_id": cycle["_id"]}, {"$setOnInsert": {
+                "campaign_id": cycle["campaign_id"], "seq_from": cycle["seq_from"], "seq_to": cycle["seq_to"]}},
+                upsert=True)
+            moved += bool(result.upserted_id)
     return moved

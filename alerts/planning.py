@@ -62,22 +62,17 @@ def _claim(campaign_id: str, owner: str, now: dt.datetime) -> dict | None:
         campaign_id, owner, now, now + dt.timedelta(seconds=settings.SOCAP_ALERT_CLAIM_SECONDS))
 
 
-def _fix_window(cycle: dict, owner: str) -> tuple[int, int]:
-    if cycle["seq_to"] is not None:
-        return cycle["seq_from"], cycle["seq_to"]  # fixed by a planner that died: the same window again
-    return planner_state.fix_window(cycle, owner)
-
-
 def _plan_one(campaign: Campaign, cycle_id: str, owner: str) -> CyclePlan:
     cycle = poll_cycles.get(cycle_id)
     if cycle is None or cycle["state"] == poll_cycles.PLANNED:
         return CyclePlan("already_planned")
     planner_state.planning_cycle(campaign.mongo_id, owner, cycle_id)
-    start, end = _fix_window(cycle, owner)
+    start, end = planner_state.fix_window(cycle, owner)
     docs = engagement_selectors.cycle_window(campaign.mongo_id, start, end, FIELDS)
     queued = queue_for_run(campaign, docs, cycle_id, send_by=send_by(cycle))
     spike = spikes.evaluate(campaign, cycle, docs)
-    poll_cycles.mark_planned(cycle_id, found=len(docs), spike=spike is not None)
+    planner_state.record_outcome(cycle_id, found=len(docs), spike=spike is not None)
+    poll_cycles.mark_planned(cycle_id)
     planner_state.cycle_planned(campaign.mongo_id, owner, cycle_id)
     log.info("cycle %s: %d new engagements (seq %d..%d], %d alerts queued%s", cycle_id, len(docs), start, end,
              queued, ", spike" if spike else "")

@@ -4,7 +4,7 @@ import logging
 
 from django.dispatch import receiver
 
-from alerts import tasks
+from alerts import spike_rates, tasks
 from alerts.holding import release_held_slack
 from alerts.services import forget_campaign, forget_tweets, queue_late_alerts
 from campaigns import signals as campaign_signals
@@ -23,6 +23,11 @@ def _queue_late(sender, campaign, docs, run_batch, **kwargs):
 def _plan_cycle(sender, cycle_id, **kwargs):
     # As urgent as the metrics jobs: a cycle's alerts should go out before the next cycle starts.
     tasks.plan_alert_cycle.apply_async(args=[cycle_id], priority=PRIORITY["metrics"])
+
+
+@receiver(signals.activity_counted_late, dispatch_uid="alerts.carry_late")
+def _carry_late(sender, campaign_id, tweet_id, count, **kwargs):
+    spike_rates.carry_late(campaign_id, tweet_id, count)
 
 
 @receiver(signals.budget_level_crossed, dispatch_uid="alerts.budget")

@@ -87,8 +87,9 @@ def send_report_ready(campaign: Campaign) -> None:
 
 
 def forget_campaign(campaign_id: str) -> dict[str, int]:
-    return mongo.delete_campaign_documents(campaign_id, (mongo.ALERT_QUEUE,), by_id=(mongo.ALERT_PLANNER,))
+    return mongo.delete_campaign_documents(campaign_id, (mongo.ALERT_QUEUE, mongo.TWEET_RATES, mongo.ALERT_CYCLE_PLANS),
+                                           by_id=(mongo.ALERT_PLANNER,))
 
 
 def forget_tweets(campaign_id: str, tweet_ids: list[str]) -> int:
-    return mongo.delete_tweet_documents(campaign_id, tweet_ids, (mongo.ALERT_QUEUE,))
+    return mongo.delete_tweet_documents(campaign_id, tweet_ids, (mongo.ALERT_QUEUE, mongo.TWEET_RATES))

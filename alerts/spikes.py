@@ -1,7 +1,7 @@
 """The spike alert: engagement rates several times their trailing rate (docs/alerts.md, "Spike alert").
 
 Rates, not counts: what a cycle collected of a tweet is attributed to the span
-since the tweet's lists were last read (ingestion/polling/tweet_rates.py), so a burst
+since the tweet's lists were last read (alerts/spike_rates.py), so a burst
 scores the same whether the tweet was read every interval or every fourth.
 
 - Per tweet: a span with at least `spike_min_engagements` new engagements
@@ -33,7 +33,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from ingestion.polling import cadence, poll_cycles, tweet_rates
+from alerts import spike_rates
+from ingestion.polling import cadence, poll_cycles
 from ingestion.storing.engagements import TIME_BEFORE
 from socap_project import mongo
 
@@ -61,10 +62,10 @@ def _ratio(rate: float, trailing: float) -> float | None:
     return round(rate / trailing, 1) if trailing > 0 else None
 
 
-def _tweet_numbers(rate: tweet_rates.TweetRate, tweet) -> dict:
+def _tweet_numbers(rate: spike_rates.TweetRate, tweet) -> dict:
     span = rate.current
-    now = tweet_rates.TweetRate.rate([span]) or 0.0
-    trailing = tweet_rates.TweetRate.rate(rate.history) or 0.0
+    now = spike_rates.TweetRate.rate([span]) or 0.0
+    trailing = spike_rates.TweetRate.rate(rate.history) or 0.0
     return {"tweet_id": rate.tweet_id, "tweet_category": getattr(tweet, "category", ""),
             "author": getattr(tweet, "author_username", ""), "count": span["count"],
             "minutes": round((span["end"] - span["start"]).total_seconds() / 60, 1),
@@ -72,29 +73,29 @@ def _tweet_numbers(rate: tweet_rates.TweetRate, tweet) -> dict:
             "ratio": _ratio(now, trailing), "trailing_minutes": round(rate.trailing_seconds / 60, 1)}
 
 
-def _tweet_spikes(campaign: Campaign, rates: tweet_rates.CycleRates) -> list[str]:
+def _tweet_spikes(campaign: Campaign, rates: spike_rates.CycleRates) -> list[str]:
     spiking = []
     for rate in rates.tweets.values():
         if rate.current is None or len(rate.history) < MIN_HISTORY:
             continue
         if rate.current["count"] < campaign.spike_min_engagements:
             continue
-        now = tweet_rates.TweetRate.rate([rate.current])
-        trailing = tweet_rates.TweetRate.rate(rate.history)
+        now = spike_rates.TweetRate.rate([rate.current])
+        trailing = spike_rates.TweetRate.rate(rate.history)
         if now is not None and trailing is not None and now >= campaign.spike_factor * trailing:
             spiking.append(rate.tweet_id)
     return spiking
 
 
-def _campaign_rates(rates: tweet_rates.CycleRates) -> tuple[float, float, float]:
+def _campaign_rates(rates: spike_rates.CycleRates) -> tuple[float, float, float]:
     """(current rate, trailing rate, trailing minutes) summed over the tweets that have a trailing rate."""
     now = trailing = 0.0
     minutes = 0.0
     for rate in rates.tweets.values():
         if len(rate.history) < MIN_HISTORY or rate.latest is None:
             continue
-        now += tweet_rates.TweetRate.rate([rate.latest]) or 0.0
-        trailing += tweet_rates.TweetRate.rate(rate.history) or 0.0
+        now += spike_rates.TweetRate.rate([rate.latest]) or 0.0
+        trailing += spike_rates.TweetRate.rate(rate.history) or 0.0
         minutes = max(minutes, rate.trailing_seconds / 60)
     return now, trailing, minutes
 
@@ -103,7 +104,7 @@ def evaluate(campaign: Campaign, cycle: dict, docs: list[dict]) -> dict | None:
     """Queue the cycle's spike alert when a rate spikes; return the alert's numbers, else None."""
     # Taken atomically: a list job reporting from now on counts in its tweet's next span instead.
     cycle = poll_cycles.take_counts(cycle["_id"]) or cycle
-    rates = tweet_rates.measure(campaign.mongo_id, cycle)
+    rates = spike_rates.measure(campaign.mongo_id, cycle)
     if rates.stale:
         return None
     spiking = _tweet_spikes(campaign, rates)
@@ -121,16 +122,16 @@ def evaluate(campaign: Campaign, cycle: dict, docs: list[dict]) -> dict | None:
     if in_spike:
         cadence.snap_back(campaign.mongo_id)
     # After the queue item: a planner killed in between plans again and finds the item already there.
-    tweet_rates.record(campaign.mongo_id, cycle, rates, set(spiking), in_spike)
+    spike_rates.record(campaign.mongo_id, cycle, rates, set(spiking), in_spike)
     return numbers
 
 
-def _queue(campaign: Campaign, cycle: dict, docs: list[dict], rates: tweet_rates.CycleRates, spiking: list[str],
+def _queue(campaign: Campaign, cycle: dict, docs: list[dict], rates: spike_rates.CycleRates, spiking: list[str],
            whole: dict) -> dict:
     tweets = {t.tweet_id: t for t in campaign.tweets.all()}
     named = spiking or sorted(
         (r.tweet_id for r in rates.tweets.values() if r.current and r.current["count"]),
-        key=lambda t: -(tweet_rates.TweetRate.rate([rates.tweets[t].current]) or 0))[:TOP_TWEETS]
+        key=lambda t: -(spike_rates.TweetRate.rate([rates.tweets[t].current]) or 0))[:TOP_TWEETS]
     listed = sorted((_tweet_numbers(rates.tweets[t], tweets.get(t)) for t in named),
                     key=lambda n: -((n["ratio"] or float("inf")) if n["count"] else 0))
     numbers = {"tweets": listed, "tweets_spiked": bool(spiking), "campaign": whole,

@@ -23,6 +23,9 @@ polling_state_changed = Signal()
 tweet_metrics_read = Signal()
 # cycle_id: every list job of a poll cycle reported done (or the cycle needed none)
 cycle_listed = Signal()
+# campaign_id (Django pk, as on the cycle), tweet_id, count: new engagements a list job reported after its
+# cycle's counts were taken; they belong to the tweet's next reading span
+activity_counted_late = Signal()
 # campaign_id (Django pk), level (percent), budget, spent: a spend threshold crossed, claimed once
 budget_level_crossed = Signal()
 # campaign_id (Mongo id), tweet_ids: these tweets' engagements are deleted; counts must drop them

@@ -56,6 +56,7 @@ __all__ = [
     "METRIC_DELTAS",
     "ALERT_QUEUE",
     "ALERT_PLANNER",
+    "ALERT_CYCLE_PLANS",
     "FOLLOWING_INDEX",
     "API_USAGE",
     "INDEXES",
@@ -76,6 +77,7 @@ METRIC_SNAPSHOTS = "metric_snapshots"
 METRIC_DELTAS = "metric_deltas"
 ALERT_QUEUE = "alert_queue"
 ALERT_PLANNER = "alert_planner"  # per campaign, `_id` = campaign id: the alert planner's claim and alert_seq
+ALERT_CYCLE_PLANS = "alert_cycle_plans"  # per poll cycle planned, `_id` = cycle id: its window and outcome
 FOLLOWING_INDEX = "following_index"
 API_USAGE = "api_usage"
 FINAL_REPORTS = "final_reports"
@@ -84,7 +86,7 @@ CAMPAIGN_ACCOUNTS = "campaign_accounts"
 TWEET_COUNTS = "tweet_engagement_counts"
 COUNTERS = "counters"  # per-campaign engagement sequence number, `_id` = campaign id
 CAMPAIGN_STATS = "campaign_stats"  # per-campaign counters kept at write time, `_id` = campaign id
-POLL_CYCLES = "poll_cycles"  # one per campaign per poll cycle: its jobs, alert planning window, counts
+POLL_CYCLES = "poll_cycles"  # one per campaign per poll cycle: its jobs, readings and counts
 TWEET_RATES = "tweet_rates"  # per tweet (and one per campaign): the spike rule's recent reading spans
 CAMPAIGN_HOURS = "campaign_hours"  # per (campaign, hour): reach, impressions, sentiment mix
 ACCOUNT_SCOPES = "campaign_account_scopes"  # first engagement of an account per tweet / tweet category
@@ -155,6 +157,8 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
     ),
     # The spike rule reads a campaign's rate states (one per tweet) by equality.
     TWEET_RATES: (_ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING)),),
+    # Read by `_id`; this serves a campaign's deletion.
+    ALERT_CYCLE_PLANS: (_ix(("campaign_id", ASCENDING)),),
     METRIC_SNAPSHOTS: (
         _ix(("campaign_id", ASCENDING), ("snapshot_time", ASCENDING), unique=True),
         _ix(("campaign_id", ASCENDING), ("snapshot_time", DESCENDING)),

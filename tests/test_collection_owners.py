@@ -21,10 +21,10 @@ PLATFORM = "socap_project/mongo.py"  # names every collection and its indexes; o
 
 OWNERS = {
     "ingestion": ("engagements", "worker_state", "metric_snapshots", "metric_deltas", "counters", "poll_cycles",
-                  "tweet_rates", "api_usage", "api_spend", "following_index"),
+                  "api_usage", "api_spend", "following_index"),
     "dashboard": ("engagement_rollups", "campaign_accounts", "tweet_engagement_counts", "campaign_stats",
                   "campaign_hours", "campaign_account_scopes", "campaign_rankings"),
-    "alerts": ("alert_queue", "alert_planner"),
+    "alerts": ("alert_queue", "alert_planner", "alert_cycle_plans", "tweet_rates"),
     "reports": ("final_reports",),
 }
 OWNER = {name: app for app, names in OWNERS.items() for name in names}

@@ -9,7 +9,7 @@ from socap_project import mongo
 
 # Documents carrying a `campaign_id` (the spend key documents carry none and stay).
 OWN = (mongo.ENGAGEMENTS, mongo.WORKER_STATE, mongo.METRIC_SNAPSHOTS, mongo.METRIC_DELTAS, mongo.POLL_CYCLES,
-       mongo.TWEET_RATES, mongo.API_USAGE, spend.SPEND)
+       mongo.API_USAGE, spend.SPEND)
 OWN_BY_ID = (mongo.COUNTERS,)  # one document per campaign, `_id` = campaign id
 
 

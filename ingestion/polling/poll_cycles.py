@@ -1,5 +1,11 @@
 """Poll cycles: the "run" of the alert rules (docs/alerts.md, "A run is a poll cycle").
 
+Ingestion keeps what happened in the cycle: its jobs, when each tweet was read and
+what each found. The alert planner keeps its own record of the cycle (the window of
+sequence numbers it planned, what it found: alerts/planner_state.py); a job that
+reports after its cycle was measured is announced (`activity_counted_late`) for
+the spike rates, which are the planner's too.
+
 A cycle is one campaign's share of one fan-out interval (or of a poll asked
 for by hand or by completion). The fan-out opens it; the metrics job says how
 many list jobs it enqueued; each list job reports itself done once. When all
@@ -17,7 +23,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from ingestion.polling import tweet_rates
+from ingestion import signals
 from socap_project import mongo
 
 RUNNING, PLANNED = "running", "planned"
@@ -47,7 +53,7 @@ def open_cycle(campaign_id: int, now: dt.datetime | None = None, *, kind: str = 
     _coll().update_one({"_id": cycle_id}, {"$setOnInsert": {
         "campaign_id": str(campaign_id), "kind": kind, "started_at": now, "plan_by": now + wait,
         "next_at": next_fan_out(now), "jobs_expected": None, "jobs_done": [], "finished": 0, "fresh": 0,
-        "state": RUNNING, "seq_from": None, "seq_to": None,
+        "state": RUNNING,
     }}, upsert=True)
     return cycle_id
 
@@ -86,7 +92,8 @@ def job_done(cycle_id: str, job_key: str, fresh: int = 0, *, tweet_id: str | Non
             projection={"jobs_done": 0}, return_document=mongo.ReturnDocument.AFTER,
         )
         if doc is not None and fresh and tweet_id is not None:
-            tweet_rates.carry_late(doc["campaign_id"], tweet_id, fresh)
+            signals.activity_counted_late.send(sender=cycle_id, campaign_id=doc["campaign_id"], tweet_id=tweet_id,
+                                               count=fresh)
     return bool(doc and doc["state"] == RUNNING and doc["jobs_expected"] is not None
                 and doc["finished"] >= doc["jobs_expected"])
 
@@ -108,18 +115,17 @@ def get(cycle_id: str) -> dict | None:
     return _coll().find_one({"_id": cycle_id}, {"jobs_done": 0})
 
 
+def unplanned() -> list[dict]:
+    """Every cycle whose alerts are not planned yet (the ones in flight: few), whole."""
+    return list(_coll().find({"state": RUNNING}, {"jobs_done": 0}))
+
+
 def due(now: dt.datetime | None = None) -> list[str]:
     """Unplanned cycles whose bounded wait is over (few: only cycles in flight are unplanned)."""
     now = now or timezone.now()
     return [doc["_id"] for doc in _coll().find({"state": RUNNING, "plan_by": {"$lte": now}}, {"_id": 1})]
 
 
-def record_window(cycle_id: str, seq_from: int, seq_to: int) -> None:
-    """The window (seq_from, seq_to] the alert planner fixed for this cycle: a planner that dies after
-    fixing it leaves the next one the same window."""
-    _coll().update_one({"_id": cycle_id}, {"$set": {"seq_from": seq_from, "seq_to": seq_to}})
-
-
-def mark_planned(cycle_id: str, *, found: int, spike: bool) -> None:
-    _coll().update_one({"_id": cycle_id}, {"$set": {"state": PLANNED, "planned_at": timezone.now(),
-                                                    "found": found, "spike": spike}})
+def mark_planned(cycle_id: str) -> None:
+    """The cycle's alerts are planned: it leaves the due list (what the plan found is the planner's record)."""
+    _coll().update_one({"_id": cycle_id}, {"$set": {"state": PLANNED, "planned_at": timezone.now()}})

@@ -76,14 +76,14 @@ def test_windows_are_contiguous_and_a_replan_after_a_crash_doubles_nothing(mongo
     owner = "dead-planner"
     planning._claim(campaign.mongo_id, owner, timezone.now() - dt.timedelta(hours=1))
     mongo.collection(mongo.ALERT_PLANNER).update_one({"_id": campaign.mongo_id}, {"$set": {"cycle": first}})
-    assert planning._fix_window(poll_cycles.get(first), owner) == (0, 4)
+    assert planner_state.fix_window(poll_cycles.get(first), owner) == (0, 4)
     second = open_with_jobs(campaign)
     stored([engagement_doc(campaign, tweet, str(i), importance=50) for i in range(4, 6)])
     # The second cycle's planner finds the claim expired: it plans the dead planner's cycle first,
     # with its fixed window, then its own from where that one stopped.
     assert planning.plan_cycle(second).found == 2
-    assert poll_cycles.get(first)["state"] == poll_cycles.PLANNED and poll_cycles.get(first)["found"] == 4
-    assert (poll_cycles.get(second)["seq_from"], poll_cycles.get(second)["seq_to"]) == (4, 6)
+    assert poll_cycles.get(first)["state"] == poll_cycles.PLANNED and planner_state.plan_of(first)["found"] == 4
+    assert (planner_state.plan_of(second)["seq_from"], planner_state.plan_of(second)["seq_to"]) == (4, 6)
     assert planning.plan_cycle(first).state == "already_planned"
     batches = [i["run_batch"] for i in queue()]
     assert sorted(batches) == sorted([first] * 4 + [second] * 2)
@@ -164,8 +164,8 @@ def test_the_last_engagement_of_a_cycle_is_alerted_on_the_embedded_store(mongo_d
     cycle_id = open_with_jobs(campaign)
     stored([engagement_doc(campaign, tweet, str(i), importance=50) for i in range(5)])
     plan = planning.plan_cycle(cycle_id)
-    cycle = poll_cycles.get(cycle_id)
-    assert (cycle["seq_from"], cycle["seq_to"]) == (0, 5)
+    fixed = planner_state.plan_of(cycle_id)
+    assert (fixed["seq_from"], fixed["seq_to"]) == (0, 5)
     assert plan.found == 5
     assert sorted(i["user_id"] for i in queue()) == ["0", "1", "2", "3", "4"]
 
@@ -203,3 +203,19 @@ def test_the_upgrade_carries_the_planned_mark_off_the_counters_once(mongo_db, re
     assert "alert_seq" not in mongo.collection(mongo.COUNTERS).find_one({"_id": campaign.mongo_id})
     cycle_id = open_with_jobs(campaign)
     assert planning.plan_cycle(cycle_id).found == 2  # 5 and 6: the four planned before are not alerted again
+
+
+def test_the_upgrade_keeps_a_window_fixed_on_a_poll_cycle_by_a_planner_that_died(mongo_db, redis_conn):
+    """Versions before alerts kept their own cycle records fixed the window on ingestion's poll cycle and
+    then moved `alert_seq` past it: a cycle left unplanned that way keeps its window across the upgrade."""
+    campaign = make_campaign(alert_spacing_minutes=20)
+    tweet = campaign.tweets.first()
+    stored([engagement_doc(campaign, tweet, str(i), importance=50) for i in range(6)])
+    cycle_id = open_with_jobs(campaign)
+    mongo.collection(mongo.POLL_CYCLES).update_one({"_id": cycle_id}, {"$set": {"seq_from": 0, "seq_to": 6}})
+    mongo.collection(mongo.ALERT_PLANNER).insert_one({"_id": campaign.mongo_id, "alert_seq": 6, "until": None})
+    call_command("socap_init_db")
+    call_command("socap_init_db")
+    assert planning.plan_cycle(cycle_id).found == 6
+    assert planner_state.plan_of(cycle_id)["seq_to"] == 6
+

@@ -1,4 +1,4 @@
-"""The spike alert by rates (alerts/spikes.py, ingestion/polling/tweet_rates.py): independent of read times."""
+"""The spike alert by rates (alerts/spikes.py, alerts/spike_rates.py): independent of read times."""
 
 import datetime as dt
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from alerts.planner_state import carry_over_from_counters
+from alerts.planner_state import carry_over_from_counters, carry_over_windows
 from dashboard.services import migrate_claims
 from ingestion.storing.numbering import mark_handed_off
 from socap_project import mongo
@@ -16,12 +16,14 @@ class Command(BaseCommand):
             claims = migrate_claims()
             marked = mark_handed_off()
             planners = carry_over_from_counters()
+            windows = carry_over_windows()
             report = mongo.ensure_indexes()
         except mongo.PyMongoError as exc:
             raise CommandError(f"MongoDB is not reachable: {exc}") from exc
-        if claims or marked or planners:
+        if claims or marked or planners or windows:
             self.stdout.write(f"  migrated: {claims} first-sighting rows to claims, {marked} job states marked, "
-                              f"{planners} alert planner states moved off the counters")
+                              f"{planners} alert planner states moved off the counters, {windows} planning "
+                              "windows moved off the poll cycles")
         created = [row for row in report if row[2]]
         for coll_name, index_name, was_created in report:
             state = "created" if was_created else "exists"

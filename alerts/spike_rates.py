@@ -1,5 +1,8 @@
 """Engagement rates per tweet, the spike rule's measure (alerts/spikes.py, docs/alerts.md "Spike alert").
 
+The spike rule's own state: ingestion reports what each cycle read and found
+(ingestion/polling/poll_cycles.py), this module turns it into rates.
+
 A tweet is read when it is due (adaptive cadence: every 1 to 4 intervals), so
 what one poll cycle collects of it is what happened since its lists were last
 read to the end: the *span* from that earlier reading to this cycle's. A rate
