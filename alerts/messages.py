@@ -13,7 +13,7 @@ from urllib.parse import quote
 from django.template.loader import render_to_string
 
 from alerts.channels.slack import escape_mrkdwn
-from ingestion.storing import importance
+from ingestion import selectors as ingestion_selectors
 from socap_project.links import absolute
 from socap_project.text import one_line
 from socap_project.vocabulary import ACCOUNT_CATEGORY_NOUNS, TWEET_CATEGORY_NAMES, account_category_label
@@ -121,7 +121,7 @@ def why_important(item: dict) -> str:
     """"followed by @a (10), @b (8)": the important people whose weights make up the score."""
     followers = item.get("followed_by")
     if followers is None and item.get("user_id"):
-        followers = importance.followed_by(item["user_id"])  # queued before engagements carried it
+        followers = ingestion_selectors.followed_by(item["user_id"])  # queued before engagements carried it
     return "followed by " + ", ".join(f"@{f['username']} ({f['weight']:g})" for f in followers) if followers else ""
 
 

@@ -16,9 +16,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from ingestion.polling import poll_cycles
-from ingestion.storing import numbering
-from ingestion.storing.engagements import last_seq
+from ingestion import selectors as ingestion_selectors
+from ingestion import services as ingestion_services
 from socap_project import mongo
 
 
@@ -52,7 +51,7 @@ def fix_window(cycle: dict, owner: str) -> tuple[int, int]:
     plan = _plans().find_one({"_id": cycle["_id"]}, {"seq_from": 1, "seq_to": 1})
     if plan is None:
         start = alert_seq(campaign_id)
-        end = max(start, last_seq(campaign_id))
+        end = max(start, ingestion_selectors.last_seq(campaign_id))
         _plans().update_one({"_id": cycle["_id"]}, {"$setOnInsert": {
             "campaign_id": campaign_id, "seq_from": start, "seq_to": end}}, upsert=True)
         plan = _plans().find_one({"_id": cycle["_id"]}, {"seq_from": 1, "seq_to": 1})
@@ -88,10 +87,10 @@ def carry_over_from_counters() -> int:
     copy each campaign's `alert_seq` here, then drop it there, so no planned window is planned again and
     the next release reads nothing."""
     moved = 0
-    for campaign_id, planned_through in numbering.alert_seqs_on_counters():
+    for campaign_id, planned_through in ingestion_services.alert_seqs_on_counters():
         _state().update_one({"_id": campaign_id}, {"$max": {"alert_seq": planned_through},
                                                    "$setOnInsert": {"until": None}}, upsert=True)
-        numbering.forget_alert_seq(campaign_id)  # after the copy: a crash in between copies it again ($max)
+        ingestion_services.forget_alert_seq(campaign_id)  # after the copy: a crash in between copies it again ($max)
         moved += 1
     return moved
 
@@ -100,7 +99,7 @@ def carry_over_windows() -> int:
     """Upgrade step (socap_init_db): windows used to be fixed on ingestion's poll cycles. A cycle in flight
     whose window was fixed there (its planner died) keeps it, so its engagements are planned, once."""
     moved = 0
-    for cycle in poll_cycles.unplanned():
+    for cycle in ingestion_selectors.unplanned_cycles():
         if cycle.get("seq_to") is not None:
             result = _plans().update_one({"_id": cycle["_id"]}, {"$setOnInsert": {
                 "campaign_id": cycle["campaign_id"], "seq_from": cycle["seq_from"], "seq_to": cycle["seq_to"]}},

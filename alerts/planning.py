@@ -33,14 +33,15 @@ from django.utils import timezone
 from alerts import planner_state, spikes
 from alerts.queueing import queue_for_run
 from campaigns.models import Campaign
-from ingestion.polling import poll_cycles
-from ingestion.storing import engagement_selectors
+from ingestion import selectors as ingestion_selectors
+from ingestion import services as ingestion_services
+from ingestion.contract import projection
 
 log = logging.getLogger(__name__)
 # What planning needs of an engagement (rules, message, spike).
-FIELDS = {"campaign_id": 1, "user_id": 1, "tweet_id": 1, "tweet_category": 1, "action_type": 1, "text": 1,
-          "engagement_tweet_id": 1, "hour": 1, "timestamp": 1, "importance_score": 1, "account_category": 1,
-          "account_profile": 1, "seq": 1, "time_precision": 1}
+FIELDS = projection("campaign_id", "user_id", "tweet_id", "tweet_category", "action_type", "text",
+                    "engagement_tweet_id", "hour", "timestamp", "importance_score", "account_category",
+                    "account_profile", "seq", "time_precision")
 
 
 @dataclass
@@ -63,16 +64,16 @@ def _claim(campaign_id: str, owner: str, now: dt.datetime) -> dict | None:
 
 
 def _plan_one(campaign: Campaign, cycle_id: str, owner: str) -> CyclePlan:
-    cycle = poll_cycles.get(cycle_id)
-    if cycle is None or cycle["state"] == poll_cycles.PLANNED:
+    cycle = ingestion_selectors.poll_cycle(cycle_id)
+    if cycle is None or cycle["state"] == ingestion_selectors.CYCLE_PLANNED:
         return CyclePlan("already_planned")
     planner_state.planning_cycle(campaign.mongo_id, owner, cycle_id)
     start, end = planner_state.fix_window(cycle, owner)
-    docs = engagement_selectors.cycle_window(campaign.mongo_id, start, end, FIELDS)
+    docs = ingestion_selectors.cycle_window(campaign.mongo_id, start, end, FIELDS)
     queued = queue_for_run(campaign, docs, cycle_id, send_by=send_by(cycle))
     spike = spikes.evaluate(campaign, cycle, docs)
     planner_state.record_outcome(cycle_id, found=len(docs), spike=spike is not None)
-    poll_cycles.mark_planned(cycle_id)
+    ingestion_services.mark_cycle_planned(cycle_id)
     planner_state.cycle_planned(campaign.mongo_id, owner, cycle_id)
     log.info("cycle %s: %d new engagements (seq %d..%d], %d alerts queued%s", cycle_id, len(docs), start, end,
              queued, ", spike" if spike else "")
@@ -80,10 +81,10 @@ def _plan_one(campaign: Campaign, cycle_id: str, owner: str) -> CyclePlan:
 
 
 def plan_cycle(cycle_id: str) -> CyclePlan:
-    cycle = poll_cycles.get(cycle_id)
+    cycle = ingestion_selectors.poll_cycle(cycle_id)
     if cycle is None:
         return CyclePlan("missing")
-    if cycle["state"] == poll_cycles.PLANNED:
+    if cycle["state"] == ingestion_selectors.CYCLE_PLANNED:
         return CyclePlan("already_planned")
     campaign = Campaign.objects.filter(pk=int(cycle["campaign_id"])).first()
     if campaign is None:
@@ -103,4 +104,4 @@ def plan_cycle(cycle_id: str) -> CyclePlan:
 
 def plan_due() -> list[CyclePlan]:
     """The bounded wait: plan every cycle whose wait ran out (a stuck, lost or killed job)."""
-    return [plan_cycle(cycle_id) for cycle_id in poll_cycles.due()]
+    return [plan_cycle(cycle_id) for cycle_id in ingestion_selectors.due_cycles()]

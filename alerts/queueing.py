@@ -15,6 +15,7 @@ from django.utils import timezone
 from alerts import rules
 from alerts.models import AlertHistory
 from campaigns.models import Campaign
+from ingestion.contract import Engagement
 from socap_project import mongo
 
 
@@ -74,7 +75,7 @@ def spacing_minutes(campaign: Campaign, now: dt.datetime, send_by: dt.datetime |
     return min(float(campaign.alert_spacing_minutes), left)
 
 
-def queue_for_run(campaign: Campaign, new_engagements: list[dict], run_batch: str,
+def queue_for_run(campaign: Campaign, new_engagements: list[Engagement], run_batch: str,
                   send_by: dt.datetime | None = None) -> int:
     now = timezone.now()
     by_account: dict[str, list[dict]] = {}

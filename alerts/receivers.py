@@ -9,7 +9,7 @@ from alerts.holding import release_held_slack
 from alerts.services import forget_campaign, forget_tweets, queue_late_alerts
 from campaigns import signals as campaign_signals
 from ingestion import signals
-from ingestion.polling.scheduler import PRIORITY
+from ingestion.contract import PRIORITY
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,12 @@ from alerts.channels import ChannelError, email
 from alerts.queueing import queue_for_run
 from alerts.sender import SendReport, deliver, disable_channel, recipients_for, send_due
 from campaigns.models import Campaign
+from ingestion.contract import Engagement
 from socap_project import mongo
 from socap_project.links import absolute
 
 
-def queue_late_alerts(campaign: Campaign, new_engagements: list[dict], run_batch: str) -> int:
+def queue_late_alerts(campaign: Campaign, new_engagements: list[Engagement], run_batch: str) -> int:
     """Hook called by ingestion with each page it stored; returns how many alerts were queued.
 
     A page's engagements normally wait for their poll cycle's plan (alerts/planning.py). Only

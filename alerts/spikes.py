@@ -18,7 +18,7 @@ scores the same whether the tweet was read every interval or every fourth.
 One alert per spike, not per cycle of it: a cycle that follows a spiking
 cycle and spikes again (the rest of the burst, read one cycle later or on
 another tweet) continues that spike and sends nothing. After a spike every
-tweet of the campaign is read at the next cycle (ingestion/polling/cadence.py
+tweet of the campaign is read at the next cycle (ingestion's
 `snap_back`), so a burst spread over tweets on slower cadences is read in
 consecutive poll_cycles.
 
@@ -34,8 +34,8 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from alerts import spike_rates
-from ingestion.polling import cadence, poll_cycles
-from ingestion.storing.engagements import TIME_BEFORE
+from ingestion import services as ingestion_services
+from ingestion.contract import Engagement, TIME_BEFORE
 from socap_project import mongo
 
 SPIKE = "spike"
@@ -44,7 +44,7 @@ TOP_ACCOUNTS = 5
 TOP_TWEETS = 3  # tweets named in a campaign-wide spike
 
 
-def top_accounts(docs: list[dict]) -> list[dict]:
+def top_accounts(docs: list[Engagement]) -> list[dict]:
     best: dict[str, dict] = {}
     for doc in docs:
         if doc.get("time_precision") == TIME_BEFORE:
@@ -100,10 +100,10 @@ def _campaign_rates(rates: spike_rates.CycleRates) -> tuple[float, float, float]
     return now, trailing, minutes
 
 
-def evaluate(campaign: Campaign, cycle: dict, docs: list[dict]) -> dict | None:
+def evaluate(campaign: Campaign, cycle: dict, docs: list[Engagement]) -> dict | None:
     """Queue the cycle's spike alert when a rate spikes; return the alert's numbers, else None."""
     # Taken atomically: a list job reporting from now on counts in its tweet's next span instead.
-    cycle = poll_cycles.take_counts(cycle["_id"]) or cycle
+    cycle = ingestion_services.take_cycle_counts(cycle["_id"]) or cycle
     rates = spike_rates.measure(campaign.mongo_id, cycle)
     if rates.stale:
         return None
@@ -120,7 +120,7 @@ def evaluate(campaign: Campaign, cycle: dict, docs: list[dict]) -> dict | None:
                           "ratio": _ratio(now, trailing), "trailing_minutes": round(minutes, 1),
                           "spike": campaign_spike})
     if in_spike:
-        cadence.snap_back(campaign.mongo_id)
+        ingestion_services.snap_back(campaign.mongo_id)
     # After the queue item: a planner killed in between plans again and finds the item already there.
     spike_rates.record(campaign.mongo_id, cycle, rates, set(spiking), in_spike)
     return numbers

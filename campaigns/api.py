@@ -22,7 +22,7 @@ from campaigns.serializers import (
 from campaigns.selectors import share_link_expires_at
 from socap_project.api import body_too_large, errors_response
 from socap_project.links import absolute
-from socap_project.schema import CAMPAIGN_ID, errors
+from socap_project.openapi import CAMPAIGN_ID, errors
 
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000  # past this the SQL OFFSET itself overflows; nobody pages that far

@@ -19,7 +19,7 @@ from dashboard.serializers import (
     SeriesSerializer,
 )
 from socap_project.api import errors_response
-from socap_project.schema import CAMPAIGN_ID, errors
+from socap_project.openapi import CAMPAIGN_ID, errors
 
 GRANULARITY = OpenApiParameter("granularity", str, enum=["hour", "day"], description="Bucket size (default hour).")
 

@@ -14,7 +14,7 @@ from campaigns.models import Campaign
 from campaigns.selectors import earlier_launches
 from dashboard import paging
 from dashboard.selectors import cached
-from ingestion import clock
+from ingestion.selectors import observed_now
 from socap_project import mongo
 
 SERIES = ("engagements", "unique_accounts", "important_accounts", "reach")
@@ -58,7 +58,7 @@ def comparison(campaign: Campaign, now: dt.datetime | None = None) -> dict | Non
             return None
         window = _hours(campaign.start_date, campaign.end_date)
         # The readings' clock (simulated in the accelerated demo), as the engagements' hours are.
-        at = min(_hours(campaign.start_date, now or clock.observed_now()), window)
+        at = min(_hours(campaign.start_date, now or observed_now()), window)
         current = {name: values[: at + 1] for name, values in curve(campaign, window).items()}
         launches = []
         for other in earlier:

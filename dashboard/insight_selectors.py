@@ -11,9 +11,9 @@ from collections import defaultdict
 from campaigns.models import Campaign
 from dashboard import paging
 from dashboard.selectors import BEFORE_MONITORING, BadParameter, _bucket_start, cached, campaign_stats
-from ingestion.storing import engagement_selectors, importance
-from ingestion.storing.engagements import last_seq
-from ingestion.storing.sentiment import LABELS as SENTIMENTS
+from ingestion import selectors as ingestion_selectors
+from ingestion.contract import SENTIMENTS
+from ingestion.selectors import last_seq
 from socap_project import mongo
 from socap_project.vocabulary import TWEET_CATEGORIES
 
@@ -117,14 +117,14 @@ def _accounts_by(campaign: Campaign, score_field: str, histogram: str, limit: in
 
 def _with_followed_by(rows: list[dict]) -> list[dict]:
     """Name the important people behind each score: one `$in` lookup of at most 25 accounts."""
-    found = engagement_selectors.top_followers_of([row["user_id"] for row in rows])
+    found = ingestion_selectors.top_followers_of([row["user_id"] for row in rows])
     return [{**row, "followed_by": found.get(row["user_id"], [])} for row in rows]
 
 
 def _tweets_of(campaign: Campaign, user_ids: list[str]) -> dict[str, set[str]]:
     """The tweets each account engaged: one `$in` lookup of their engagements on (campaign_id, user_id)."""
     found: dict[str, set[str]] = {user_id: set() for user_id in user_ids}
-    for doc in engagement_selectors.actions_of(campaign.mongo_id, user_ids):
+    for doc in ingestion_selectors.actions_of(campaign.mongo_id, user_ids):
         found.setdefault(doc["user_id"], set()).add(doc["tweet_id"])
     return found
 
@@ -167,4 +167,4 @@ def followed_by(timeline: list[dict]) -> list[dict]:
     latest = max(timeline, key=lambda doc: doc.get("last_seen_at") or doc["timestamp"])
     if "followed_by" in latest:
         return latest["followed_by"]
-    return importance.followed_by(latest["user_id"])
+    return ingestion_selectors.followed_by(latest["user_id"])

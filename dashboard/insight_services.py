@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from dashboard import paging
-from ingestion.storing.engagements import TIME_BEFORE
+from ingestion.contract import TIME_BEFORE
 from socap_project import mongo
 from socap_project.vocabulary import MAIN_TWEET
 

@@ -13,9 +13,9 @@ from django.core.cache import cache
 from campaigns.models import Campaign
 from dashboard import paging
 from dashboard.services import current_version
-from ingestion.storing import engagement_selectors
-from ingestion.storing.engagements import last_seq, reply_count
-from ingestion.storing.sentiment import LABELS as SENTIMENTS
+from ingestion import selectors as ingestion_selectors
+from ingestion.contract import SENTIMENTS
+from ingestion.selectors import last_seq, reply_count
 from socap_project import mongo
 from socap_project.vocabulary import ACCOUNT_CATEGORIES, ACTION_PLURALS, ACTIONS, METRICS, TWEET_CATEGORIES
 
@@ -97,7 +97,7 @@ def metrics_series(campaign: Campaign, granularity: str) -> dict:
 
     def compute():
         points: dict[dt.datetime, dict] = {}
-        for snap in engagement_selectors.metric_snapshots(campaign.mongo_id):
+        for snap in ingestion_selectors.metric_snapshots(campaign.mongo_id):
             points[_bucket_start(snap["snapshot_time"], granularity)] = snap
         times = sorted(points)
         series = {
@@ -148,7 +148,7 @@ def tweet_rows(campaign: Campaign, include_state: bool) -> list[dict]:
     stats = campaign_stats(campaign)
     reach, impressions = stats.get("reach_by_tweet") or {}, stats.get("impressions_by_tweet") or {}
     states: dict[str, dict] = defaultdict(dict)
-    for state in engagement_selectors.worker_states(campaign.mongo_id):
+    for state in ingestion_selectors.worker_states(campaign.mongo_id):
         states[state["tweet_id"]][state["job_type"]] = state
     rows = []
     for tweet in campaign.tweets.all():
@@ -251,7 +251,7 @@ def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25,
     match = {queried: filters[queried]} if queried else {}
 
     def find(window: dict) -> list[dict]:
-        return [doc for doc in engagement_selectors.in_window(campaign.mongo_id, window, match)
+        return [doc for doc in ingestion_selectors.in_window(campaign.mongo_id, window, match)
                 if all(doc.get(field) == value for field, value in filters.items())]
 
     need = limit + 1
@@ -270,12 +270,12 @@ def engagements(campaign: Campaign, *, sort: str = "timestamp", limit: int = 25,
 def all_engagements(campaign: Campaign, batch: int = 2000):
     """Every engagement in the order stored, read in closed windows of `batch` sequence numbers."""
     for low in range(1, last_seq(campaign.mongo_id) + 1, batch):
-        window = engagement_selectors.seq_range(campaign.mongo_id, low, low + batch)
+        window = ingestion_selectors.seq_range(campaign.mongo_id, low, low + batch)
         yield from sorted(window, key=lambda doc: doc["seq"])
 
 
 def account_timeline(campaign: Campaign, user_id: str) -> list[dict]:
-    return engagement_selectors.account_engagements(campaign.mongo_id, user_id)
+    return ingestion_selectors.account_engagements(campaign.mongo_id, user_id)
 
 
 def public_engagement(doc: dict) -> dict:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import Counter
 
 from dashboard import insight_services, paging
-from ingestion.storing import engagement_selectors
-from ingestion.storing.engagements import TIME_BEFORE, last_seq
+from ingestion import selectors as ingestion_selectors
+from ingestion.contract import TIME_BEFORE
+from ingestion.selectors import last_seq
 from socap_project import mongo
 from socap_project.redis_client import get_redis
 
@@ -194,7 +195,7 @@ def rebuild_rollups(campaign_id: str, batch: int = 2000) -> None:
         {"_id": campaign_id}, {"$unset": {field: "" for field in STAT_FIELDS + insight_services.STAT_FIELDS}})
     top = last_seq(campaign_id)
     for low in range(1, top + 1, batch):
-        chunk = engagement_selectors.seq_range(campaign_id, low, low + batch)
+        chunk = ingestion_selectors.seq_range(campaign_id, low, low + batch)
         chunk.sort(key=lambda doc: doc["seq"])
         record_engagements(campaign_id, chunk)
     bump_version(campaign_id)

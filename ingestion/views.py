@@ -23,7 +23,7 @@ from ingestion.serializers import (
     WorkerStatusSerializer,
 )
 from socap_project.api import errors_response
-from socap_project.schema import errors
+from socap_project.openapi import errors
 
 TRIGGER_HEADER = "X-SOCAP-Trigger-Secret"
 

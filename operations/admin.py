@@ -11,8 +11,8 @@ from campaigns.inputs import CampaignInputError
 from campaigns.models import Campaign, ReportEmail, TrackedTweet
 from alerts.report_email import resend
 from campaigns.selectors import slack_status
-from ingestion.polling import parking, worker_state
-from ingestion.costs.spend_selectors import campaign_spend
+from ingestion import selectors as ingestion_selectors
+from ingestion import services as ingestion_services
 
 
 class TrackedTweetInline(admin.TabularInline):
@@ -168,7 +168,7 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description="X API spend")
     def api_spend(self, obj):
         try:
-            spend = campaign_spend(obj)
+            spend = ingestion_selectors.campaign_spend(obj)
         except Exception as exc:  # noqa: BLE001 - the page must render while Mongo is down
             return f"MongoDB unavailable: {exc}"
         budget = spend["budget"]
@@ -186,7 +186,7 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description="Worker state per tweet")
     def worker_state_table(self, obj):
         try:
-            states = worker_state.states_for_campaign(obj.mongo_id)
+            states = ingestion_selectors.states_for_campaign(obj.mongo_id)
         except Exception as exc:  # noqa: BLE001 - the page must render while Mongo is down
             return f"MongoDB unavailable: {exc}"
         rows = format_html_join(
@@ -194,9 +194,9 @@ class CampaignAdmin(admin.ModelAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (s["tweet_id"], s["job_type"], s.get("last_success") or "never", s.get("cursor") or "—",
-                 "—" if parking.is_parked(s) else (s.get("blocked_until") or "—"),
+                 "—" if ingestion_selectors.is_parked(s) else (s.get("blocked_until") or "—"),
                  format_html('<b style="color:#c0392b">PARKED</b> since {}: {}', s["parked"]["at"],
-                             s["parked"]["reason"]) if parking.is_parked(s) else "—",
+                             s["parked"]["reason"]) if ingestion_selectors.is_parked(s) else "—",
                  s.get("last_error") or "—", s.get("retry_count", 0))
                 for s in states
             ),
@@ -245,7 +245,7 @@ class CampaignAdmin(admin.ModelAdmin):
     def recheck_parked(self, request, queryset):
         total = 0
         for campaign in queryset:
-            tweets = parking.recheck(campaign.pk, campaign.mongo_id)
+            tweets = ingestion_services.recheck_parked(campaign.pk, campaign.mongo_id)
             total += len(tweets)
             if tweets:
                 self.message_user(request, f"{campaign}: re-checking {', '.join(tweets)}; a tweet still deleted "

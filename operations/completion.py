@@ -24,9 +24,8 @@ from django.utils import timezone
 from alerts.tasks import send_report_emails
 from campaigns.models import Campaign, ReportEmail
 from dashboard.services import bump_version
-from ingestion.archiving.archive import archive_for, verify_archive, write_archive
-from ingestion.polling.scheduler import enqueue_metrics
-from ingestion.polling.worker_status import final_poll_done
+from ingestion.selectors import final_poll_done
+from ingestion.services import archive_for, enqueue_metrics, verify_archive, write_archive
 from reports.builder import freeze_report
 from socap_project.celery import task
 

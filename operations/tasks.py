@@ -23,7 +23,7 @@ def complete_due() -> int:
 @shared_task(name="socap.campaigns.finalize", bind=True, ignore_result=True, **{**RETRY, "max_retries": None})
 def finalize_campaign(self, campaign_id: int) -> str:
     from operations.completion import finalize
-    from ingestion.archiving.s3 import S3Error
+    from ingestion.services import S3Error
 
     try:
         result = finalize(campaign_id)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from dashboard import comparison_selectors, insight_selectors
 from dashboard import selectors as dashboard_selectors
-from ingestion.storing import engagement_selectors
+from ingestion import selectors as ingestion_selectors
 from socap_project import mongo
 from socap_project.vocabulary import ACTIONS, METRICS
 from xapi.credits import CREDITS_PER_USD
@@ -64,7 +64,7 @@ def _top_accounts(campaign: Campaign) -> list[dict]:
     """The most important accounts (ties: latest first), read as closed windows of the account rows."""
     rows = insight_selectors.account_rows(campaign, "max_importance", "account_hist", TOP_ACCOUNTS)
     actions: dict[str, list] = {row["user_id"]: [] for row in rows}
-    for doc in engagement_selectors.actions_of(campaign.mongo_id, list(actions)):
+    for doc in ingestion_selectors.actions_of(campaign.mongo_id, list(actions)):
         actions[doc["user_id"]].append(
             {"tweet_category": doc["tweet_category"], "action_type": doc["action_type"], "at": doc["timestamp"]})
     return [
@@ -78,7 +78,7 @@ def _top_accounts(campaign: Campaign) -> list[dict]:
 
 
 def _api_usage(campaign_id: str) -> dict:
-    usage = engagement_selectors.api_usage(campaign_id)
+    usage = ingestion_selectors.api_usage(campaign_id)
     return {**usage, "usd": round(usage["credits"] / CREDITS_PER_USD, 4)}
 
 
@@ -105,7 +105,7 @@ def build_report(campaign: Campaign) -> dict:
     engagement = _engagements(campaign)
     for tweet in tweets:
         tweet["collected"] = engagement["collected_per_tweet"].get(tweet["tweet_id"], {})
-    snapshots = engagement_selectors.metric_snapshots(campaign.mongo_id)
+    snapshots = ingestion_selectors.metric_snapshots(campaign.mongo_id)
     return {
         "campaign_id": campaign.mongo_id,
         "generated_at": timezone.now(),

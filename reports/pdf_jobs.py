@@ -27,7 +27,7 @@ from kombu.exceptions import OperationalError
 
 from campaigns.models import Campaign
 from dashboard.selectors import current_version
-from ingestion.archiving.archive import archive_dir
+from ingestion.selectors import archive_dir
 from reports.builder import frozen_report
 from reports.context import report_context, shows_comparison_to
 from reports.pdf import PdfUnavailable, chromium_path, render_pdf

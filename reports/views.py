@@ -19,7 +19,7 @@ from reports.context import report_context
 from reports.pdf_jobs import request_pdf
 from reports.selectors import CSV_TABLES, csv_rows, report_for
 from socap_project.csv_stream import csv_response
-from socap_project.schema import CAMPAIGN_ID, errors
+from socap_project.openapi import CAMPAIGN_ID, errors
 from socap_project.throttle import share_link_download
 
 

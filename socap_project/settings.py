@@ -315,7 +315,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "socap_project.api.socap_exception_handler"
-# /socap/openapi.json is generated from the views' serializers and @extend_schema (socap_project/schema.py).
+# /socap/openapi.json is generated from the views' serializers and @extend_schema (socap_project/openapi.py).
 SPECTACULAR_SETTINGS = {
     "TITLE": "SOCAP API",
     "VERSION": "1.0",

@@ -157,6 +157,38 @@ def test_the_app_level_check_catches_an_entry_point_reaching_up(modules):
     assert app_level_problems(modules)
 
 
+# What other apps may import of ingestion: its announcements, reads, writes and the engagement's shape.
+INGESTION_SURFACE = ("ingestion.signals", "ingestion.selectors", "ingestion.services", "ingestion.contract")
+
+
+def surface_problems(modules) -> list[str]:
+    """Imports of ingestion's internals from another app (at any depth, entry points included)."""
+    return [f"{module}:{line} imports {name}" for module, source in modules if app_of(module) != "ingestion"
+            for name, line, _deferred, _in_task in _imports(ast.parse(source))
+            if app_of(name) == "ingestion"
+            and not any(name == s or name.startswith(s + ".") for s in INGESTION_SURFACE)]
+
+
+def test_other_apps_reach_ingestion_through_its_surface_only():
+    modules = [(module, path.read_text()) for module, path in project_modules()]
+    problems = surface_problems(modules)
+    assert not problems, "imports of ingestion's internals (use ingestion.selectors/services/contract/signals):\n" \
+        + "\n".join(problems)
+
+
+@pytest.mark.parametrize("source", [
+    "from ingestion.storing import engagement_selectors\n",
+    "from ingestion.polling.scheduler import enqueue_metrics\n",
+    "import ingestion.storing.engagements\n",
+    "from ingestion import clock\n",
+])
+def test_the_surface_check_catches_an_internal_import(source):
+    assert surface_problems([("dashboard.selectors", source)])
+    assert not surface_problems([("ingestion.tasks", source)])
+    assert not surface_problems([("dashboard.selectors", "from ingestion import selectors\n"
+                                  "from ingestion.contract import TIME_BEFORE\n")])
+
+
 def test_no_production_module_imports_the_test_doubles():
     """The simulator and the sinks live in fakes/ and are reached over HTTP/SMTP only."""
     found = [f"{module}:{line} imports {name}" for module, path in project_modules()

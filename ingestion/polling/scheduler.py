@@ -18,12 +18,12 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, TrackedTweet
 from ingestion import signals
+from ingestion.contract import PRIORITY
 from ingestion.polling import poll_cycles
 from ingestion.polling.list_gating import LIST_JOBS
 from socap_project.celery import app, task
 from socap_project.redis_client import get_redis
 
-PRIORITY = {"metrics": 0, "retweets": 2, "replies": 3, "quotes": 3}
 PUBLISH_CHUNK = 500  # messages per broker round trip
 # The tasks this module enqueues (ingestion/tasks.py), by name: their bodies call back into it.
 POLL_METRICS, POLL_LIST = "socap.ingestion.poll_metrics", "socap.ingestion.poll_list"

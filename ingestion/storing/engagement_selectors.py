@@ -9,13 +9,14 @@ closed window the caller chose.
 
 from __future__ import annotations
 
+from ingestion.contract import Engagement
 from ingestion.costs import spend
 
 from ingestion.storing import importance
 from socap_project import mongo
 
 
-def in_window(campaign_id: str, window: dict, match: dict | None = None) -> list[dict]:
+def in_window(campaign_id: str, window: dict, match: dict | None = None) -> list[Engagement]:
     """Engagements in a closed window of `seq` (or of importance and `seq`) as dashboard/paging.py builds it.
 
     `match` names at most one more field, so the planner walks that field's (campaign_id, field, seq) index.
@@ -23,13 +24,13 @@ def in_window(campaign_id: str, window: dict, match: dict | None = None) -> list
     return list(mongo.collection(mongo.ENGAGEMENTS).find({"campaign_id": campaign_id, **(match or {}), **window}))
 
 
-def seq_range(campaign_id: str, low: int, high: int) -> list[dict]:
+def seq_range(campaign_id: str, low: int, high: int) -> list[Engagement]:
     """Engagements numbered low <= seq < high, unordered: one batch of an export or a rebuild."""
     return list(mongo.collection(mongo.ENGAGEMENTS).find(
         {"campaign_id": campaign_id, "seq": {"$gte": low, "$lt": high}}))
 
 
-def cycle_window(campaign_id: str, seq_from: int, seq_to: int, fields: dict) -> list[dict]:
+def cycle_window(campaign_id: str, seq_from: int, seq_to: int, fields: dict) -> list[Engagement]:
     """A poll cycle's new engagements, the window (seq_from, seq_to] its alert plan fixed.
 
     The inclusive upper bound is written `$lt seq_to + 1` (sequence numbers are integers): the
@@ -39,13 +40,13 @@ def cycle_window(campaign_id: str, seq_from: int, seq_to: int, fields: dict) -> 
         {"campaign_id": campaign_id, "seq": {"$gt": seq_from, "$lt": seq_to + 1}}, fields))
 
 
-def account_engagements(campaign_id: str, user_id: str) -> list[dict]:
+def account_engagements(campaign_id: str, user_id: str) -> list[Engagement]:
     """One account's engagements of the campaign, oldest first."""
     return list(mongo.collection(mongo.ENGAGEMENTS).find(
         {"campaign_id": campaign_id, "user_id": user_id}).sort("timestamp", mongo.ASCENDING))
 
 
-def actions_of(campaign_id: str, user_ids: list[str]) -> list[dict]:
+def actions_of(campaign_id: str, user_ids: list[str]) -> list[Engagement]:
     """Tweet, tweet category, action and time of every engagement of a few accounts (one `$in` lookup)."""
     return list(mongo.collection(mongo.ENGAGEMENTS).find(
         {"campaign_id": campaign_id, "user_id": {"$in": user_ids}},

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from ingestion.contract import TIME_BEFORE, TIME_EXACT, TIME_POLL
 from ingestion.storing import classifier, importance, sentiment
 from socap_project import mongo
 from socap_project.vocabulary import ACTION_OF_PLURAL as ACTION_OF_JOB  # a list job is named by its action's plural
@@ -32,7 +33,6 @@ from socap_project.vocabulary import ACTION_OF_PLURAL as ACTION_OF_JOB  # a list
 # retweet is stamped when first seen: within one poll interval of the truth,
 # except in a tweet's first (backfill) run, where it happened at some unknown
 # time before monitoring began.
-TIME_EXACT, TIME_POLL, TIME_BEFORE = "exact", "poll", "before_monitoring"
 
 
 @dataclass(frozen=True)

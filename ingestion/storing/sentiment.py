@@ -14,8 +14,8 @@ from functools import cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
-LABELS = (POSITIVE, NEUTRAL, NEGATIVE)
+from ingestion.contract import NEGATIVE, NEUTRAL, POSITIVE
+
 CUTOFF = 0.05
 
 

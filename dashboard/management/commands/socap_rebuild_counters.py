@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 
 from campaigns.models import Campaign
 from dashboard.services import rebuild_rollups
-from ingestion.storing.numbering import number_unsequenced
+from ingestion.services import number_unsequenced
 
 
 class Command(BaseCommand):

@@ -12,8 +12,7 @@ from django.utils import timezone
 from campaigns import services
 from campaigns.inputs import CATEGORY_KEYS, AlertPreferencesInput, CampaignInput, TweetInput
 from campaigns.models import Campaign
-from ingestion.storing import importance
-from ingestion.polling.scheduler import enqueue_metrics
+from ingestion import services as ingestion_services
 from socap_project.links import absolute
 from xapi import simulator_control
 
@@ -34,8 +33,9 @@ class Command(BaseCommand):
         except simulator_control.SimulatorUnavailable as exc:
             raise CommandError(f"The simulator at {base} does not answer: {exc}") from exc
 
-        entries = [importance.entry(row["user_id"], row["followers"]) for row in map(json.loads, index_lines) if row]
-        importance.upsert_entries(entries)
+        entries = [ingestion_services.importance_entry(row["user_id"], row["followers"])
+                   for row in map(json.loads, index_lines) if row]
+        ingestion_services.upsert_importance_entries(entries)
         self.stdout.write(f"  following index: {len(entries)} accounts from the simulator")
 
         campaign = Campaign.objects.filter(launch_name=DEMO_NAME).first()
@@ -70,7 +70,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"  created demo campaign {campaign.pk} with {len(tweets)} tweets"))
         elif campaign.status == Campaign.Status.ACTIVE and campaign.end_date < timezone.now():
             self.stdout.write("  the demo campaign's window is over; it will be completed by Beat")
-        enqueue_metrics([campaign.pk])
+        ingestion_services.enqueue_metrics([campaign.pk])
         if settings.SOCAP_DEMO_CLOCK_FACTOR > 1:
             self.stdout.write(f"  demo clock: x{settings.SOCAP_DEMO_CLOCK_FACTOR:g} (simulated now "
                               f"{dt.datetime.fromisoformat(clock['now']):%b %d %H:%M} UTC; the launch ends, and the "

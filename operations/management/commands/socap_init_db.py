@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from alerts.planner_state import carry_over_from_counters, carry_over_windows
 from dashboard.services import migrate_claims
-from ingestion.storing.numbering import mark_handed_off
+from ingestion.services import mark_handed_off
 from socap_project import mongo
 
 

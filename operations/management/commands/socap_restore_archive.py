@@ -1,8 +1,7 @@
 from campaigns.models import Campaign
-from ingestion.archiving.archive import restore_archive
-from ingestion.management.archive_command import ArchiveCommand
+from ingestion.services import number_unsequenced, restore_archive
+from operations.management.archive_command import ArchiveCommand
 from dashboard.services import rebuild_rollups
-from ingestion.storing.numbering import number_unsequenced
 
 
 class Command(ArchiveCommand):

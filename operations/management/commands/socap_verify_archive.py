@@ -1,7 +1,7 @@
 from django.core.management.base import CommandError
 
-from ingestion.archiving.archive import verify_archive
-from ingestion.management.archive_command import ArchiveCommand
+from ingestion.services import verify_archive
+from operations.management.archive_command import ArchiveCommand
 
 
 class Command(ArchiveCommand):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ingestion.archiving.archive import resolve_target
-from ingestion.archiving.s3 import S3Error
+from ingestion.services import S3Error, resolve_archive_target
 
 
 class ArchiveCommand(BaseCommand):
@@ -15,7 +14,7 @@ class ArchiveCommand(BaseCommand):
     def on_archive(self, target: str, action):
         """(archive, action(archive)), with a missing archive or an S3 failure as a CommandError."""
         try:
-            archive = resolve_target(target)
+            archive = resolve_archive_target(target)
             if archive is None:
                 raise CommandError(f"No archive for {target!r}.")
             return archive, action(archive)
