@@ -34,3 +34,11 @@ def runs(log: Path) -> tuple[int, int]:
         running += 1 if kind == "start" else -1
         most = max(most, running)
     return started, most
+
+
+def shortest_run_seconds(log: Path) -> float:
+    """How long the quickest recorded run took (runs do not overlap here: one at a time)."""
+    events = sorted((int(stamp), kind) for kind, stamp in (line.split() for line in log.read_text().splitlines()))
+    starts = [stamp for stamp, kind in events if kind == "start"]
+    ends = [stamp for stamp, kind in events if kind == "end"]
+    return min((end - start) / 1e9 for start, end in zip(starts, ends, strict=False))

@@ -17,7 +17,7 @@ from reports.builder import freeze_report
 from tests.conftest import start_worker
 from tests.factories import make_campaign
 from tests.reports.test_builder import METRICS, seed_engagements
-from tests.security.chromium_probe import probe, runs
+from tests.security.chromium_probe import probe, runs, shortest_run_seconds
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
               pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed")]
@@ -62,7 +62,6 @@ def test_twenty_parallel_pdf_requests_on_a_share_link(live_server, mongo_db, red
             answers = [future.result() for future in flood]
         assert max(latencies) < 1.0, latencies
         assert {status for status, _, _ in answers} <= {200, 202}
-        assert max(seconds for _, seconds, _ in answers) < 1.0  # nobody waits for Chromium in the request
         deadline = time.monotonic() + 120
         while True:
             status, _, body = get(pdf)
@@ -73,7 +72,11 @@ def test_twenty_parallel_pdf_requests_on_a_share_link(live_server, mongo_db, red
         assert status == 200 and body.startswith(b"%PDF"), worker.tail()
         started, at_once = runs(log)
         print(f"other pages during the flood: max {max(latencies):.3f} s; flood answers: max "
-              f"{max(seconds for _, seconds, _ in answers):.3f} s; Chromium runs: {started}, at once: {at_once}")
+              f"{max(seconds for _, seconds, _ in answers):.3f} s; Chromium runs: {started}, at once: {at_once}, "
+              f"render {shortest_run_seconds(log):.3f} s")
         assert at_once == 1 and started == 1, (started, at_once)
+        # Nobody waits for Chromium in the request: every answer came sooner than a render takes
+        # (measured against the render of this run, so a loaded machine slows both alike).
+        assert max(seconds for _, seconds, _ in answers) < shortest_run_seconds(log), answers
     finally:
         worker.stop()
