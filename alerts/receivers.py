@@ -25,7 +25,7 @@ def _plan_cycle(sender, cycle_id, **kwargs):
     tasks.plan_alert_cycle.apply_async(args=[cycle_id], priority=PRIORITY["metrics"])
 
 
-@receiver(signals.budget_level_crossed, dispatch_uid="alerts.budget")
+@receiver(signals.budget_level_crossed, dispatch_uid="alerts.staff_budget_alert")
 def _budget_alert(sender, campaign_id, level, budget, spent, **kwargs):
     tasks.send_budget_alert.delay(campaign_id, level, budget, spent)
 
