@@ -10,9 +10,8 @@ from operations.completion import request_completion
 from campaigns.inputs import CampaignInputError
 from campaigns.models import Campaign, ReportEmail, TrackedTweet
 from alerts.report_email import resend
-from campaigns.selectors import slack_status
+from campaigns.selectors import campaign_spend, slack_status
 from ingestion.polling import parking, worker_state
-from ingestion.costs.spend_selectors import campaign_spend
 
 
 class TrackedTweetInline(admin.TabularInline):

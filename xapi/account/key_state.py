@@ -1,27 +1,30 @@
-"""A rejected API key stops every request of the deployment until the key changes or staff clear it.
+"""The API key's state: refused by the provider (401/403) or out of credits (402).
 
 A 401/403 is not about one tweet: every job would get it again, every cycle.
-The first one is recorded in Redis under the key's fingerprint (a hash prefix,
-never the key itself); while the configured key has that fingerprint the client
-sends nothing and raises at once, and `/socap/health` fails naming the cause.
-Deploying a different key changes the fingerprint, so polling resumes by itself.
+The first one is recorded in Redis under the key's fingerprint (never the key
+itself); while the configured key has that fingerprint the client sends nothing
+and raises at once, and `/socap/health` fails naming the cause. Deploying a
+different key changes the fingerprint, so polling resumes by itself.
+
+A 402 ("credits exhausted") is recorded on the key's document in `api_spend`
+(`key:<fingerprint>`), beside the campaigns' spend counters, so the budget check
+reads both in one lookup (budget.py); it lapses after SOCAP_CREDITS_BLOCK_SECONDS.
 """
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import json
 
 from django.conf import settings
 from django.utils import timezone
 
+from socap_project import mongo
 from socap_project.redis_client import get_redis
+from xapi.account.fingerprint import fingerprint
+from xapi.account.spend import SPEND
 
 FAILURE_KEY = "socap:xapi:key_rejected"
-
-
-def fingerprint(api_key: str) -> str:
-    return hashlib.sha256(f"socap-x-api-key:{api_key}".encode()).hexdigest()[:12]
 
 
 def record_rejection(api_key: str, status: int | None, message: str) -> dict:
@@ -69,3 +72,30 @@ def health_check() -> str:
     if status["rejected"]:
         raise RuntimeError(status["reason"])
     return f"key {status['fingerprint']} not rejected"
+
+
+def key_id(api_key: str | None = None) -> str:
+    """The key's document in `api_spend` (the configured key by default)."""
+    return "key:" + fingerprint(api_key)
+
+
+def mark_exhausted(reason: str, now: dt.datetime) -> None:
+    """The provider said the key has no credits left: every campaign on it stops until the block lapses."""
+    until = now + dt.timedelta(seconds=settings.SOCAP_CREDITS_BLOCK_SECONDS)
+    mongo.collection(SPEND).update_one(
+        {"_id": key_id()},
+        {"$set": {"kind": "key", "campaign_id": None, "blocked_reason": reason, "blocked_at": now,
+                  "blocked_until": until}},
+        upsert=True,
+    )
+
+
+def exhaustion(key: dict, now: dt.datetime) -> tuple[str | None, dt.datetime | None]:
+    """(provider's reason, until when) from the key's document while its 402 block lasts, else (None, None)."""
+    until = key.get("blocked_until")
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=dt.UTC)
+    if until is None or until <= now:
+        return None, None
+    return key.get("blocked_reason"), until
+
