@@ -14,6 +14,7 @@ reads both in one lookup (budget.py); it lapses after SOCAP_CREDITS_BLOCK_SECOND
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 from django.conf import settings
@@ -99,3 +100,24 @@ def exhaustion(key: dict, now: dt.datetime) -> tuple[str | None, dt.datetime | N
         return None, None
     return key.get("blocked_reason"), until
 
+
+def move_legacy_key_document() -> int:
+    """Upgrade step (socap_init_db): earlier versions named the key's document `key:` + the first 16 hex of
+    an unsalted SHA-256 of the key; move the configured key's document to its fingerprint id. The newer of
+    the two documents is kept (by `blocked_at`), the old one deleted; a second run finds nothing to move."""
+    old_id = "key:" + hashlib.sha256(settings.X_API_KEY.encode()).hexdigest()[:16]
+    spend = mongo.collection(SPEND)
+    old = spend.find_one({"_id": old_id})
+    if old is None or old_id == key_id():
+        return 0
+    fields = {name: value for name, value in old.items() if name != "_id"}
+    current = spend.find_one({"_id": key_id()}) or {}
+    if _blocked_at(old) >= _blocked_at(current):
+        spend.update_one({"_id": key_id()}, {"$set": fields}, upsert=True)
+    spend.delete_one({"_id": old_id})  # after the copy: a crash in between copies it again
+    return 1
+
+
+def _blocked_at(key: dict) -> dt.datetime:
+    at = key.get("blocked_at") or dt.datetime.min
+    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at

@@ -4,6 +4,7 @@ from alerts.planner_state import carry_over_from_counters
 from dashboard.services import migrate_claims
 from ingestion.storing.numbering import mark_handed_off
 from socap_project import mongo
+from xapi.account.key_state import move_legacy_key_document
 
 
 class Command(BaseCommand):
@@ -16,12 +17,14 @@ class Command(BaseCommand):
             claims = migrate_claims()
             marked = mark_handed_off()
             planners = carry_over_from_counters()
+            keys = move_legacy_key_document()
             report = mongo.ensure_indexes()
         except mongo.PyMongoError as exc:
             raise CommandError(f"MongoDB is not reachable: {exc}") from exc
-        if claims or marked or planners:
+        if claims or marked or planners or keys:
             self.stdout.write(f"  migrated: {claims} first-sighting rows to claims, {marked} job states marked, "
-                              f"{planners} alert planner states moved off the counters")
+                              f"{planners} alert planner states moved off the counters, "
+                              f"{keys} API key spend documents renamed to the key's fingerprint")
         created = [row for row in report if row[2]]
         for coll_name, index_name, was_created in report:
             state = "created" if was_created else "exists"
