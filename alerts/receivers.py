@@ -30,7 +30,7 @@ def _carry_late(sender, campaign_id, tweet_id, count, **kwargs):
     spike_rates.carry_late(campaign_id, tweet_id, count)
 
 
-@receiver(signals.budget_level_crossed, dispatch_uid="alerts.budget")
+@receiver(signals.budget_level_crossed, dispatch_uid="alerts.staff_budget_alert")
 def _budget_alert(sender, campaign_id, level, budget, spent, **kwargs):
     tasks.send_budget_alert.delay(campaign_id, level, budget, spent)
 

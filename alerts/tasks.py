@@ -15,7 +15,7 @@ def send_due_alerts() -> dict:
 @shared_task(name="socap.alerts.send_budget_alert", ignore_result=True,
              **{**RETRY, "autoretry_for": (*STORE_OUTAGES, ChannelError)})
 def send_budget_alert(campaign_id: int, level: int, budget: int, spent: int) -> list[str]:
-    from alerts.budget import send_budget_alert as run
+    from alerts.staff_budget_alert import send_budget_alert as run
 
     return run(campaign_id, level, budget, spent)
 

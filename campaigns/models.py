@@ -68,7 +68,7 @@ class Campaign(models.Model):
                   'e.g. {"retweet": 0.5, "reply": 1, "quote": 2}',
     )
     # Credits this campaign may spend on the X data API ($1 = 100,000 credits); empty = no limit.
-    # At 100 % polling stops (ingestion/costs/budget.py) until staff raise it.
+    # At 100 % polling stops (xapi/account/budget.py) until staff raise it.
     credit_budget = models.BigIntegerField(
         null=True, blank=True, validators=[validate_credit_budget],
         help_text="X API credits this campaign may spend ($1 = 100,000); empty = no limit.",

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from socap_project.client_links import ShareLinkExpired
+from xapi.account import spend_selectors
 
 SLACK_WAITING_MESSAGE = (
     "Slack alerts are waiting for a webhook: no slack_webhook_url was given and no deployment default "
@@ -34,6 +35,13 @@ def campaign_by_share_token(token: str) -> Campaign:
     if expires_at is not None and timezone.now() >= expires_at:
         raise ShareLinkExpired(expires_at)
     return campaign
+
+
+def campaign_spend(campaign: Campaign, now: dt.datetime | None = None) -> dict:
+    """What polling the campaign has cost so far and is projected to (staff only): its live spend
+    counters against its budget, projected to the end of its window while it is active."""
+    window = (campaign.start_date, campaign.end_date) if campaign.status == Campaign.Status.ACTIVE else None
+    return spend_selectors.campaign_spend(campaign.mongo_id, campaign.credit_budget, window, now)
 
 
 def slack_status(campaign: Campaign) -> str:

@@ -17,6 +17,3 @@ tweets_untracked = Signal()
 campaign_deleted = Signal()
 # campaign: Slack has a webhook now (set here, or the deployment default set since)
 slack_ready = Signal()
-# campaign: staff asked for the campaign's detail (GET /socap/campaigns/:id); each app may return
-# {field: value} to add to it (ingestion: "spend")
-campaign_detail_requested = Signal()

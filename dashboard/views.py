@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from campaigns.selectors import campaign_by_share_token
+from campaigns.selectors import campaign_by_share_token, campaign_spend
 from dashboard import comparison_selectors, insight_selectors, selectors
+from campaigns.selectors import campaign_spend
 from ingestion import selectors as ingestion_selectors
 from socap_project.csv_stream import csv_response
 from socap_project.throttle import share_link_download
@@ -58,8 +59,8 @@ def _dashboard(request, campaign: Campaign, *, base: str, report_url: str, csv_u
         context["report_ready"] = campaign.status == Campaign.Status.COMPLETED
         context["comparison"] = comparison_selectors.comparison(campaign) if compare else None
         if staff:  # what polling costs is for staff only, never on the client's page
-            context["spend"] = ingestion_selectors.campaign_spend(campaign)
-            context["cadences"] = cache(partial(ingestion_selectors.spend_cadences, campaign))
+            context["spend"] = campaign_spend(campaign)
+            context["cadences"] = cache(partial(ingestion_selectors.cadences, campaign))
     if part in (None, "charts"):
         context["chart_data"] = {
             "metrics": {g: selectors.metrics_series(campaign, g) for g in ("hour", "day")},

@@ -4,9 +4,8 @@ from django.dispatch import receiver
 
 from campaigns import signals
 from ingestion.archiving import retention
-from ingestion.costs import spend, spend_selectors
-from ingestion.polling import worker_state
-from xapi import credits
+from ingestion.polling import provider_calls, worker_state
+from xapi.account import credits
 
 
 @receiver(signals.tweets_tracked, dispatch_uid="ingestion.create_states")
@@ -19,16 +18,11 @@ def _untrack(sender, campaign_id, tweet_ids, **kwargs):
     retention.forget_tweets(campaign_id, tweet_ids)
 
 
-@receiver(signals.campaign_detail_requested, dispatch_uid="ingestion.detail_spend")
-def _detail(sender, campaign, **kwargs):
-    return {"spend": spend_selectors.campaign_spend(campaign)}
-
-
 @receiver(signals.campaign_deleted, dispatch_uid="ingestion.forget_campaign")
 def _deleted(sender, campaign_id, **kwargs):
     return retention.forget_campaign(campaign_id)
 
 
-@receiver(credits.call_charged, dispatch_uid="ingestion.costs.spend")
+@receiver(credits.call_charged, dispatch_uid="ingestion.log_call")
 def _charged(sender, campaign_id, tweet_id, endpoint, items, status, credits, at, **kwargs):
-    spend.record_call(campaign_id, tweet_id, endpoint, items, status, credits, at)
+    provider_calls.log_call(campaign_id, tweet_id, endpoint, items, status, credits, at)

@@ -8,8 +8,7 @@ other apps no other ingestion import.
 
 from ingestion.archiving.archive import archive_dir
 from ingestion.clock import observed_now
-from ingestion.costs.spend_selectors import cadences as spend_cadences
-from ingestion.costs.spend_selectors import campaign_spend
+from ingestion.polling.cadence import cadences
 from ingestion.polling.parking import is_parked
 from ingestion.polling.poll_cycles import PLANNED as CYCLE_PLANNED
 from ingestion.polling.poll_cycles import due as due_cycles
@@ -41,8 +40,8 @@ __all__ = [
     "metric_snapshots", "worker_states", "states_for_campaign", "is_parked", "final_poll_done",
     # poll cycles (the alert planner's runs)
     "poll_cycle", "due_cycles", "unplanned_cycles", "CYCLE_PLANNED",
-    # provider spend
-    "api_usage", "campaign_spend", "spend_cadences",
+    # provider calls: the per-call log, and how often each tweet is read (what it costs)
+    "api_usage", "cadences",
     # the clock of the readings (the demo's simulated time) and where archives go
     "observed_now", "archive_dir",
 ]

@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
-from ingestion.costs import spend_selectors
 from ingestion.polling import scheduler, worker_status
 from ingestion.serializers import (
     QueueStatusSerializer,
@@ -85,7 +84,7 @@ class StatusView(APIView):
     def get(self, request):
         campaign_id = request.query_params.get("campaign_id")
         body = worker_status.worker_status(campaign_id)
-        body["blocked"] = spend_selectors.blocked_campaigns()  # budget used up, or the key out of credits
+        body["blocked"] = worker_status.blocked()  # budget used up, or the key out of credits
         return Response(body)
 
 

@@ -12,7 +12,7 @@ from dashboard import selectors as dashboard_selectors
 from ingestion import selectors as ingestion_selectors
 from socap_project import mongo
 from socap_project.vocabulary import ACTIONS, METRICS
-from xapi.credits import CREDITS_PER_USD
+from xapi.account.credits import CREDITS_PER_USD
 
 TOP_ACCOUNTS = 25
 

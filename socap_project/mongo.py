@@ -173,7 +173,7 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("tweet_id", ASCENDING), ("at", DESCENDING)),
     ),
     FINAL_REPORTS: (_ix(("campaign_id", ASCENDING), unique=True),),
-    "api_spend": (_ix(("campaign_id", ASCENDING)),),  # ingestion.costs.spend: read by _id; this serves deletion
+    "api_spend": (_ix(("campaign_id", ASCENDING)),),  # xapi.account.spend: read by _id; this serves deletion
     ENGAGEMENT_ROLLUPS: (_ix(("campaign_id", ASCENDING), ("hour", ASCENDING), unique=True),),
     TWEET_COUNTS: (
         _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("action_type", ASCENDING), unique=True),

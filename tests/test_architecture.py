@@ -259,7 +259,7 @@ def test_the_circle_check_finds_a_circle():
 
 
 def test_no_ingestion_folder_holds_more_than_a_dozen_modules():
-    """A folder is a room a reader can take in: ingestion is split by job (polling, storing, costs, archiving)."""
+    """A folder is a room a reader can take in: ingestion is split by job (polling, storing, archiving)."""
     crowded = {}
     for app in ("ingestion",):
         for folder in [ROOT / app, *(p for p in (ROOT / app).rglob("*") if p.is_dir())]:

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from django.conf import settings
 
-from xapi.credits import UsageContext
+from xapi.account.credits import UsageContext
 from xapi.schemas import TweetsPage, UsersPage, XTweet
 from xapi.twitterapi_io import TwitterApiIoClient
 

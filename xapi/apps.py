@@ -6,6 +6,6 @@ class XapiConfig(AppConfig):
 
     def ready(self):
         from socap_project.app_checks import register_check
-        from xapi.keyhealth import health_check
+        from xapi.account.key_state import health_check
 
         register_check("x_api_key", health_check)

@@ -9,7 +9,6 @@ limit leaves the pool free for work that needs no request (hand-offs, alerts).
 
 from __future__ import annotations
 
-import hashlib
 import time
 from functools import lru_cache
 
@@ -18,6 +17,7 @@ from limits import RateLimitItemPerSecond, parse
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from xapi.account.fingerprint import fingerprint
 from xapi.errors import SlotBusy
 
 
@@ -36,7 +36,7 @@ class KeyRateLimiter:
     def __init__(self, api_key: str, rps: float):
         self.rps = rps
         self.item = _item(rps)
-        self.key = "x-api:" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
+        self.key = "x-api:" + fingerprint(api_key)  # the key's one fingerprint (xapi/account/fingerprint.py)
 
     def acquire(self) -> None:
         """Take a request slot, or raise SlotBusy saying when the next one frees up."""

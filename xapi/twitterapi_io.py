@@ -11,8 +11,9 @@ from pydantic import ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from xapi import credits, keyhealth
-from xapi.credits import UsageContext
+from xapi.account import credits, key_state
+from xapi.account.credits import UsageContext
+from xapi.account.fingerprint import fingerprint
 from xapi.errors import (
     BadRequest,
     CreditsExhausted,
@@ -93,10 +94,10 @@ class TwitterApiIoClient:
         self.session.mount("https://", adapter)
 
     def _get(self, path: str, params: dict) -> dict:
-        record = keyhealth.recorded()
-        if keyhealth.rejection_for(self.api_key, record):
+        record = key_state.recorded()
+        if key_state.rejection_for(self.api_key, record):
             # No request and no credits: the same key would be refused again.
-            raise Unauthorized(f"not sent: {keyhealth.describe(record)}", status=record.get("status"))
+            raise Unauthorized(f"not sent: {key_state.describe(record)}", status=record.get("status"))
         self.limiter.acquire()
         try:
             response = self.session.get(f"{self.base_url}{path}", params=params, timeout=self.timeout)
@@ -111,12 +112,12 @@ class TwitterApiIoClient:
         if response.status_code != 200:
             error = _error_for(response, body)
             if isinstance(error, Unauthorized):
-                keyhealth.record_rejection(self.api_key, response.status_code, str(error))
+                key_state.record_rejection(self.api_key, response.status_code, str(error))
                 log.error("X data API rejected the key (fingerprint %s): polling stopped",
-                          keyhealth.fingerprint(self.api_key))
+                          fingerprint(self.api_key))
             raise error
         if record is not None:
-            keyhealth.clear()  # a rejection of an earlier key: this one works
+            key_state.clear()  # a rejection of an earlier key: this one works
         if not isinstance(body, dict):
             raise MalformedResponse(f"{path}: body is not a JSON object", status=200, body=response.text[:500])
         if body.get("status") == "error":

@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from xapi.credits import cost
+from xapi.account.credits import cost
 
 TRANSIENT_FAULT_KINDS = ("rate_limit", "credits", "server_error", "timeout", "malformed", "error_in_200",
                          "lying_has_next", "repeated_cursor", "expired_cursor")

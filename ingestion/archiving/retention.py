@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from campaigns.models import Campaign
 from ingestion import signals
-from ingestion.costs import spend
 from socap_project import mongo
+from xapi.account import spend
 
-# Documents carrying a `campaign_id` (the spend key documents carry none and stay).
+# Documents carrying a `campaign_id`.
 OWN = (mongo.ENGAGEMENTS, mongo.WORKER_STATE, mongo.METRIC_SNAPSHOTS, mongo.METRIC_DELTAS, mongo.POLL_CYCLES,
-       mongo.API_USAGE, spend.SPEND)
+       mongo.API_USAGE)
 OWN_BY_ID = (mongo.COUNTERS,)  # one document per campaign, `_id` = campaign id
 
 
 def forget_campaign(campaign_id: str) -> dict[str, int]:
-    return mongo.delete_campaign_documents(campaign_id, OWN, OWN_BY_ID)
+    # The campaign's spend counters go too (xapi keeps them; the key's documents stay).
+    return {**mongo.delete_campaign_documents(campaign_id, OWN, OWN_BY_ID), **spend.forget_campaign(campaign_id)}
 
 
 def forget_tweets(campaign_id: str, tweet_ids: list[str]) -> int:

@@ -82,3 +82,15 @@ def snap_back(campaign_id: str) -> None:
 
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def cadences(campaign) -> dict[str, dict]:
+    """Per tweet, for the staff dashboard: how often it is polled now (minutes) and when it is next due."""
+    interval = settings.SOCAP_POLL_INTERVAL_SECONDS / 60
+    return {
+        s["tweet_id"]: {"factor": int(s.get("cadence") or 1), "minutes": round(int(s.get("cadence") or 1) * interval),
+                        "next_poll_at": s.get("next_poll_at")}
+        for s in mongo.collection(mongo.WORKER_STATE).find(
+            {"campaign_id": campaign.mongo_id, "job_type": "metrics"},
+            {"_id": 0, "tweet_id": 1, "cadence": 1, "next_poll_at": 1})
+    }

@@ -19,10 +19,9 @@ from django.utils import timezone
 
 from campaigns.models import TrackedTweet
 from ingestion import clock
-from ingestion.costs import budget
 from ingestion.polling import leases, parking
 from ingestion.storing import engagements, handoff
-from ingestion.polling.provider_calls import block_seconds, fetch_page
+from ingestion.polling.provider_calls import block_seconds, budget_blocked_reason, fetch_page, guard_budget
 from xapi.errors import CreditsExhausted, CursorExpired, RateLimited, SlotBusy, XApiError
 from xapi.pagination import is_last_page
 
@@ -118,7 +117,7 @@ def _skip_reason(job: _Job, state: dict) -> str | None:
     handoff.dispatch_pending(job.campaign, job.tweet.tweet_id, job.job_type, job.owner, state, job.run_batch)
     if state.get("backfill_done") and job.reported is not None and state.get("last_count") == job.reported:
         return "unchanged"
-    if reason := budget.blocked_reason(job.campaign, job.started):
+    if reason := budget_blocked_reason(job.campaign, job.started):
         log.warning("%s %s/%s: no request: %s", job.job_type, job.cid, job.tweet.tweet_id, reason)
         return "budget"
     return None
@@ -142,7 +141,7 @@ def _read_pages(job: _Job, state: dict, run: ListRun, resume: dict | None = None
     reset = False
     while run.pages < settings.SOCAP_MAX_PAGES_PER_RUN:
         if run.requests:
-            budget.guard(job.campaign)  # a long run may use up the budget midway
+            guard_budget(job.campaign)  # a long run may use up the budget midway
         try:
             run.requests += 1
             page = fetch_page(job.job_type, tweet_id, cursor, job.cid)

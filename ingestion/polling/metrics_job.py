@@ -18,10 +18,9 @@ from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Campaign, TrackedTweet
 from ingestion import clock, signals
-from ingestion.costs import budget
 from ingestion.polling import cadence, leases, list_gating, parking, poll_cycles
 from ingestion.storing import handoff
-from ingestion.polling.provider_calls import block_seconds, fetch_metrics
+from ingestion.polling.provider_calls import block_seconds, budget_blocked_reason, fetch_metrics, guard_budget
 from ingestion.polling.scheduler import interval_start
 from socap_project import mongo
 from socap_project.vocabulary import METRICS
@@ -95,7 +94,7 @@ def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None, tweet_ids
     observed = clock.observed_now()  # the readings' time; `now` (real) for leases and blocks
     owner = leases.new_owner()
     run = MetricsRun()
-    run.budget_blocked = budget.blocked_reason(campaign, now)
+    run.budget_blocked = budget_blocked_reason(campaign, now)
     if run.budget_blocked:
         log.warning("metrics %s: no request: %s", campaign.mongo_id, run.budget_blocked)
         return run
@@ -124,7 +123,7 @@ def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None, tweet_ids
             chunk = held[start : start + BATCH]
             try:
                 if start:
-                    budget.guard(campaign)  # the previous batch may have used up the budget
+                    guard_budget(campaign)  # the previous batch may have used up the budget
                 run.requests += 1
                 readings = fetch_metrics([t.tweet_id for t in chunk], campaign.mongo_id)
             except SlotBusy as exc:

@@ -7,7 +7,7 @@ reason is on the worker state where the dashboard, the admin and
 (`blocked_until` far in the future), so every job's existing "blocked" check
 skips it with no code of its own; staff re-check the tweet to lift it.
 A rejected API key is not parked per tweet: it stops the whole deployment
-(xapi/keyhealth.py).
+(xapi/account/key_state.py).
 """
 
 from __future__ import annotations

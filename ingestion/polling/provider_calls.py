@@ -1,16 +1,21 @@
-"""What the jobs need from the X data API client, in the jobs' own terms."""
+"""What the jobs need from the X data API client, in the jobs' own terms: the calls, and whether the
+campaign's budget and the key's credits let them call at all (xapi/account/budget.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
 
-from ingestion.costs import spend
+from campaigns.models import Campaign
+from ingestion import signals
 from ingestion.storing.engagements import Engager
+from socap_project import mongo
 from xapi import UsageContext, get_client
+from xapi.account import budget, key_state
 from xapi.errors import CreditsExhausted, XApiError
 
 
@@ -31,8 +36,23 @@ def _key_state():
     try:
         yield
     except CreditsExhausted as exc:
-        spend.block_key(str(exc), timezone.now())
+        key_state.mark_exhausted(str(exc), timezone.now())
         raise
+
+
+def budget_blocked_reason(campaign: Campaign, now: dt.datetime | None = None) -> str | None:
+    """Why this campaign must not call the provider now, or None; announces the budget levels it crosses
+    (alerts tells staff)."""
+    state, crossed = budget.check(campaign.mongo_id, campaign.credit_budget, now or timezone.now())
+    for level in crossed:
+        signals.budget_level_crossed.send(sender=Campaign, campaign_id=campaign.pk, level=level,
+                                          budget=state.budget, spent=state.spent)
+    return state.blocked_reason
+
+
+def guard_budget(campaign: Campaign) -> None:
+    if reason := budget_blocked_reason(campaign):
+        raise budget.BudgetExhausted(reason)
 
 
 def fetch_metrics(tweet_ids: list[str], campaign_id: str) -> dict[str, dict[str, int]]:
@@ -72,6 +92,16 @@ def fetch_page(job_type: str, tweet_id: str, cursor: str | None, campaign_id: st
             if t.author is not None
         ]
     return Page(engagers=engagers, next_cursor=page.next_cursor, has_next_page=bool(page.has_next_page))
+
+
+def log_call(campaign_id: str | None, tweet_id: str | None, endpoint: str, items: int, status: int,
+             credits: int, at: dt.datetime) -> None:
+    """One provider call in the per-call log (report audits, retention); live spend reads the counters
+    xapi keeps (xapi/account/spend.py), never this log."""
+    mongo.collection(mongo.API_USAGE).insert_one({
+        "campaign_id": campaign_id, "tweet_id": tweet_id, "endpoint": endpoint, "items": items,
+        "status": status, "credits": credits, "at": at,
+    })
 
 
 def block_seconds(exc: XApiError) -> int:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
+from campaigns.models import Campaign
 from ingestion.polling import parking
 from ingestion.polling.worker_state import JOB_TYPES
 from socap_project import mongo
 from socap_project.redis_client import get_redis
-from xapi import keyhealth
+from xapi.account import key_state, spend_selectors
 
 
 def final_poll_done(campaign_id: str, requested_at) -> bool:
@@ -52,8 +53,14 @@ def worker_status(campaign_id: str | None = None) -> dict:
          "parked": parking.is_parked(s)}
         for s in states.find({**match, "last_error": {"$ne": None}}).sort("updated_at", -1).limit(20)
     ]
-    return {"at": now.isoformat(), "api_key": keyhealth.current_status(), "jobs": summary,
+    return {"at": now.isoformat(), "api_key": key_state.current_status(), "jobs": summary,
             "parked": parked_states(campaign_id), "recent_errors": errors}
+
+
+def blocked() -> dict:
+    """The key's 402 state and every active campaign that may not poll now (budget used up, key out of credits)."""
+    live = Campaign.objects.filter(status=Campaign.Status.ACTIVE).only("pk", "launch_name", "credit_budget")
+    return spend_selectors.blocked_campaigns(live)
 
 
 def parked_states(campaign_id: str | None = None, limit: int = 50) -> list[dict]:

@@ -10,10 +10,10 @@ closed window the caller chose.
 from __future__ import annotations
 
 from ingestion.contract import Engagement
-from ingestion.costs import spend
 
 from ingestion.storing import importance
 from socap_project import mongo
+from xapi.account import spend_selectors
 
 
 def in_window(campaign_id: str, window: dict, match: dict | None = None) -> list[Engagement]:
@@ -72,10 +72,8 @@ def worker_states(campaign_id: str) -> list[dict]:
 
 def api_usage(campaign_id: str) -> dict:
     """Requests made and credits spent for the campaign: its live spend counter (one point lookup),
-    kept by the same write as the per-request log, so the report never sums that log."""
-    total = mongo.collection(spend.SPEND).find_one(
-        {"_id": spend.total_id(campaign_id)}, {"requests_total": 1, "credits_total": 1}) or {}
-    return {"requests": int(total.get("requests_total", 0)), "credits": int(total.get("credits_total", 0))}
+    written where each call's cost is recorded, so the report never sums the per-request log."""
+    return spend_selectors.totals(campaign_id)
 
 
 def top_followers_of(user_ids: list[str]) -> dict[str, list[dict]]:

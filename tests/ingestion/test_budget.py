@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from alerts.budget import send_budget_alert
+from alerts.staff_budget_alert import send_budget_alert
 from alerts.models import AlertHistory
 from ingestion.polling.list_job import run_list_job
 from ingestion.polling.metrics_job import run_metrics

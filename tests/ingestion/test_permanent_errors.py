@@ -11,7 +11,9 @@ from rest_framework.test import APIClient
 
 from campaigns.models import Campaign
 from ingestion.polling import parking
-from xapi import get_client, keyhealth
+from xapi import get_client
+from xapi.account import key_state
+from xapi.account.fingerprint import fingerprint
 from xapi.errors import NotFound, Unauthorized
 from socap_project import mongo
 from socap_project.health import run_checks
@@ -25,7 +27,7 @@ LISTS = ("retweets", "replies", "quotes")
 @pytest.fixture
 def env(simulator, mongo_db, redis_conn):
     yield simulator
-    keyhealth.clear()
+    key_state.clear()
 
 
 @pytest.fixture
@@ -129,8 +131,8 @@ def test_a_rejected_key_stops_every_job_loudly_until_the_key_changes_or_staff_cl
     everything = [s for t in TINY for s in states(campaign, t).values()]
     assert all("deployment-wide" in s["last_error"] and not s.get("parked") for s in everything)
 
-    stored = keyhealth.recorded()
-    assert stored["fingerprint"] == keyhealth.fingerprint("test-key") and stored["status"] == 401
+    stored = key_state.recorded()
+    assert stored["fingerprint"] == fingerprint("test-key") and stored["status"] == 401
     assert "test-key" not in json.dumps(stored)
     [check] = run_checks(["x_api_key"])
     assert not check.ok and "rejected the configured key" in check.detail
@@ -150,13 +152,13 @@ def test_a_rejected_key_stops_every_job_loudly_until_the_key_changes_or_staff_cl
     settings.X_API_KEY = "new-key"
     runs = poll_cycle(campaign)
     assert runs["metrics"].polled and runs["metrics"].error is None
-    assert keyhealth.recorded() is None and run_checks(["x_api_key"])[0].ok
+    assert key_state.recorded() is None and run_checks(["x_api_key"])[0].ok
 
     # The old key again, still refused: stopped again; the provider re-enables it; staff clear the record.
     settings.X_API_KEY = "test-key"
     env.advance(hours=1)
     poll_cycle(campaign)
-    assert keyhealth.current_status()["rejected"]
+    assert key_state.current_status()["rejected"]
     env.faults([])
     env.advance(hours=1)
     stopped_at = provider_requests(env)

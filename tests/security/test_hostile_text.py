@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from alerts import messages, sender
-from alerts.budget import text_for
+from alerts.staff_budget_alert import text_for
 from alerts.channels import email as email_channel, slack
 from alerts.models import AlertHistory
 from alerts.queueing import queue_for_run

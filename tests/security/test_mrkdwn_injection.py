@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from alerts import messages
-from alerts.budget import send_budget_alert
+from alerts.staff_budget_alert import send_budget_alert
 from alerts.queueing import queue_for_run
 from alerts.sender import send_due
 from socap_project import mongo

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from xapi import keyhealth
+from xapi.account import key_state
 
 
 class Command(BaseCommand):
@@ -8,7 +8,7 @@ class Command(BaseCommand):
             "(a new X_API_KEY resumes by itself). The next poll records the rejection again if it still fails.")
 
     def handle(self, *args, **options):
-        cleared = keyhealth.clear()
+        cleared = key_state.clear()
         if cleared is None:
             self.stdout.write("No key rejection recorded; polling is not stopped by the key.")
             return

@@ -4,6 +4,7 @@ from alerts.planner_state import carry_over_from_counters, carry_over_windows
 from dashboard.services import migrate_claims
 from ingestion.services import mark_handed_off
 from socap_project import mongo
+from xapi.account.key_state import move_legacy_key_document
 
 
 class Command(BaseCommand):
@@ -17,13 +18,15 @@ class Command(BaseCommand):
             marked = mark_handed_off()
             planners = carry_over_from_counters()
             windows = carry_over_windows()
+            keys = move_legacy_key_document()
             report = mongo.ensure_indexes()
         except mongo.PyMongoError as exc:
             raise CommandError(f"MongoDB is not reachable: {exc}") from exc
-        if claims or marked or planners or windows:
+        if claims or marked or planners or windows or keys:
             self.stdout.write(f"  migrated: {claims} first-sighting rows to claims, {marked} job states marked, "
                               f"{planners} alert planner states moved off the counters, {windows} planning "
-                              "windows moved off the poll cycles")
+                              f"windows moved off the poll cycles, {keys} API key spend documents renamed to the "
+                              "key's fingerprint")
         created = [row for row in report if row[2]]
         for coll_name, index_name, was_created in report:
             state = "created" if was_created else "exists"

@@ -1,4 +1,8 @@
-"""Credit accounting: every provider call records what it cost, per campaign and tweet."""
+"""Credit accounting: every provider call records what it cost, per campaign and tweet.
+
+The campaign's live spend counters are written here (spend.py); `call_charged` then tells
+ingestion, which keeps the per-call log (`api_usage`) for the report and audits.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from dataclasses import dataclass
 
 from django.dispatch import Signal
 from django.utils import timezone
+
+from xapi.account import spend
 
 CREDITS_PER_TWEET = 15
 CREDITS_PER_PROFILE = 18
@@ -31,9 +37,12 @@ def cost(tweets: int = 0, profiles: int = 0) -> int:
 
 def record(endpoint: str, usage: UsageContext | None, *, tweets: int = 0, profiles: int = 0,
            status: int = 200) -> int:
-    """Announce a call's cost; ingestion keeps the per-call log and the live spend counters."""
+    """Count a call's cost on its campaign's spend counters, then announce it (ingestion logs each call)."""
     credits = cost(tweets, profiles) if status == 200 else 0
-    call_charged.send(sender=UsageContext, campaign_id=usage.campaign_id if usage else None,
-                      tweet_id=usage.tweet_id if usage else None, endpoint=endpoint, items=tweets + profiles,
-                      status=status, credits=credits, at=timezone.now())
+    campaign_id, at = usage.campaign_id if usage else None, timezone.now()
+    if campaign_id:
+        # Live spend and the budget read these counters, never the per-call log.
+        spend.record(campaign_id, endpoint, credits, at)
+    call_charged.send(sender=UsageContext, campaign_id=campaign_id, tweet_id=usage.tweet_id if usage else None,
+                      endpoint=endpoint, items=tweets + profiles, status=status, credits=credits, at=at)
     return credits

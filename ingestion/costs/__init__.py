@@ -1,1 +1,0 @@
-"""What polling costs: the per-call log, spend counters and the campaign's credit budget."""
