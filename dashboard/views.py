@@ -13,7 +13,6 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_by_share_token, campaign_spend
 from dashboard import comparison_selectors, insight_selectors, selectors
-from campaigns.selectors import campaign_spend
 from ingestion import selectors as ingestion_selectors
 from socap_project.csv_stream import csv_response
 from socap_project.throttle import share_link_download

@@ -10,7 +10,7 @@ from operations.completion import request_completion
 from campaigns.inputs import CampaignInputError
 from campaigns.models import Campaign, ReportEmail, TrackedTweet
 from alerts.report_email import resend
-from campaigns.selectors import campaign_spend, slack_status
+from campaigns.selectors import slack_status
 from ingestion import selectors as ingestion_selectors
 from ingestion import services as ingestion_services
 
