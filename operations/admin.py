@@ -10,7 +10,7 @@ from operations.completion import request_completion
 from campaigns.inputs import CampaignInputError
 from campaigns.models import Campaign, ReportEmail, TrackedTweet
 from alerts.report_email import resend
-from campaigns.selectors import slack_status
+from campaigns.selectors import campaign_spend, slack_status
 from ingestion import selectors as ingestion_selectors
 from ingestion import services as ingestion_services
 
@@ -168,7 +168,7 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description="X API spend")
     def api_spend(self, obj):
         try:
-            spend = ingestion_selectors.campaign_spend(obj)
+            spend = campaign_spend(obj)
         except Exception as exc:  # noqa: BLE001 - the page must render while Mongo is down
             return f"MongoDB unavailable: {exc}"
         budget = spend["budget"]
