@@ -1,4 +1,4 @@
-"""Template helpers for the staff-only spend panel and cadence column."""
+"""`item`: a mapping's value by a key held in a variable (the staff tables' per-row lookups)."""
 
 from django import template
 
