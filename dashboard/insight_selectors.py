@@ -129,9 +129,11 @@ def _tweets_of(campaign: Campaign, user_ids: list[str]) -> dict[str, set[str]]:
     return found
 
 
-def _tweet_labels(campaign: Campaign) -> dict[str, dict]:
-    return {t.tweet_id: {"tweet_id": t.tweet_id, "category": t.category, "author_username": t.author_username,
-                         "url": t.url} for t in campaign.tweets.all()}
+def _tweet_labels(campaign: Campaign, tweet_ids: set[str]) -> dict[str, dict]:
+    """Labels of the tweets named (those the listed accounts engaged), not of every tracked tweet:
+    four columns of those rows, no model objects (their metrics were most of the time)."""
+    fields = ("tweet_id", "category", "author_username", "url")
+    return {row["tweet_id"]: row for row in campaign.tweets.filter(tweet_id__in=tweet_ids).values(*fields)}
 
 
 def ranking(campaign: Campaign, name: str, limit: int = TOP) -> list[dict]:
@@ -145,9 +147,9 @@ def ranking(campaign: Campaign, name: str, limit: int = TOP) -> list[dict]:
         if name == "important":
             return _with_followed_by(_accounts_by(campaign, "max_importance", "account_hist", TOP))
         if name == "engaged":
-            labels = _tweet_labels(campaign)
             rows = _accounts_by(campaign, "distinct_tweets", "engaged_hist", TOP)
             tweets = _tweets_of(campaign, [row["user_id"] for row in rows])
+            labels = _tweet_labels(campaign, set().union(*tweets.values()))
             return [{**row, "tweets": [labels.get(t, {"tweet_id": t}) for t in sorted(tweets[row["user_id"]])]}
                     for row in rows]
         lists = mongo.collection(mongo.RANKINGS).find_one({"_id": campaign.mongo_id}) or {}

@@ -4,15 +4,18 @@ A sort + limit over a range open at one end may read every document the range
 matches (the embedded engine does; see docs/scale.md), and so may an equality
 with a limit. A range closed on both ends over an index costs what it matches.
 So pages are read as closed windows of a per-campaign sequence number `seq`,
-newest first, the window doubling when it comes back short (gaps, filters);
-the first window is sized from write-time counters so it usually matches just
-one page.
+newest first. The first window is sized from write-time counters so it usually
+matches just one page; when it comes back short (gaps, filters), the next one
+is sized from the density the windows so far have shown, for what is still
+missing (never more than double the last), and an empty window restarts at the
+first size, then doubles. A read costs about a round trip plus what it returns,
+so a short tail window is cheaper than doubling past a page's worth.
 
 Importance order is (score desc, seq desc). A histogram of scores kept at write
-time says how many documents each score has: scores with few documents are
-read as one closed score range, a crowded score (typically 0) as seq windows
-within it. The ranges always cover every score, so a stale histogram costs
-speed, never a missing row.
+time says how many documents each score has: the top scores are read as one
+closed score range as soon as they hold the rest of the page (at most CROWDED
+documents), a crowded score (typically 0) as seq windows within it. The ranges
+always cover every score, so a stale histogram costs speed, never a missing row.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from collections.abc import Callable
 
 MAX_SCORE, MIN_SCORE = 1e18, -1e18  # closes "everything above/below" ranges
 CROWDED = 200  # documents of one score above which it is read in seq windows
+TAIL_MARGIN = 1.25  # later windows: this much more than the density seen says is still missing
+PRIOR = 4  # weight of the counters' density in a later window's estimate, in documents
 
 
 def by_seq(find: Callable[[dict], list[dict]], *, below: int, need: int, density: float,
@@ -33,14 +38,31 @@ def by_seq(find: Callable[[dict], list[dict]], *, below: int, need: int, density
     sequence numbers that match (1.0 when unfiltered and gapless).
     """
     found: list[dict] = []
-    width = max(need, math.ceil(need / max(density, 1e-4)))
-    high = below
+    density = max(density, 1e-4)
+    first = max(need, math.ceil(need / density))
+    width, high = first, below
+    # Since the last empty window: the highest match and how many matched from it down to `high`.
+    top_match, matched, empty_run = None, 0, 0
     while high > 1 and len(found) < need:
         low = max(1, high - width)
         window = find({seq_field: {"$gte": low, "$lt": high}})
         window.sort(key=lambda doc: doc[seq_field], reverse=True)
         found += window[: need - len(found)]
-        high, width = low, width * 2
+        high, missing = low, need - len(found)
+        if window:
+            empty_run = 0
+            top_match = window[0][seq_field] if top_match is None else top_match
+            matched += len(window)
+            # The density seen below the highest match, weighed with the counters' estimate (PRIOR
+            # documents' worth, so one early match cannot shrink the window to nothing); sized for
+            # what is missing with a margin, never more than doubling.
+            seen = (matched + PRIOR) / (top_match - low + 1 + PRIOR / density)
+            width = min(2 * width, max(missing, math.ceil(missing * TAIL_MARGIN / seen) + 1))
+        else:
+            # A gap or a stretch without matches says nothing of the density below it: restart at
+            # the first size, then double.
+            top_match, matched, empty_run = None, 0, empty_run + 1
+            width = max(width, first) if empty_run == 1 else 2 * width
     return found
 
 
@@ -58,11 +80,13 @@ def by_score(find: Callable[[dict], list[dict]], *, histogram: dict[str, int], n
              seq_field: str = "seq", density: float = 1.0, above: float | None = None) -> list[dict]:
     """Up to `need` documents in (score desc, seq desc) order, strictly after the keyset `after`;
     with `above`, only scores above it (a top list of important accounts never reads the crowd at 0)."""
+    cursor_score, cursor_seq = after if after else (math.inf, top_seq + 1)
     counts: dict[float, int] = {}
     for key, count in histogram.items():
-        if count > 0 and (above is None or score_of(key) > above):
-            counts[score_of(key)] = counts.get(score_of(key), 0) + count
-    cursor_score, cursor_seq = after if after else (math.inf, top_seq + 1)
+        score = score_of(key)
+        # Scores above the cursor were on earlier pages: counting them would end a range too soon.
+        if count > 0 and (above is None or score > above) and score <= cursor_score:
+            counts[score] = counts.get(score, 0) + count
     found: list[dict] = []
 
     def order(doc):
@@ -106,6 +130,10 @@ def by_score(find: Callable[[dict], list[dict]], *, histogram: dict[str, int], n
                 take_range(pending_low, True, high)
                 high, pending_count = pending_low, 0
             pending_low, pending_count = score, pending_count + counts[score]
+            if pending_count >= need - len(found):
+                # These scores hold the rest of the page: read them now, not the scores below too.
+                take_range(pending_low, True, high)
+                high, pending_low, pending_count = pending_low, None, 0
         if len(found) >= need:
             return found
     if pending_low is not None:
