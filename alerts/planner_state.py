@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from ingestion import selectors as ingestion_selectors
 from ingestion import services as ingestion_services
 from socap_project import mongo
@@ -48,23 +46,26 @@ def fix_window(cycle: dict, owner: str) -> tuple[int, int]:
     """The cycle's window (alert_seq, last seq handed out], fixed once: a planner that died after fixing
     it leaves the next one the same window. `alert_seq` moves past it (again, harmlessly, on a rerun)."""
     campaign_id = cycle["campaign_id"]
-    plan = _plans().find_one({"_id": cycle["_id"]}, {"seq_from": 1, "seq_to": 1})
+    window = {"seq_from": 1, "seq_to": 1}
+    plan = _plans().find_one({"_id": cycle["_id"]}, window)
     if plan is None:
         start = alert_seq(campaign_id)
         end = max(start, ingestion_selectors.last_seq(campaign_id))
-        _plans().update_one({"_id": cycle["_id"]}, {"$setOnInsert": {
-            "campaign_id": campaign_id, "seq_from": start, "seq_to": end}}, upsert=True)
-        plan = _plans().find_one({"_id": cycle["_id"]}, {"seq_from": 1, "seq_to": 1})
+        # Insert-if-absent and read back in one: a planner that fixed it meanwhile keeps its window.
+        plan = _plans().find_one_and_update(
+            {"_id": cycle["_id"]}, {"$setOnInsert": {"campaign_id": campaign_id, "seq_from": start, "seq_to": end}},
+            projection=window, upsert=True, return_document=mongo.ReturnDocument.AFTER)
     _state().update_one({"_id": campaign_id, "owner": owner}, {"$max": {"alert_seq": plan["seq_to"]}})
     return plan["seq_from"], plan["seq_to"]
 
 
 def record_outcome(cycle_id: str, *, found: int, spike: bool) -> None:
-    _plans().update_one({"_id": cycle_id}, {"$set": {"found": found, "spike": spike, "planned_at": timezone.now()}})
+    """What planning found; when it happened is the poll cycle's `planned_at`."""
+    _plans().update_one({"_id": cycle_id}, {"$set": {"found": found, "spike": spike}})
 
 
 def plan_of(cycle_id: str) -> dict | None:
-    """What the planner fixed and found for a cycle: {seq_from, seq_to, found, spike, planned_at}."""
+    """What the planner fixed and found for a cycle: {seq_from, seq_to, found, spike}."""
     return _plans().find_one({"_id": cycle_id})
 
 

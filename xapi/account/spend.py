@@ -36,10 +36,15 @@ def hour_id(campaign_id: str, hour: dt.datetime) -> str:
     return f"campaign:{campaign_id}:{hour:%Y%m%d%H}"
 
 
+def hour_of(moment: dt.datetime) -> dt.datetime:
+    """The UTC hour an hour counter is named by."""
+    return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
 def record(campaign_id: str, endpoint: str, credits: int, at: dt.datetime) -> None:
     job = JOB_OF_ENDPOINT.get(endpoint, "other")
     inc = {f"requests.{job}": 1, f"credits.{job}": credits, "requests_total": 1, "credits_total": credits}
-    hour = at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    hour = hour_of(at)
     mongo.collection(SPEND).bulk_write([
         mongo.UpdateOne({"_id": total_id(campaign_id)},
                         {"$inc": inc, "$set": {"updated_at": at},

@@ -24,10 +24,6 @@ def _usd(credits: int | float) -> float:
     return round(credits / CREDITS_PER_USD, 2)
 
 
-def _hour(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
-
-
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
 
@@ -54,7 +50,7 @@ def campaign_spend(campaign_id: str, budget: int | None, window: tuple[dt.dateti
     docs = _by_id(ids)
     total = docs.get(ids[0]) or {}
     # The hours up to the latest call (a completed campaign keeps its last two days on show).
-    last = _hour(max(_aware(total.get("updated_at")) or now, now - dt.timedelta(hours=RATE_HOURS)))
+    last = spend.hour_of(max(_aware(total.get("updated_at")) or now, now - dt.timedelta(hours=RATE_HOURS)))
     hours = [last - dt.timedelta(hours=back) for back in range(HOURS_SHOWN - 1, -1, -1)]
     docs.update(_by_id([spend.hour_id(campaign_id, h) for h in hours]))
     per_hour = [{"hour": h.isoformat(), "label": f"{h:%b %d %H}:00", "requests": int(d.get("requests_total", 0)),
@@ -90,7 +86,7 @@ def _rate(total: dict, docs: dict, campaign_id: str, now: dt.datetime) -> float:
     started = _aware(total.get("first_at"))
     if started is None:
         return 0.0
-    oldest = _hour(now) - dt.timedelta(hours=RATE_HOURS)
+    oldest = spend.hour_of(now) - dt.timedelta(hours=RATE_HOURS)
     elapsed = max((now - max(oldest, started)).total_seconds() / 3600, 1 / 60)
     recent = sum(int((docs.get(spend.hour_id(campaign_id, oldest + dt.timedelta(hours=k))) or {})
                      .get("credits_total", 0)) for k in range(RATE_HOURS + 1))
