@@ -26,8 +26,8 @@ def _stale(sender, campaign_id, **kwargs):
 
 
 @receiver(signals.tweet_metrics_read, dispatch_uid="dashboard.latest_deltas")
-def _latest_deltas(sender, campaign_id, tweet_id, deltas, **kwargs):
-    services.record_latest_deltas(campaign_id, tweet_id, deltas)
+def _latest_deltas(sender, campaign_id, deltas, writes, **kwargs):
+    services.add_latest_deltas(writes, campaign_id, deltas)
 
 
 @receiver(signals.engagements_removed, dispatch_uid="dashboard.recount")

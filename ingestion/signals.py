@@ -19,7 +19,8 @@ engagements_storing = Signal()
 engagements_stored = Signal()
 # campaign_id (Mongo id): metrics read, a tweet parked or released; what staff see is stale
 polling_state_changed = Signal()
-# campaign_id, tweet_id, deltas: one tweet's counters read (deltas = change since the last reading)
+# campaign_id, deltas (tweet id → change of its counters since the last reading), writes (sent after every
+# receiver ran, with the readings: receivers add their updates to it instead of writing)
 tweet_metrics_read = Signal()
 # cycle_id: every list job of a poll cycle reported done (or the cycle needed none)
 cycle_listed = Signal()

@@ -164,8 +164,9 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
         _ix(("campaign_id", ASCENDING), ("snapshot_time", DESCENDING)),
     ),
     METRIC_DELTAS: (
-        _ix(("campaign_id", ASCENDING), ("recorded_at", ASCENDING)),
-        _ix(("tweet_id", ASCENDING), ("recorded_at", ASCENDING)),
+        _ix(("campaign_id", ASCENDING), ("recorded_at", ASCENDING)),  # the archive, retention
+        # The metrics job's upsert key: one delta per reading of a baseline (a rerun rewrites it).
+        _ix(("campaign_id", ASCENDING), ("tweet_id", ASCENDING), ("since", ASCENDING), unique=True),
     ),
     FOLLOWING_INDEX: (_ix(("user_id", ASCENDING), unique=True),),
     API_USAGE: (
@@ -394,6 +395,8 @@ RETIRED_INDEXES = {
     ACCOUNT_SCOPES: ("campaign_id_1_scope_1_user_id_1",),
     CAMPAIGN_ACCOUNTS: ("campaign_id_1_max_importance_-1",),
     ENGAGEMENT_ROLLUPS: ("campaign_id_1_hour_1_account_category_1_action_type_1_tweet_category_1",),
+    # No read used it; the metrics job's upsert scanned it per tweet before its key had a unique index.
+    METRIC_DELTAS: ("tweet_id_1_recorded_at_1",),
 }
 
 

@@ -55,6 +55,23 @@ def acquire(campaign_id: str, tweet_id: str, job_type: str, owner: str) -> dict 
     return state if state is not None and state.get("lease_owner") == owner else None
 
 
+def acquire_many(campaign_id: str, tweet_ids: list[str], job_type: str, owner: str) -> dict[str, dict]:
+    """`acquire` for many tweets in two round trips (one write, one read): tweet id → its worker_state
+    document, for the tweets whose lease this owner now holds."""
+    if not tweet_ids:
+        return {}
+    now = timezone.now()
+    free = {"$lt": [{"$ifNull": ["$lease_until", None]}, now]}
+    writes = mongo.Writes()
+    for tweet_id in tweet_ids:
+        writes.add(mongo.update_op(mongo.WORKER_STATE, _key(campaign_id, tweet_id, job_type),
+                                   [_when(free, {"lease_owner": owner, "lease_until": _until(now)})]))
+    writes.send()
+    states = mongo.collection(mongo.WORKER_STATE).find(
+        {"campaign_id": campaign_id, "tweet_id": {"$in": tweet_ids}, "job_type": job_type})
+    return {state["tweet_id"]: state for state in states if state.get("lease_owner") == owner}
+
+
 def _renewal(owner: str, fields: dict) -> list[dict]:
     now = timezone.now()
     stage = _when(_ours(owner), {**fields, "updated_at": now, "lease_until": _until(now)})
@@ -86,12 +103,24 @@ def add_checkpoint(writes: mongo.Writes, campaign_id: str, tweet_id: str, job_ty
     return writes.add(mongo.update_op(mongo.WORKER_STATE, key, _renewal(owner, fields)), result=True)
 
 
-def release(campaign_id: str, tweet_id: str, job_type: str, owner: str, fields: dict | None = None,
-            *, failed: bool = False) -> None:
-    """Give the lease back with the run's outcome; `failed` counts one more retry."""
+def _release_stage(owner: str, fields: dict | None, failed: bool) -> dict:
     stage = _when(_ours(owner), {**(fields or {}), "lease_owner": None, "lease_until": None,
                                  "updated_at": timezone.now()})
     if failed:
         stage["$set"]["retry_count"] = {"$cond": [_ours(owner), {"$add": [{"$ifNull": ["$retry_count", 0]}, 1]},
                                                   "$retry_count"]}
-    mongo.collection(mongo.WORKER_STATE).update_one(_key(campaign_id, tweet_id, job_type), [stage])
+    return stage
+
+
+def release(campaign_id: str, tweet_id: str, job_type: str, owner: str, fields: dict | None = None,
+            *, failed: bool = False) -> None:
+    """Give the lease back with the run's outcome; `failed` counts one more retry."""
+    mongo.collection(mongo.WORKER_STATE).update_one(_key(campaign_id, tweet_id, job_type),
+                                                    [_release_stage(owner, fields, failed)])
+
+
+def add_release(writes: mongo.Writes, campaign_id: str, tweet_id: str, job_type: str, owner: str,
+                fields: dict | None = None, *, failed: bool = False) -> None:
+    """`release` as one operation of a batch (e.g. a metrics run gives back a hundred leases at once)."""
+    writes.add(mongo.update_op(mongo.WORKER_STATE, _key(campaign_id, tweet_id, job_type),
+                               [_release_stage(owner, fields, failed)]))

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from dashboard import selectors
 from campaigns.services import CampaignChanges, update_campaign
-from dashboard.services import rebuild_rollups, record_engagements, record_latest_deltas
+from dashboard.services import add_latest_deltas, rebuild_rollups, record_engagements
 from ingestion.polling.metrics_job import write_snapshot
 from socap_project import mongo
 from ingestion.storing.engagements import reserve_seq
@@ -349,8 +349,9 @@ def test_removing_a_tweet_takes_it_out_of_the_counts(mongo_db, redis_conn):
     main, investor = (campaign.tweets.get(category=category) for category in ("main_twt", "investor_twt"))
     store_engagements([engagement_doc(campaign, main, "1"), engagement_doc(campaign, investor, "2"),
                        engagement_doc(campaign, investor, "3", "reply")])
-    record_latest_deltas(campaign.mongo_id, main.tweet_id, {"likes": 2})
-    record_latest_deltas(campaign.mongo_id, investor.tweet_id, {"likes": 5})
+    writes = mongo.Writes()
+    add_latest_deltas(writes, campaign.mongo_id, {main.tweet_id: {"likes": 2}, investor.tweet_id: {"likes": 5}})
+    writes.send()
 
     update_campaign(campaign, CampaignChanges(remove_tweet_ids=[investor.tweet_id]))
 
