@@ -96,7 +96,8 @@ class _Leases:
         for tweet in tweets:
             leases.add_release(batch, self.campaign.mongo_id, tweet.tweet_id, "metrics", self.owner, fields,
                                failed=failed)
-            self.given_back.add(tweet.tweet_id)
+        # Given back once written: if the write fails, the end of the run still releases them.
+        batch.after_send(lambda: self.given_back.update(tweet.tweet_id for tweet in tweets))
         if writes is None:
             batch.send()
 
