@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 
 from django.core.cache import cache
+from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Campaign
 from dashboard import paging
@@ -154,13 +155,15 @@ def tweet_rows(campaign: Campaign, include_state: bool) -> list[dict]:
     for tweet in campaign.tweets.all():
         metrics = tweet.metrics or {}
         job_states = states.get(tweet.tweet_id, {})
-        polled = [s["last_success"] for s in job_states.values() if s.get("last_success")]
+        # The last reading of its counters, stamped on the clock of everything else on the page (the
+        # demo's simulated one); the job states' times are the real clock's.
+        polled = parse_datetime(metrics["last_updated"]) if metrics.get("last_updated") else None
         rows.append({
             "tweet": tweet,
             "reported": {a: int(metrics.get(ACTION_PLURALS[a], 0) or 0) for a in ACTIONS},
             "collected": {a: collected.get(tweet.tweet_id, {}).get(a, 0) for a in ACTIONS},
             "reach": reach.get(tweet.tweet_id, 0), "impressions": impressions.get(tweet.tweet_id, 0),
-            "last_polled": max(polled) if polled else None,
+            "last_polled": polled,
             "problems": [f"{job}: {s['last_error']}" for job, s in job_states.items() if s.get("last_error")]
             if include_state else [],
             "blocked": any(s.get("blocked_until") and s["blocked_until"] > dt.datetime.now(dt.UTC)

@@ -344,6 +344,21 @@ def test_pages_say_when_the_demo_clock_is_accelerated(data, settings, django_use
     assert "Demo clock" not in pages[0]().content.decode()
 
 
+def test_last_polled_is_the_last_reading_on_the_pages_clock(mongo_db, redis_conn):
+    """In the accelerated demo a reading is stamped with simulated time while job states keep the real
+    clock: the tweet table shows the reading's time, like every chart beside it."""
+    from dashboard.selectors import tweet_rows
+
+    campaign = make_campaign(tweets={"main_twt": 1})
+    tweet = campaign.tweets.get()
+    simulated = dt.datetime(2026, 12, 2, 19, 27, tzinfo=dt.UTC)
+    tweet.metrics = {**(tweet.metrics or {}), "last_updated": simulated.isoformat()}
+    tweet.save()
+    mongo.collection(mongo.WORKER_STATE).insert_one({"campaign_id": campaign.mongo_id, "tweet_id": tweet.tweet_id,
+                                                     "job_type": "metrics", "last_success": timezone.now()})
+    assert tweet_rows(campaign, include_state=True)[0]["last_polled"] == simulated
+
+
 def test_removing_a_tweet_takes_it_out_of_the_counts(mongo_db, redis_conn):
     campaign = make_campaign(tweets={"main_twt": 1, "investor_twt": 1})
     main, investor = (campaign.tweets.get(category=category) for category in ("main_twt", "investor_twt"))
