@@ -120,7 +120,8 @@ def main() -> None:
                   "engine-alone write of the same documents)\n")
             for name, target, ops, ms in rows_:
                 print(f"  {name:<14} {str(target or ''):<24} {ops:>4} ops {ms:8.1f} ms")
-        print(f"\n{args.volume:,} engagements, {args.pages} pages of {bench.PAGE} each kind, p50\n\n"
+        print(f"\nWhere a page's time goes — {args.volume:,} engagements, {args.pages} pages of {bench.PAGE} each kind "
+              "sent as shipped and with each collection's inserts as one `insert` command, alternating, p50\n\n"
               "| page sent as | whole page | raw insert_many | whole page ÷ raw | round trips |\n|---|---|---|---|---|")
         for kind, costs in kinds.items():
             ours = statistics.median(c["ours"][0] for c in costs)

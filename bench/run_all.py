@@ -29,6 +29,8 @@ def suites(quick: bool, long: bool = False) -> list[tuple[str, list[str]]]:
         ("ingestion", ["bench/ingestion_bench.py", "--tweets", tweets, "--rps", "10",
                        "--ingest", "200" if quick else "1000"]),
         ("delta runs", ["bench/delta_bench.py", *(["--page-sizes", "20"] if quick else [])]),
+        ("page commands", ["bench/page_commands.py", "--volume", "1000" if quick else "10000",
+                           "--pages", "3" if quick else "10"]),
         ("scale", ["bench/scale_bench.py", "--tweets", tweets,
                    "--volumes", "1000,5000" if quick else "1000,10000,100000", "--runs", "5" if quick else "20",
                    *(["--long"] if long else [])]),
@@ -66,7 +68,11 @@ def main() -> None:
               f"on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
               f"embedded MongoDB-compatible store (SecantusDB on WiredTiger) and redis-server.")
     text = header + "\n\n" + "\n\n".join(sections) + "\n"
-    (ROOT / "bench" / "RESULTS.md").write_text("# Benchmark results\n\n" + text)
+    results = ROOT / "bench" / "RESULTS.md"
+    # The figures are replaced; the sections after them (the reading of the figures, earlier rounds) are kept.
+    earlier = results.read_text() if results.exists() else ""
+    kept = earlier[earlier.index("\n## "):] if "\n## " in earlier else ""
+    results.write_text("# Benchmark results\n\n" + text + kept)
     if not args.no_readme:
         readme = (ROOT / "README.md").read_text()
         if START in readme and END in readme:
