@@ -89,7 +89,8 @@ def seeded_campaign(count: int = 25) -> Campaign:
     now = timezone.now().replace(microsecond=0)
     mongo.collection(mongo.METRIC_DELTAS).insert_many([
         {"campaign_id": campaign.mongo_id, "tweet_id": tweet.tweet_id, "recorded_at": now - dt.timedelta(hours=h),
-         "values": {"likes": h}} for h in range(3)])
+         # Each reading's delta is keyed by the baseline before it (unique with the tweet), the first by none.
+         "since": now - dt.timedelta(hours=h + 1) if h < 2 else None, "values": {"likes": h}} for h in range(3)])
     mongo.collection(mongo.METRIC_SNAPSHOTS).insert_one({"campaign_id": campaign.mongo_id, "snapshot_time": now})
     other = engagement_doc(campaign, tweet, "x", seq=1)
     other["campaign_id"] = "other"
