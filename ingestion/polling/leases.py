@@ -43,15 +43,17 @@ def _until(now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(seconds=settings.SOCAP_LEASE_SECONDS)
 
 
-def acquire(campaign_id: str, tweet_id: str, job_type: str, owner: str) -> dict | None:
-    """The worker_state document with the lease taken, or None when another runner holds it."""
+def _take(owner: str) -> list[dict]:
+    """Pipeline update: the lease becomes `owner`'s when it is free (lapsed or never taken)."""
     now = timezone.now()
     free = {"$lt": [{"$ifNull": ["$lease_until", None]}, now]}  # null and missing sort before any date
+    return [_when(free, {"lease_owner": owner, "lease_until": _until(now)})]
+
+
+def acquire(campaign_id: str, tweet_id: str, job_type: str, owner: str) -> dict | None:
+    """The worker_state document with the lease taken, or None when another runner holds it."""
     state = mongo.collection(mongo.WORKER_STATE).find_one_and_update(
-        _key(campaign_id, tweet_id, job_type),
-        [_when(free, {"lease_owner": owner, "lease_until": _until(now)})],
-        return_document=mongo.ReturnDocument.AFTER,
-    )
+        _key(campaign_id, tweet_id, job_type), _take(owner), return_document=mongo.ReturnDocument.AFTER)
     return state if state is not None and state.get("lease_owner") == owner else None
 
 
@@ -60,12 +62,9 @@ def acquire_many(campaign_id: str, tweet_ids: list[str], job_type: str, owner: s
     document, for the tweets whose lease this owner now holds."""
     if not tweet_ids:
         return {}
-    now = timezone.now()
-    free = {"$lt": [{"$ifNull": ["$lease_until", None]}, now]}
-    writes = mongo.Writes()
+    take, writes = _take(owner), mongo.Writes()
     for tweet_id in tweet_ids:
-        writes.add(mongo.update_op(mongo.WORKER_STATE, _key(campaign_id, tweet_id, job_type),
-                                   [_when(free, {"lease_owner": owner, "lease_until": _until(now)})]))
+        writes.add(mongo.update_op(mongo.WORKER_STATE, _key(campaign_id, tweet_id, job_type), take))
     writes.send()
     states = mongo.collection(mongo.WORKER_STATE).find(
         {"campaign_id": campaign_id, "tweet_id": {"$in": tweet_ids}, "job_type": job_type})

@@ -133,7 +133,7 @@ def run_metrics(campaign_id: int, cycle_at: dt.datetime | None = None, tweet_ids
     held.tweets = [tweet for tweet in due if tweet.tweet_id in states]
     blocked = {tweet.tweet_id for tweet in held.tweets
                if states[tweet.tweet_id].get("blocked_until") and states[tweet.tweet_id]["blocked_until"] > now}
-    held.give_back([tweet for tweet in held.tweets if tweet.tweet_id in blocked])  # leased elsewhere: skipped too
+    held.give_back([tweet for tweet in held.tweets if tweet.tweet_id in blocked])  # blocked: skipped, untouched
     run.skipped = [tweet.tweet_id for tweet in due if tweet.tweet_id not in states or tweet.tweet_id in blocked]
     readable = [tweet for tweet in held.tweets if tweet.tweet_id not in blocked]
     try:
